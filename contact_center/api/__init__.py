@@ -1,0 +1,1 @@
+"""JSON read APIs (token or supervisor session)."""

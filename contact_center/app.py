@@ -1,0 +1,43 @@
+"""The application factory: one aiohttp app with every adapter and the console."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
+from contact_center.config import Settings
+from contact_center.db.embedded import resolve_database_url
+from contact_center.db.engine import make_engine, make_sessionmaker
+from contact_center.api import calls as calls_api
+from contact_center.web import health
+
+log = logging.getLogger(__name__)
+
+# Large enough for a day's queue_log upload; JSON bodies are checked by size too.
+CLIENT_MAX_SIZE = 50 * 1024 * 1024
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    url = await resolve_database_url(settings.database_url, settings.data_dir)
+    engine = make_engine(url)
+    app[ENGINE] = engine
+    app[SESSIONMAKER] = make_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+def create_app(settings: Settings) -> web.Application:
+    # The composition root is the one place that knows every adapter.
+    from webhooks import routes as webhook_routes
+
+    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_database)
+    app.router.add_routes(health.routes)
+    app.router.add_routes(calls_api.routes)
+    webhook_routes.setup(app)
+    return app

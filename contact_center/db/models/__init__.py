@@ -1,0 +1,40 @@
+"""All tables; import from here so metadata is complete."""
+
+from contact_center.db.models.calls import Call, CallRegistration, PbxEvent, RegistrationChange
+from contact_center.db.models.callbacks import Callback, CallbackAttempt
+from contact_center.db.models.conversations import (
+    CannedResponse,
+    Conversation,
+    Message,
+    OutboxItem,
+)
+from contact_center.db.models.reference import (
+    REFERENCE_MODELS,
+    CallType,
+    Channel,
+    Direction,
+    District,
+    Outcome,
+)
+from contact_center.db.models.users import User, UserSession
+
+__all__ = [
+    "REFERENCE_MODELS",
+    "Call",
+    "CallRegistration",
+    "CallType",
+    "Callback",
+    "CallbackAttempt",
+    "CannedResponse",
+    "Channel",
+    "Conversation",
+    "Direction",
+    "District",
+    "Message",
+    "Outcome",
+    "OutboxItem",
+    "PbxEvent",
+    "RegistrationChange",
+    "User",
+    "UserSession",
+]

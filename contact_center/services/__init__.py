@@ -1,0 +1,1 @@
+"""Services: take a session, change or read the database, never commit."""

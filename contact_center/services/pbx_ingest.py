@@ -1,0 +1,148 @@
+"""Store PBX call events and fold them into call records.
+
+One SQL statement per request: insert the events (a repeated event_id is a
+duplicate and is skipped), then merge what the new events say into `calls`.
+Every merge is order-independent (earliest enqueue/answer, latest end), and
+status, wait and talk time are generated columns computed by PostgreSQL
+from the merged timestamps, so out-of-order delivery gives the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import Text
+
+
+@dataclass(frozen=True, slots=True)
+class PbxEventIn:
+    event_id: str
+    call_id: str
+    type: str
+    at: datetime
+    caller: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    direction: str = "inbound"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedCall:
+    """A call touched by this ingest, as it stands after the merge."""
+
+    id: int
+    pbx_call_id: str
+    status: str
+    caller: str | None
+    agent: str | None
+    wait_seconds: float | None
+    enqueued_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    answered_now: bool  # this request carried the call's answer event
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+    calls: list[ChangedCall]
+
+
+_TERMINAL = "('completed','abandoned','transferred','timeout','exit_key','exit_empty')"
+
+_INGEST_SQL = text(
+    f"""
+WITH ev AS (
+    SELECT * FROM unnest(
+        :event_id, :call_id, :type, :at, :caller, :queue, :agent, :direction
+    ) AS e(event_id, call_id, type, at, caller, queue, agent, direction)
+), ins AS (
+    INSERT INTO pbx_events (event_id, call_id, type, at, caller, queue, agent, direction, source)
+    SELECT event_id, call_id, type, at, caller, queue, agent, direction, :source FROM ev
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING call_id, type, at, caller, queue, agent, direction
+), agg AS (
+    SELECT
+        call_id,
+        max(direction) AS direction,
+        (array_agg(caller ORDER BY at) FILTER (WHERE caller IS NOT NULL))[1] AS caller,
+        (array_agg(queue ORDER BY at) FILTER (WHERE queue IS NOT NULL))[1] AS queue,
+        (array_agg(agent ORDER BY at) FILTER (WHERE type = 'answered' AND agent IS NOT NULL))[1] AS agent,
+        min(at) FILTER (WHERE type = 'enqueued') AS enqueued_at,
+        min(at) FILTER (WHERE type = 'answered') AS answered_at,
+        max(at) FILTER (WHERE type IN {_TERMINAL}) AS ended_at,
+        min(type) FILTER (WHERE type IN ('abandoned','timeout','exit_key','exit_empty')) AS unanswered_reason,
+        bool_or(type = 'transferred') AS transferred
+    FROM ins GROUP BY call_id
+)
+INSERT INTO calls AS c (
+    pbx_call_id, direction, caller, queue, agent, enqueued_at, answered_at, ended_at,
+    unanswered_reason, transferred
+)
+SELECT call_id, direction, caller, queue, agent, enqueued_at, answered_at, ended_at,
+       unanswered_reason, transferred
+FROM agg
+ON CONFLICT (pbx_call_id) DO UPDATE SET
+    direction = GREATEST(c.direction, EXCLUDED.direction),
+    caller = COALESCE(c.caller, EXCLUDED.caller),
+    queue = COALESCE(c.queue, EXCLUDED.queue),
+    -- the agent is the one on the earliest answer, whichever arrived first
+    agent = CASE
+        WHEN EXCLUDED.answered_at IS NOT NULL
+             AND (c.answered_at IS NULL OR EXCLUDED.answered_at < c.answered_at)
+        THEN COALESCE(EXCLUDED.agent, c.agent)
+        ELSE COALESCE(c.agent, EXCLUDED.agent)
+    END,
+    enqueued_at = LEAST(c.enqueued_at, EXCLUDED.enqueued_at),
+    answered_at = LEAST(c.answered_at, EXCLUDED.answered_at),
+    ended_at = GREATEST(c.ended_at, EXCLUDED.ended_at),
+    unanswered_reason = LEAST(c.unanswered_reason, EXCLUDED.unanswered_reason),
+    transferred = c.transferred OR EXCLUDED.transferred,
+    updated_at = now()
+RETURNING c.id, c.pbx_call_id, c.status, c.caller, c.agent, c.wait_seconds,
+          c.enqueued_at, c.answered_at, c.ended_at,
+          c.pbx_call_id IN (SELECT call_id FROM agg WHERE answered_at IS NOT NULL) AS answered_now,
+          (SELECT count(*) FROM ins) AS inserted
+"""
+).bindparams(
+    bindparam("event_id", type_=ARRAY(Text)),
+    bindparam("call_id", type_=ARRAY(Text)),
+    bindparam("type", type_=ARRAY(Text)),
+    bindparam("at", type_=ARRAY(TIMESTAMP(timezone=True))),
+    bindparam("caller", type_=ARRAY(Text)),
+    bindparam("queue", type_=ARRAY(Text)),
+    bindparam("agent", type_=ARRAY(Text)),
+    bindparam("direction", type_=ARRAY(Text)),
+)
+
+async def ingest_events(
+    conn: AsyncConnection, events: Sequence[PbxEventIn], *, source: str = "api"
+) -> IngestResult:
+    if not events:
+        return IngestResult(0, 0, [])
+    rows = (
+        await conn.execute(
+            _INGEST_SQL,
+            {
+                "event_id": [e.event_id for e in events],
+                "call_id": [e.call_id for e in events],
+                "type": [e.type for e in events],
+                "at": [e.at for e in events],
+                "caller": [e.caller for e in events],
+                "queue": [e.queue for e in events],
+                "agent": [e.agent for e in events],
+                "direction": [e.direction for e in events],
+                "source": source,
+            },
+        )
+    ).all()
+    # No row back means every event was a duplicate (nothing to merge).
+    accepted = rows[0][-1] if rows else 0
+    calls = [ChangedCall(*row[:-1]) for row in rows]
+    return IngestResult(accepted, len(events) - accepted, calls)

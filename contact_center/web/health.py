@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import text
+
+from contact_center.appkeys import ENGINE
+from contact_center.db.migrate import current_revision, head_revision
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz", name="healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive (no dependencies checked)."""
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz", name="readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to serve: the database answers and its schema is at the head revision."""
+    engine = request.app[ENGINE]
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        current = await current_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return web.json_response({"status": "unavailable", "database": str(exc)[:200]}, status=503)
+    head = head_revision()
+    if current != head:
+        return web.json_response(
+            {"status": "unavailable", "migrations": {"current": current, "head": head}}, status=503
+        )
+    return web.json_response({"status": "ready", "migration": current})

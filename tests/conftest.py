@@ -1,0 +1,4 @@
+pytest_plugins = [
+    "tests.plugins.database",
+    "tests.plugins.backend",
+]

@@ -1,0 +1,1 @@
+"""Inbound adapters: they check and translate what arrives, then call a service."""

@@ -1,0 +1,81 @@
+"""Validation of PBX event JSON: one event or an array of up to 1000."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from contact_center.db.models.calls import CALL_EVENT_TYPES
+from contact_center.services.pbx_ingest import PbxEventIn
+from contact_center.web.errors import InputError
+
+MAX_EVENTS = 1000
+_MAX_ID = 200
+_MAX_SHORT = 64
+
+
+def _text(event: dict[str, Any], name: str, index: int, *, required: bool, limit: int) -> str | None:
+    value = event.get(name)
+    if value is None:
+        if required:
+            raise InputError(f"'{name}' is required", field=name, index=index)
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # extensions and numbers often arrive as integers
+    if not isinstance(value, str):
+        raise InputError(f"'{name}' must be a string", field=name, index=index)
+    value = value.strip()
+    if required and not value:
+        raise InputError(f"'{name}' must not be empty", field=name, index=index)
+    if len(value) > limit:
+        raise InputError(f"'{name}' is longer than {limit} characters", field=name, index=index)
+    return value or None
+
+
+def _timestamp(event: dict[str, Any], index: int) -> datetime:
+    raw = event.get("at")
+    if not isinstance(raw, str) or not raw:
+        raise InputError("'at' is required: an ISO-8601 time with an offset", field="at", index=index)
+    try:
+        at = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    except ValueError:
+        raise InputError(f"'at' is not an ISO-8601 time: {raw[:40]!r}", field="at", index=index) from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InputError("'at' must carry a UTC offset (e.g. +04:00 or Z)", field="at", index=index)
+    return at
+
+
+def parse_event(event: Any, index: int) -> PbxEventIn:
+    if not isinstance(event, dict):
+        raise InputError("each event must be a JSON object", index=index)
+    etype = event.get("type")
+    if etype not in CALL_EVENT_TYPES:
+        raise InputError(
+            f"'type' must be one of {', '.join(CALL_EVENT_TYPES)}", field="type", index=index
+        )
+    direction = event.get("direction", "inbound")
+    if direction not in ("inbound", "outbound"):
+        raise InputError("'direction' must be 'inbound' or 'outbound'", field="direction", index=index)
+    return PbxEventIn(
+        event_id=_text(event, "event_id", index, required=True, limit=_MAX_ID) or "",
+        call_id=_text(event, "call_id", index, required=True, limit=_MAX_ID) or "",
+        type=etype,
+        at=_timestamp(event, index),
+        caller=_text(event, "caller", index, required=False, limit=_MAX_SHORT),
+        queue=_text(event, "queue", index, required=False, limit=_MAX_SHORT),
+        agent=_text(event, "agent", index, required=False, limit=_MAX_SHORT),
+        direction=direction,
+    )
+
+
+def parse_events(payload: Any) -> list[PbxEventIn]:
+    """All or nothing: the first bad event rejects the whole request."""
+    if isinstance(payload, dict):
+        return [parse_event(payload, 0)]
+    if not isinstance(payload, list):
+        raise InputError("the body must be an event object or an array of events")
+    if not payload:
+        raise InputError("the array of events is empty")
+    if len(payload) > MAX_EVENTS:
+        raise InputError(f"at most {MAX_EVENTS} events per request, got {len(payload)}")
+    return [parse_event(e, i) for i, e in enumerate(payload)]

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from aiohttp import web
+
+from webhooks import pbx
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(pbx.routes)
