@@ -32,6 +32,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     # The composition root is the one place that knows every adapter.
+    from agent_console import routes as console_routes
     from webhooks import routes as webhook_routes
 
     app = web.Application(client_max_size=CLIENT_MAX_SIZE)
@@ -40,4 +41,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(health.routes)
     app.router.add_routes(calls_api.routes)
     webhook_routes.setup(app)
+    console_routes.setup(app)
     return app

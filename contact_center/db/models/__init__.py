@@ -16,6 +16,7 @@ from contact_center.db.models.reference import (
     District,
     Outcome,
 )
+from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.users import User, UserSession
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Outcome",
     "OutboxItem",
     "PbxEvent",
+    "RateCounter",
     "RegistrationChange",
     "User",
     "UserSession",

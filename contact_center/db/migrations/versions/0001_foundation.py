@@ -105,6 +105,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', name=op.f('uq_pbx_events_event_id'))
     )
     op.create_index(op.f('ix_pbx_events_call_id'), 'pbx_events', ['call_id'], unique=False)
+    op.create_table('rate_counters',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', 'window_start', name=op.f('pk_rate_counters'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -319,6 +325,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_call_registrations_agent_id'), table_name='call_registrations')
     op.drop_table('call_registrations')
     op.drop_table('users')
+    op.drop_table('rate_counters')
     op.drop_index(op.f('ix_pbx_events_call_id'), table_name='pbx_events')
     op.drop_table('pbx_events')
     op.drop_table('outcomes')

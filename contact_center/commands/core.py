@@ -1,0 +1,151 @@
+"""Core commands: serve, migrate, import-queue-log, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from contact_center.commands import engine_for
+from contact_center.config import Settings
+
+
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.db.migrate import current_revision, upgrade
+
+    engine = await engine_for(settings)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or int(os.environ.get("CC142_WORKERS") or 1)
+    if workers > 1:
+        return _serve_workers(settings, host, port, workers)
+    return _serve_one(settings, host, port, reuse_port=bool(os.environ.get("CC142_REUSE_PORT")))
+
+
+def _serve_one(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int:
+    from aiohttp import web
+
+    from contact_center.app import create_app
+
+    app = create_app(settings)
+
+    async def announce(_app: web.Application) -> None:
+        if not reuse_port:
+            base = f"http://{host}:{port}"
+            print(f"142 backend ready: {base}  (health {base}/readyz)", flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=host, port=port, print=None, access_log=None, reuse_port=reuse_port)
+    return 0
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> int:
+    """N processes on one port (SO_REUSEPORT); the kernel spreads connections.
+
+    The parent starts the embedded PostgreSQL (when DATABASE_URL is unset) and
+    hands its URL to the workers, so they all share one server.
+    """
+    import signal
+    import subprocess
+
+    from contact_center.db.embedded import resolve_database_url
+
+    url = asyncio.run(resolve_database_url(settings.database_url, settings.data_dir))
+    env = {**os.environ, "DATABASE_URL": url, "CC142_WORKERS": "1", "CC142_REUSE_PORT": "1",
+           "CC142_HOST": host, "CC142_PORT": str(port)}
+    procs = [subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], env=env)
+             for _ in range(workers)]
+    base = f"http://{host}:{port}"
+    print(f"142 backend ready: {base}  ({workers} workers; health {base}/readyz)", flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    codes = [p.wait() for p in procs]
+    return max(codes)
+
+
+async def cmd_import_queue_log(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from contact_center.services import call_hooks
+    from contact_center.services.queue_log import import_report, parse_lines
+
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        report = parse_lines(fh)
+    engine = await engine_for(settings)
+    try:
+        with tqdm(total=len(report.events), unit="ev", desc="importing", file=sys.stderr) as bar:
+            async with engine.begin() as conn:
+                summary = await import_report(conn, report, progress=bar.update)
+                await call_hooks.calls_changed(conn, settings, summary.changed_calls)
+    finally:
+        await engine.dispose()
+    data = summary.as_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"lines {summary.lines}, call events {summary.events} "
+            f"(new {summary.accepted}, duplicates {summary.duplicates}), calls {summary.calls}, "
+            f"agent/system events {summary.non_call_events}"
+        )
+        for item in summary.malformed:
+            print(f"  malformed line {item['line']}: {item['error']}")
+        for name, count in summary.unknown_events.items():
+            print(f"  unknown event {name}: {count}")
+        if summary.unknown_lines:
+            print(f"  unknown event lines: {', '.join(map(str, summary.unknown_lines[:50]))}")
+    return 0
+
+
+async def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.demo import seed_demo
+
+    engine = await engine_for(settings)
+    try:
+        await seed_demo(engine, settings, days=args.days, seed=args.seed)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", help="run the backend")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, help="worker processes (default CC142_WORKERS or 1)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("import-queue-log", help="import an Asterisk queue_log file")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_import_queue_log)
+
+    p = sub.add_parser("seed-demo", help="generate realistic demo traffic")
+    p.add_argument("--days", type=int, default=14)
+    p.add_argument("--seed", type=int, default=142)
+    p.set_defaults(func=cmd_seed_demo)
