@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -454,26 +454,26 @@ async def _duplicate_result(ctx: ChatContext, msg: InboundMessage) -> ChatResult
 
 
 async def last_rateable_conversation(
-    session: AsyncSession, channel: str, contact_id: str, *, now: datetime | None = None
+    session: AsyncSession, channel: str, contact_id: str, *, now: datetime | None = None, lock: bool = True
 ) -> Conversation | None:
     """The contact's last conversation an agent resolved within CSAT_WINDOW."""
     now = now or _now()
-    return (
-        await session.scalars(
-            select(Conversation)
-            .where(
-                Conversation.channel == channel,
-                Conversation.contact_id == contact_id,
-                Conversation.status == "resolved",
-                Conversation.abandoned.is_(False),
-                Conversation.resolved_by.is_not(None),
-                Conversation.resolved_at >= now - CSAT_WINDOW,
-            )
-            .order_by(Conversation.resolved_at.desc())
-            .limit(1)
-            .with_for_update()
+    stmt = (
+        select(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.contact_id == contact_id,
+            Conversation.status == "resolved",
+            Conversation.abandoned.is_(False),
+            Conversation.resolved_by.is_not(None),
+            Conversation.resolved_at >= now - CSAT_WINDOW,
         )
-    ).one_or_none()
+        .order_by(Conversation.resolved_at.desc())
+        .limit(1)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def record_csat(
@@ -558,4 +558,45 @@ async def record_outgoing_echo(
     if conv.status in HUMAN_STATUSES and conv.first_agent_reply_at is None:
         conv.first_agent_reply_at = message.created_at
     await publish_message(session, conv, message)
+    return True
+
+
+# --- presence and typing ------------------------------------------------------------------
+
+
+async def mark_citizen_seen(
+    session: AsyncSession, channel: str, contact_id: str, *, now: datetime | None = None
+) -> None:
+    """The citizen is still there (widget connected): postpones abandonment."""
+    await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.contact_id == contact_id,
+            Conversation.status.in_(HUMAN_STATUSES),
+        )
+        .values(citizen_seen_at=now or _now())
+    )
+
+
+async def publish_typing(session: AsyncSession, conv_id: int, channel: str, contact_id: str, who: str) -> None:
+    await events.publish(
+        session,
+        "chat.typing",
+        {"conversation_id": conv_id, "channel": channel, "contact_id": contact_id, "who": who},
+    )
+
+
+async def citizen_typing(session: AsyncSession, channel: str, contact_id: str) -> bool:
+    """Tell the agent the citizen is typing (only while humans have the conversation)."""
+    conv_id = await session.scalar(
+        select(Conversation.id).where(
+            Conversation.channel == channel,
+            Conversation.contact_id == contact_id,
+            Conversation.status.in_(HUMAN_STATUSES),
+        )
+    )
+    if conv_id is None:
+        return False
+    await publish_typing(session, conv_id, channel, contact_id, "citizen")
     return True
