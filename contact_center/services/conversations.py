@@ -10,7 +10,7 @@ sender id is the conversation id).
 
 Interface for the channel adapters (web chat API, widget, Meta):
 
-    receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult
+    receive_message(app_state: ChatContext | web.Application, msg: InboundMessage) -> ChatResult
     record_outgoing_echo(session, channel, contact_id, account_id, text, external_id, at) -> bool
 
 and `contact_center.services.delivery` (register_sender / deliver) for the
@@ -325,8 +325,20 @@ class _Duplicate(Exception):
     pass
 
 
-async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
-    """Store the citizen's message, let the bot or the agents handle it, deliver replies."""
+def _context(state: ChatContext | Any) -> ChatContext:
+    if isinstance(state, ChatContext):
+        return state
+    # An aiohttp Application (the Meta worker passes its app): the runtime's context.
+    from contact_center.chat_runtime import chat_context
+
+    return chat_context(state)
+
+
+async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> ChatResult:
+    """Store the citizen's message, let the bot or the agents handle it, deliver replies.
+
+    `app_state`: a ChatContext, or the aiohttp Application (its ChatContext is used)."""
+    ctx = _context(app_state)
     settings = ctx.settings
     now = _now()
 
@@ -394,7 +406,7 @@ async def _apply_bot_reply(
         await hand_off(session, conv, reason="bot_unavailable", urgent=False)
         return [_reply(m) for m in out]
 
-    citizen.intent = reply.intent
+    citizen.intent = reply.intent[:80] if reply.intent else None
     citizen.confidence = reply.confidence
     citizen.direction = reply.direction
     citizen.payload = {**(citizen.payload or {}), "bot": reply.raw}
