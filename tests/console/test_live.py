@@ -12,15 +12,7 @@ from sqlalchemy import text
 from contact_center.events import publish
 from contact_center.live import LIVE_HUB, LiveHub, console_may_see, hub_dsn
 from tests.helpers import event, signed
-from tests.plugins.console import PASSWORD, csrf_from, login
-
-
-async def _sign_in(http: aiohttp.ClientSession, base: str, username: str) -> None:
-    async with http.get(base + "/console/login") as page:
-        token = csrf_from(await page.text())
-    async with http.post(base + "/console/login", allow_redirects=False,
-                         data={"username": username, "password": PASSWORD, "csrf_token": token}) as resp:
-        assert resp.status == 303
+from tests.plugins.console import csrf_from, login, login_http
 
 
 async def _next_event(ws: aiohttp.ClientWebSocketResponse, topic: str, timeout: float = 5.0) -> dict:
@@ -39,8 +31,8 @@ async def test_an_event_from_one_process_reaches_a_console_on_another(backend_pr
     jar = lambda: aiohttp.CookieJar(unsafe=True)  # noqa: E731 - cookies for 127.0.0.1
     async with aiohttp.ClientSession(cookie_jar=jar()) as agent_http, \
             aiohttp.ClientSession(cookie_jar=jar()) as boss_http:
-        await _sign_in(agent_http, one.url, "aysel")
-        await _sign_in(boss_http, one.url, "boss")
+        await login_http(agent_http, one.url, "aysel")
+        await login_http(boss_http, one.url, "boss")
         async with agent_http.ws_connect(one.url.replace("http", "ws") + "/console/live/ws") as agent_ws, \
                 boss_http.ws_connect(one.url.replace("http", "ws") + "/console/live/ws") as boss_ws:
             hello = json.loads((await agent_ws.receive()).data)
