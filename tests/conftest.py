@@ -2,4 +2,5 @@ pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.backend",
     "tests.plugins.console",
+    "tests.plugins.browser",
 ]
