@@ -19,6 +19,7 @@ the bot never does.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -169,10 +170,13 @@ class ValidateCallbackForm(Action):
         return [SlotSet("turn_direction", direction), SlotSet("direction", direction)]
 
 
-class _AskAction(Action):
+class _AskAction(Action, ABC):
     """Asks the next form question; a form turn ends here, so it sends the payload."""
 
     response: Text = ""
+
+    @abstractmethod
+    def name(self) -> Text: ...
 
     async def run(
         self,

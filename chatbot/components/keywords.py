@@ -1,10 +1,11 @@
-"""Urgency safety net: keyword patterns on ASCII-folded Azerbaijani text.
+"""Keyword safety nets on ASCII-folded Azerbaijani text: urgency, hand-off.
 
 Stdlib only. Used twice, independently of the intent classifier:
-- in the NLU pipeline (``components.urgency.UrgencyGuard``), which forces the
-  intent to ``urgent`` so every dialogue path (forms included) escalates;
-- in the action server (``actions.metadata``), as a second net before the
-  cc142 payload is emitted.
+- in the NLU pipeline (``components.guard.KeywordIntentGuard``), which forces
+  the intent to ``urgent`` (or ``request_human``) so every dialogue path,
+  the callback form included, escalates;
+- in the action server (``actions.metadata``, ``actions.callback``), as a
+  second net for urgency before the cc142 payload is emitted.
 
 Patterns match text already passed through ``contact_center.text.fold``
 (lower-case, ə→e ı→i ş→s ç→c ğ→g ö→o ü→u). Keep them precise: a false
@@ -68,3 +69,29 @@ def urgent_category(text: str) -> str | None:
         if pattern.search(folded):
             return category
     return None
+
+
+# Explicit requests for a person. Precise phrasings only (DIET handles the
+# rest): "operator" with a verb of contact, "canlı/real insan", "insanla
+# danışmaq", "əməkdaşa qoşun", "bot yox" ...
+_CONTACT = r"(danis|yazis|qos|birlesdir|yonlendir|otur|cagir|bagla|elaqe)"
+_NEED = r"(lazim|ver(in|)\b)"
+HANDOFF_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"^\W*operator\w*\W*$",
+        r"\boperator\w*\b.*\b(" + _CONTACT + "|" + _NEED + ")",
+        r"\b" + _CONTACT + r"\w*\b.*\boperator(a|la|le|u|un|dan)?\b",
+        r"\b(canli|real|diri) (insan|adam|operator|destek|emekdas|biri|sexs)",
+        r"(?<!sosial )\b(insan|adam|emekdas\w*|isci\w*|mutexessis\w*|konsultant\w*|meneger\w*)"
+        r"(la|le|nan|nen| ile)? " + _CONTACT,
+        r"\b(bot|robot|masin)(la|nan)? (yox|deyil|istemir)",
+        r"\b(bot|robot)(la|nan) (danismaq|yazismaq) istemir",
+    )
+)
+
+
+def explicit_handoff(text: str) -> bool:
+    """True when the citizen explicitly asks for a human agent."""
+    folded = fold(text or "")
+    return any(pattern.search(folded) for pattern in HANDOFF_PATTERNS)
