@@ -29,7 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.directions import direction_of
 from actions.districts import BY_CODE, District, find_phone, match_districts, mentions_baku
 from actions.handoff import hand_off
-from actions.metadata import emit_payload, nlu_result
+from actions.metadata import emit_payload, nlu_result, turn_events
 from actions.phrases import has_digits, says_no, says_yes, wants_to_cancel
 from components.keywords import urgent_category
 
@@ -90,7 +90,7 @@ class ValidateCallbackForm(Action):
         if requested == "callback_district":
             return self._district(dispatcher, tracker, text, intent)
         if requested == "callback_confirmed":
-            return self._confirmation(dispatcher, text, intent)
+            return self._confirmation(dispatcher, tracker, text, intent)
         return []
 
     @staticmethod
@@ -141,7 +141,7 @@ class ValidateCallbackForm(Action):
         return [SlotSet("callback_district", None)]
 
     @staticmethod
-    def _confirmation(dispatcher, text, intent) -> List[EventType]:
+    def _confirmation(dispatcher, tracker, text, intent) -> List[EventType]:
         yes = intent == "affirm" or says_yes(text)
         no = intent == "deny" or says_no(text)
         if yes and no:  # "yox, yox, bəli" – trust the classifier
@@ -150,8 +150,10 @@ class ValidateCallbackForm(Action):
             return [SlotSet("callback_confirmed", "yes")]
         if no and not yes:
             return [SlotSet("callback_confirmed", "no")]
-        dispatcher.utter_message(response="utter_confirm_help")
-        return [SlotSet("callback_confirmed", None)]
+        answered = ValidateCallbackForm._answer_question(dispatcher, tracker, text)
+        if not answered:
+            dispatcher.utter_message(response="utter_confirm_help")
+        return [SlotSet("callback_confirmed", None), *answered]
 
     @staticmethod
     def _answer_question(dispatcher, tracker, text) -> List[EventType]:
@@ -174,6 +176,8 @@ class _AskAction(Action, ABC):
     """Asks the next form question; a form turn ends here, so it sends the payload."""
 
     response: Text = ""
+    # validation prompts that already ask the question in other words
+    replaced_by: frozenset = frozenset()
 
     @abstractmethod
     def name(self) -> Text: ...
@@ -184,8 +188,16 @@ class _AskAction(Action, ABC):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        dispatcher.utter_message(response=self.response, **self.variables(tracker))
+        if not self._already_prompted(tracker):
+            dispatcher.utter_message(response=self.response, **self.variables(tracker))
         return emit_payload(dispatcher, tracker, in_form=True)
+
+    def _already_prompted(self, tracker: Tracker) -> bool:
+        return any(
+            e.get("event") == "bot"
+            and (e.get("metadata") or {}).get("utter_action") in self.replaced_by
+            for e in turn_events(tracker)
+        )
 
     def variables(self, tracker: Tracker) -> Dict[Text, Any]:
         return {}
@@ -200,6 +212,7 @@ class ActionAskCallbackPhone(_AskAction):
 
 class ActionAskCallbackDistrict(_AskAction):
     response = "utter_ask_callback_district"
+    replaced_by = frozenset({"utter_ambiguous_district", "utter_baku_district"})
 
     def name(self) -> Text:
         return "action_ask_callback_district"
