@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.plugins.backend",
     "tests.plugins.console",
     "tests.plugins.browser",
+    "tests.plugins.rasa_server",
 ]
