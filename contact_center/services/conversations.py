@@ -45,9 +45,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contact_center import events, live
@@ -235,7 +235,9 @@ async def open_live_conversation(
         pg_insert(Conversation)
         .values(channel=channel, contact_id=contact_id, account_id=account_id, status="bot")
         .on_conflict_do_nothing(
-            index_elements=["channel", "contact_id"], index_where=Conversation.status != "resolved"
+            # A literal predicate: with a bound parameter PostgreSQL's generic plan
+            # (from the 6th execution of the prepared statement) cannot infer the index.
+            index_elements=["channel", "contact_id"], index_where=text("status <> 'resolved'")
         )
         .returning(Conversation)
     )
@@ -329,9 +331,13 @@ async def _create_callback(
                 direction=cb.direction or reply.direction or conv.direction,
                 conversation_id=conv.id,
             )
-    except (ValueError, IntegrityError) as exc:
+    except ValueError as exc:  # CallbackInputError: the number is not valid
         log.warning("bot callback for conversation %s refused: %s", conv.id, exc)
         return str(exc) or type(exc).__name__
+    except SQLAlchemyError as exc:
+        # The savepoint is rolled back; an agent takes over rather than losing the request.
+        log.exception("bot callback for conversation %s failed", conv.id)
+        return type(exc).__name__
     return None
 
 
