@@ -75,6 +75,10 @@
     call(stateHandlers, next);
   }
 
+  function toLogin() {
+    location.assign("/console/login?next=" + encodeURIComponent(location.pathname + location.search));
+  }
+
   function delay(n) { return Math.min(10000, 500 * Math.pow(2, n)) * (0.75 + Math.random() * 0.5); }
 
   function handleHello(msg) {
@@ -115,7 +119,10 @@
       try { msg = JSON.parse(m.data); } catch (err) { return; }
       handleMessage(msg);
     };
-    socket.onclose = function () { if (ws === socket) { ws = null; wsClosed(opened); } };
+    socket.onclose = function (e) {
+      if (e.code === 1008) { toLogin(); return; }  // signed out elsewhere, or deactivated
+      if (ws === socket) { ws = null; wsClosed(opened); }
+    };
   }
 
   function wsClosed(wasOpen) {
@@ -137,7 +144,11 @@
     if (!polling || ws && ws.readyState === 1) { polling = false; return; }
     var url = POLL_PATH + "?cursor=" + cursor + "&epoch=" + encodeURIComponent(epoch || "") + "&wait=20";
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) { toLogin(); throw new Error("signed out"); }
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
       .then(function (msg) {
         pollFailures = 0;
         if (ws && ws.readyState === 1) { polling = false; return; }
