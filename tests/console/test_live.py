@@ -136,7 +136,7 @@ async def test_long_polling_delivers_what_the_user_may_see(client, make_user, se
     assert [e["topic"] for e in body["events"]] == ["callback.created"]
     assert body["events"][0]["data"] == {"id": 7}
     # A cursor from another process (other epoch) is told to start over.
-    other = await (await client.get(f"/console/live/poll?cursor=5&epoch=someone-else")).json()
+    other = await (await client.get("/console/live/poll?cursor=5&epoch=someone-else")).json()
     assert other["reset"] is True
 
 
