@@ -206,11 +206,14 @@
     }, 150);
   }
 
+  var boundRegions = {};  // by id: a refreshed region is a new element with the same id
   function bindRefreshRegions(root) {
-    (root.querySelectorAll ? root.querySelectorAll("[data-live-refresh]") : []).forEach(function (el) {
-      if (el.dataset.liveBound) return;
-      el.dataset.liveBound = "1";
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-live-refresh]"));
+    if (root.matches && root.matches("[data-live-refresh]")) found.push(root);
+    found.forEach(function (el) {
       var id = el.id;
+      if (!id || boundRegions[id]) return;
+      boundRegions[id] = true;
       el.dataset.liveRefresh.split(",").forEach(function (topic) {
         topic = topic.trim();
         if (topic) on(topic, function () { if (document.getElementById(id)) refreshRegion(id); });
