@@ -15,7 +15,7 @@ async def test_every_page_renders_for_each_role(client, make_user):
     client.session.cookie_jar.clear()
     await login(client, "boss")
     home = await (await client.get("/console")).text()
-    assert "Növbədəki agentlər" in home and "Hazırdır: 1" in home  # the supervisor, just signed in
+    assert "Növbədəki agentlər" in home and "Hazırdır: 2" in home  # aysel (never signed out) and boss
     for path in agent_pages + ["/console/agents"]:
         assert (await client.get(path)).status == 200, path
     client.session.cookie_jar.clear()
