@@ -289,6 +289,11 @@
   });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && pop && !pop.hidden) closePop();
+    // Ctrl+Enter saves the form being typed in, even from the note field.
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.form && e.target.form.method === "post") {
+      e.preventDefault();
+      if (e.target.form.requestSubmit) e.target.form.requestSubmit(); else e.target.form.submit();
+    }
   });
 
   window.cc142Live = {
