@@ -94,3 +94,17 @@ def make_meta_client(
 @pytest.fixture
 async def meta_client(make_meta_client: Callable[..., Any], meta_settings: Settings) -> TestClient:
     return await make_meta_client(meta_settings)  # type: ignore[no-any-return]
+
+
+async def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        await asyncio.sleep(interval)
