@@ -123,12 +123,17 @@ def _attachments(message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[st
     return links, labels
 
 
+# Payloads our own buttons carry: Rasa commands ("/request_agent") and the
+# chat core's own ("cc142:csat:5", the rating buttons).
+OWN_PAYLOAD_PREFIXES = ("/", "cc142:")
+
+
 def _bot_choice(payload: Any, title: Any) -> str | None:
-    """What the bot gets for a tapped button: a Rasa command payload ("/intent...",
-    which is what our own buttons carry) as it is, otherwise the human title;
-    a payload of another kind (e.g. a page menu's "GET_STARTED") means nothing
-    to the bot's language model, so it gets the title when there is one."""
-    if isinstance(payload, str) and payload.startswith("/"):
+    """What the bot gets for a tapped button: one of our own payloads as it is,
+    otherwise the human title; a payload of another kind (e.g. a page menu's
+    "GET_STARTED") means nothing to the bot's language model, so it gets the
+    title when there is one."""
+    if isinstance(payload, str) and payload.startswith(OWN_PAYLOAD_PREFIXES):
         return payload
     if isinstance(title, str) and title.strip():
         return title.strip()

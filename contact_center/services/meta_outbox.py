@@ -31,7 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center import events
 from contact_center.config import Settings
 from contact_center.db.models.conversations import Conversation, Message, OutboxItem
+from contact_center.services import delivery
 from contact_center.services.graph_client import GraphError, SendOk
+from contact_center.services.inbox import InboxError
 from contact_center.services.meta_window import META_CHANNELS, ReplyWindow, reply_window, text_too_long
 
 # Woken at commit by the sender, so an idle worker sends without waiting for its poll.
@@ -139,16 +141,23 @@ async def _notify_failed(session: AsyncSession, message: Message, reason: str) -
 async def queue_message(session: AsyncSession, settings: Settings, conversation: Conversation, message: Message) -> None:
     """The channel sender for `facebook` and `instagram` (conversations' delivery registry).
 
-    Runs in the caller's transaction; never calls Meta itself."""
+    Runs in the caller's transaction; never calls Meta itself. An agent's reply
+    that Meta would refuse (outside the 24-hour window, too long) is refused
+    here with an InboxError, so the console shows the reason and nothing is
+    stored; a bot or system message Meta would refuse is stored as `failed`
+    with the reason (the flow that produced it must not break)."""
     if message.id is None:
         await session.flush()
     refusal = text_too_long(conversation.channel, message.text)
     if not message.text.strip() and not (message.payload or {}).get("buttons"):
         refusal = "Boş mesaj göndərilə bilməz"
-    window = await window_for(session, settings, conversation, human=message.sender == "agent")
+    human = message.sender == "agent"
+    window = await window_for(session, settings, conversation, human=human)
     if refusal is None and not window.allowed:
         refusal = window.reason or "Meta pəncərəsi bağlıdır"
     if refusal is not None:
+        if human:
+            raise InboxError("meta_refused", refusal, field="text")
         # Meta would refuse it: say so on the message now instead of calling.
         await _notify_failed(session, message, refusal)
         return
@@ -289,3 +298,8 @@ async def sending_now(session: AsyncSession, channel: str, recipient_id: str) ->
         " AND recipient_id = :r AND claimed_at IS NOT NULL AND next_attempt_at > now())"
     )
     return bool((await session.execute(stmt, {"c": channel, "r": recipient_id})).scalar_one())
+
+
+# The Send API carries both channels (Instagram through its connected page).
+delivery.register_sender("facebook", queue_message)
+delivery.register_sender("instagram", queue_message)

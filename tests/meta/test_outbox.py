@@ -4,15 +4,21 @@ several workers sharing the table."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import pytest
+
 from contact_center.config import Settings
-from contact_center.db.models.conversations import Conversation, Message, OutboxItem
-from contact_center.services.meta_outbox import queue_message
+from contact_center.db.models import Conversation, Message, OutboxItem, User
+from contact_center.services import inbox
+from contact_center.services.conversations import add_outgoing
+from contact_center.services.inbox import Actor, InboxError
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.meta import (
     DEFAULT_TOKEN,
@@ -33,9 +39,12 @@ async def conversation(
     contact_id: str = CITIZEN,
     account_id: str | None = PAGE_ID,
     citizen_wrote_ago: timedelta | None = timedelta(minutes=5),
+    agent: Actor | None = None,
 ) -> int:
+    """A conversation with the citizen's first message; open and assigned when `agent` is given."""
     async with sm.begin() as s:
-        conv = Conversation(channel=channel, contact_id=contact_id, account_id=account_id, status="open")
+        conv = Conversation(channel=channel, contact_id=contact_id, account_id=account_id,
+                            status="open" if agent else "bot", assigned_to=agent.id if agent else None)
         s.add(conv)
         await s.flush()
         if citizen_wrote_ago is not None:
@@ -44,19 +53,25 @@ async def conversation(
         return conv.id
 
 
+async def agent_actor(sm: async_sessionmaker[AsyncSession], name: str = "Aysel Məmmədova") -> Actor:
+    async with sm.begin() as s:
+        user = User(username=f"agent-{secrets.token_hex(4)}", full_name=name, password_hash="x", role="agent")
+        s.add(user)
+        await s.flush()
+        return Actor(id=user.id, name=name.split()[0], role="agent")
+
+
 async def reply(
     sm: async_sessionmaker[AsyncSession], settings: Settings, conversation_id: int, text: str,
-    *, sender: str = "agent", payload: dict[str, Any] | None = None,
+    *, sender: str = "bot", payload: dict[str, Any] | None = None, agent: Actor | None = None,
 ) -> int:
-    """Store a reply and hand it to the channel sender in one transaction, as the chat core does."""
+    """Store a reply and deliver it in one transaction, as the chat core does: an
+    agent's through the inbox service, the bot's through add_outgoing."""
     async with sm.begin() as s:
+        if agent is not None:
+            return (await inbox.reply(s, settings, conversation_id, agent, text)).id
         conv = await s.get_one(Conversation, conversation_id)
-        msg = Message(conversation_id=conversation_id, sender=sender, text=text, channel=conv.channel,
-                      payload=payload)
-        s.add(msg)
-        await s.flush()
-        await queue_message(s, settings, conv, msg)
-        return msg.id
+        return (await add_outgoing(s, settings, conv, sender=sender, text=text, payload=payload)).id
 
 
 async def message(sm: async_sessionmaker[AsyncSession], message_id: int) -> Message:
@@ -69,11 +84,12 @@ async def delivered(sm: async_sessionmaker[AsyncSession], message_id: int) -> Me
     return m if m.delivery_status in ("sent", "failed") else None
 
 
-async def test_reply_reaches_the_send_api_with_recipient_token_and_body(
+async def test_agent_reply_reaches_the_send_api_with_recipient_token_and_body(
     meta_client: Any, meta_settings: Settings, sessionmaker: Any, graph: FakeGraph
 ) -> None:
-    conv = await conversation(sessionmaker)
-    mid = await reply(sessionmaker, meta_settings, conv, "Salam! Pensiya ayın 20-dək köçürülür.")
+    agent = await agent_actor(sessionmaker)
+    conv = await conversation(sessionmaker, agent=agent)
+    mid = await reply(sessionmaker, meta_settings, conv, "Salam! Pensiya ayın 20-dək köçürülür.", agent=agent)
     [req] = await graph.wait_for(1, delivered=True)
     assert req.token == PAGE_TOKEN
     assert req.body == {
@@ -193,13 +209,21 @@ async def test_a_recipients_messages_go_out_in_order_despite_a_retry(
 async def test_agent_reply_outside_24_hours_is_refused_without_calling_meta(
     meta_client: Any, meta_settings: Settings, sessionmaker: Any, graph: FakeGraph
 ) -> None:
-    conv = await conversation(sessionmaker, citizen_wrote_ago=timedelta(hours=25))
-    mid = await reply(sessionmaker, meta_settings, conv, "Gecikmiş cavab")
-    msg = await message(sessionmaker, mid)
-    assert msg.delivery_status == "failed"
-    assert "24 saatdan çox keçib" in msg.delivery_error
+    agent = await agent_actor(sessionmaker)
+    conv = await conversation(sessionmaker, citizen_wrote_ago=timedelta(hours=25), agent=agent)
+    with pytest.raises(InboxError) as refused:
+        await reply(sessionmaker, meta_settings, conv, "Gecikmiş cavab", agent=agent)
+    assert refused.value.field == "text"
+    assert "24 saatdan çox keçib" in refused.value.message
     async with sessionmaker() as s:
+        # Nothing half-written: no agent message, no outbox row.
+        assert (await s.execute(select(Message).where(Message.sender == "agent"))).first() is None
         assert (await s.execute(select(OutboxItem))).first() is None
+    # A bot or system message out of the window is kept, marked failed with the reason.
+    mid = await reply(sessionmaker, meta_settings, conv, "Söhbət bağlandı", sender="system")
+    msg = await message(sessionmaker, mid)
+    assert msg.delivery_status == "failed" and "24 saatdan çox keçib" in msg.delivery_error
+    await asyncio.sleep(0.3)  # a worker poll or two
     assert graph.received == []
 
 
@@ -208,27 +232,36 @@ async def test_human_agent_tag_within_seven_days_when_enabled(
 ) -> None:
     settings = meta_settings.with_(meta_human_agent_tag=True)
     await make_meta_client(settings)
-    conv = await conversation(sessionmaker, citizen_wrote_ago=timedelta(days=3))
-    await reply(sessionmaker, settings, conv, "Operator cavabı")
+    agent = await agent_actor(sessionmaker)
+    conv = await conversation(sessionmaker, citizen_wrote_ago=timedelta(days=3), agent=agent)
+    await reply(sessionmaker, settings, conv, "Operator cavabı", agent=agent)
     [req] = await graph.wait_for(1, delivered=True)
     assert req.body["messaging_type"] == "MESSAGE_TAG" and req.body["tag"] == "HUMAN_AGENT"
     # The bot may not use the human-agent tag.
     bot_mid = await reply(sessionmaker, settings, conv, "Bot cavabı", sender="bot")
     assert (await message(sessionmaker, bot_mid)).delivery_status == "failed"
     # Beyond 7 days nobody may write.
-    old = await conversation(sessionmaker, contact_id="7000000000000009", citizen_wrote_ago=timedelta(days=8))
-    old_mid = await reply(sessionmaker, settings, old, "Çox gec")
-    assert "7 gündən çox keçib" in (await message(sessionmaker, old_mid)).delivery_error
+    old = await conversation(sessionmaker, contact_id="7000000000000009", citizen_wrote_ago=timedelta(days=8),
+                             agent=agent)
+    with pytest.raises(InboxError, match="7 gündən çox keçib"):
+        await reply(sessionmaker, settings, old, "Çox gec", agent=agent)
+    # Without the setting, 3 days is too late for the agent as well.
+    plain = await conversation(sessionmaker, contact_id="7000000000000010", citizen_wrote_ago=timedelta(days=3),
+                               agent=agent)
+    with pytest.raises(InboxError, match="24 saatdan çox keçib"):
+        await reply(sessionmaker, meta_settings, plain, "Gec", agent=agent)
 
 
 async def test_too_long_text_is_refused_with_the_limit(
     meta_client: Any, meta_settings: Settings, sessionmaker: Any, graph: FakeGraph
 ) -> None:
-    conv = await conversation(sessionmaker, channel="instagram", account_id="17841400000000001")
-    mid = await reply(sessionmaker, meta_settings, conv, "a" * 1001)
-    msg = await message(sessionmaker, mid)
-    assert msg.delivery_status == "failed" and "1000 simvol" in msg.delivery_error
-    assert graph.received == []
+    agent = await agent_actor(sessionmaker)
+    conv = await conversation(sessionmaker, channel="instagram", account_id="17841400000000001", agent=agent)
+    with pytest.raises(InboxError, match="1000 simvol"):
+        await reply(sessionmaker, meta_settings, conv, "a" * 1001, agent=agent)
+    await reply(sessionmaker, meta_settings, conv, "a" * 1000, agent=agent)
+    [req] = await graph.wait_for(1, delivered=True)
+    assert len(req.body["message"]["text"]) == 1000
 
 
 async def test_two_workers_share_the_outbox_and_send_each_message_once(
