@@ -67,6 +67,9 @@ class FakeGraph:
     tokens: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     _failures: list[str] = field(default_factory=list)
+    # Message ids to hand out next (else generated), and a pause before each answer.
+    next_message_ids: list[str] = field(default_factory=list)
+    delay_seconds: float = 0.0
     _runner: web.AppRunner | None = None
     port: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -126,7 +129,10 @@ class FakeGraph:
         if body.get("messaging_type") == "MESSAGE_TAG" and not body.get("tag"):
             return self._error(400, {"message": "(#100) Param tag is required for MESSAGE_TAG",
                                      "type": "OAuthException", "code": 100})
-        mid = f"m_fake_{next(self._ids):06d}_{secrets.token_hex(4)}"
+        if self.next_message_ids:
+            mid = self.next_message_ids.pop(0)
+        else:
+            mid = f"m_fake_{next(self._ids):06d}_{secrets.token_hex(4)}"
         return 200, {"recipient_id": str(recipient["id"]), "message_id": mid}
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -136,6 +142,8 @@ class FakeGraph:
         except ValueError:
             body = None
         status, answer = self._answer(token, body)
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         assert self._changed is not None
         async with self._changed:
             self.received.append(Received(request.path, token, body, status, answer))

@@ -17,6 +17,7 @@ from contact_center.services.meta_outbox import RetryPolicy
 from contact_center.web.signatures import sign_sha256
 from contact_center.workers.meta import META_WORKER_CONFIG, WorkerConfig
 from tests.fakes.graph_server import FakeGraph
+from tests.plugins.backend import free_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "meta"
 APP_SECRET = "test-meta-app-secret"
@@ -74,6 +75,9 @@ def meta_settings(settings: Settings, graph: FakeGraph) -> Settings:
         meta_page_access_token=DEFAULT_TOKEN,
         meta_page_tokens={PAGE_ID: PAGE_TOKEN, OTHER_PAGE_ID: OTHER_PAGE_TOKEN},
         meta_graph_url=graph.url,
+        # The bot is unreachable unless a test brings the real one (tests/plugins/rasa_server.py).
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        rasa_timeout_seconds=2.0,
     )
 
 
@@ -108,3 +112,18 @@ async def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, int
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
+
+
+async def inbox_drained(engine: Any, *, at_least: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """Wait until the webhook inbox holds `at_least` items and all are processed; returns them."""
+    from sqlalchemy import text as sql
+
+    async def check() -> list[dict[str, Any]] | None:
+        async with engine.connect() as conn:
+            rows = [dict(r._mapping) for r in await conn.execute(
+                sql("SELECT id, mid, kind, processed_at, result, error, attempts FROM meta_inbox ORDER BY id"))]
+        if len(rows) >= at_least and all(r["processed_at"] is not None for r in rows):
+            return rows
+        return None
+
+    return await wait_until(check, timeout=timeout)  # type: ignore[no-any-return]
