@@ -102,9 +102,11 @@ class Reply:
     kind: str  # "text" | "event"
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
+    event: str | None = None  # system events: "agent_joined", "resolved", "csat_thanks", ...
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "buttons": self.buttons, "sender": self.sender, "kind": self.kind}
+        return {"id": self.id, "text": self.text, "buttons": self.buttons, "sender": self.sender,
+                "kind": self.kind, "event": self.event}
 
 
 @dataclass(frozen=True)
@@ -263,8 +265,9 @@ async def add_outgoing(
 
 
 def _reply(message: Message) -> Reply:
-    buttons = (message.payload or {}).get("buttons") or []
-    return Reply(message.id, message.sender, message.kind, message.text, list(buttons))
+    payload = message.payload or {}
+    return Reply(message.id, message.sender, message.kind, message.text, list(payload.get("buttons") or []),
+                 payload.get("event"))
 
 
 async def hand_off(
