@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -221,7 +221,9 @@ async def open_live_conversation(
         pg_insert(Conversation)
         .values(channel=channel, contact_id=contact_id, account_id=account_id, status="bot")
         .on_conflict_do_nothing(
-            index_elements=["channel", "contact_id"], index_where=Conversation.status != "resolved"
+            # A literal predicate: with a bound parameter PostgreSQL cannot match the
+            # partial index once a prepared statement goes generic (6th execution).
+            index_elements=["channel", "contact_id"], index_where=text("status <> 'resolved'")
         )
         .returning(Conversation)
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ class Received:
     body: Any
     status: int
     answer: dict[str, Any]
+    at: float = 0.0  # time.perf_counter() when it arrived
 
 
 @dataclass
@@ -146,7 +148,7 @@ class FakeGraph:
             await asyncio.sleep(self.delay_seconds)
         assert self._changed is not None
         async with self._changed:
-            self.received.append(Received(request.path, token, body, status, answer))
+            self.received.append(Received(request.path, token, body, status, answer, time.perf_counter()))
             self._changed.notify_all()
         return web.json_response(answer, status=status)
 
