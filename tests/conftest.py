@@ -1,5 +1,6 @@
 pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.backend",
+    "tests.plugins.console",
     "tests.plugins.meta",
 ]
