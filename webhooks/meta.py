@@ -17,6 +17,7 @@ from aiohttp import web
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.services import meta_inbox
 from contact_center.web.errors import json_error
+from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
 from contact_center.workers.meta import kick_inbox, worker_context
 from contact_center.workers.meta_items import handle_item
@@ -29,6 +30,7 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 
 @routes.get("/webhooks/meta", name="meta_verify")
+@permission("signed")  # checks hub.verify_token itself
 async def verify_subscription(request: web.Request) -> web.Response:
     """Meta's subscription check: echo hub.challenge for the right verify token."""
     expected = request.app[SETTINGS].meta_verify_token
@@ -45,6 +47,7 @@ async def verify_subscription(request: web.Request) -> web.Response:
 
 
 @routes.post("/webhooks/meta", name="meta_events")
+@permission("signed")  # checks X-Hub-Signature-256 itself
 async def receive_events(request: web.Request) -> web.Response:
     body = await request.read()
     secret = request.app[SETTINGS].meta_app_secret
