@@ -38,7 +38,9 @@ from contact_center.services.meta_window import META_CHANNELS, ReplyWindow, repl
 
 # Woken at commit by the sender, so an idle worker sends without waiting for its poll.
 NOTIFY_CHANNEL = "cc142_meta_outbox"
-DELIVERY_TOPIC = "message.delivery"
+# Live event when the worker learns a message's fate; "chat.*" so the inbox's
+# live refresh picks it up. Agents only (the citizen's widget ignores it).
+DELIVERY_TOPIC = "chat.delivery"
 
 QUICK_REPLY_TITLE = 20  # Send API limit
 QUICK_REPLY_PAYLOAD = 1000
@@ -128,14 +130,10 @@ def build_body(recipient_id: str, message: Message, window: ReplyWindow) -> dict
     return {"recipient": {"id": recipient_id}, **window.send_fields(), "message": content}
 
 
-async def _notify_failed(session: AsyncSession, message: Message, reason: str) -> None:
+def _refused(message: Message, reason: str) -> None:
+    # The chat core publishes the new message right after; no event of our own.
     message.delivery_status = "failed"
     message.delivery_error = reason
-    await events.publish(
-        session,
-        DELIVERY_TOPIC,
-        {"conversation_id": message.conversation_id, "message_id": message.id, "status": "failed"},
-    )
 
 
 async def queue_message(session: AsyncSession, settings: Settings, conversation: Conversation, message: Message) -> None:
@@ -159,7 +157,7 @@ async def queue_message(session: AsyncSession, settings: Settings, conversation:
         if human:
             raise InboxError("meta_refused", refusal, field="text")
         # Meta would refuse it: say so on the message now instead of calling.
-        await _notify_failed(session, message, refusal)
+        _refused(message, refusal)
         return
     session.add(
         OutboxItem(
@@ -247,7 +245,12 @@ async def _set_message(
         await events.publish(
             session,
             DELIVERY_TOPIC,
-            {"conversation_id": conversation_id, "message_id": message_id, "status": status},
+            {
+                "conversation_id": conversation_id,
+                "message_id": message_id,
+                "status": status,
+                "audience": {"role": "agent", "conversation": conversation_id},
+            },
         )
 
 
