@@ -284,3 +284,32 @@ async def test_two_workers_share_the_outbox_and_send_each_message_once(
     assert set(map(tuple, by_recipient.values())) == {("Cavab", "Əlavə")}
     for msg_id in ids:
         assert (await wait_until(lambda: delivered(sessionmaker, msg_id))).delivery_status == "sent"
+
+
+async def test_the_console_hears_the_delivery_state_live(
+    meta_client: Any, meta_settings: Settings, sessionmaker: Any, engine: Any, graph: FakeGraph
+) -> None:
+    import json
+
+    heard: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+
+        def listener(*args: Any) -> None:
+            heard.put_nowait(json.loads(args[3]))
+
+        await raw.add_listener("cc142_events", listener)
+        graph.fail_next("invalid_token")
+        conv = await conversation(sessionmaker)
+        mid = await reply(sessionmaker, meta_settings, conv, "Salam")
+
+        async def delivery_event() -> dict[str, Any]:
+            while True:
+                event = await heard.get()
+                if event["topic"] == "chat.delivery":
+                    return event["data"]
+
+        data = await asyncio.wait_for(delivery_event(), 10)
+        await raw.remove_listener("cc142_events", listener)
+    assert data["conversation_id"] == conv and data["message_id"] == mid and data["status"] == "failed"
+    assert data["audience"]["role"] == "agent"
