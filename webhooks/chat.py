@@ -23,6 +23,7 @@ from contact_center.services import ratelimit
 from contact_center.services.chat_history import citizen_messages, citizen_state
 from contact_center.services.conversations import InboundMessage, receive_message
 from contact_center.web.errors import InputError, json_error
+from contact_center.web.permissions import add_static, permission
 from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for
 
 routes = web.RouteTableDef()
@@ -80,6 +81,7 @@ def client_ip(request: web.Request) -> str:
 
 
 @routes.post("/api/v1/chat/messages", name="chat_messages")
+@permission("public")
 async def post_message(request: web.Request) -> web.Response:
     try:
         body = await request.json()
@@ -112,6 +114,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/chat/history", name="chat_history")
+@permission("public")
 async def get_history(request: web.Request) -> web.Response:
     try:
         visitor_id = check_visitor_id(
@@ -142,11 +145,13 @@ def _file(name: str, content_type: str) -> web.FileResponse:
 
 
 @routes.get("/chat", name="chat_page")
+@permission("public")
 async def chat_page(request: web.Request) -> web.StreamResponse:
     return _file("chat.html", "text/html; charset=utf-8")
 
 
 @routes.get("/chat/widget.js", name="chat_widget_js")
+@permission("public")
 async def widget_js(request: web.Request) -> web.StreamResponse:
     return _file("widget.js", "text/javascript; charset=utf-8")
 
@@ -155,5 +160,5 @@ def setup(app: web.Application) -> None:
     from webhooks import chat_ws
 
     app.router.add_routes(routes)
-    app.router.add_static("/chat/static", STATIC, name="chat_static")
+    add_static(app, "/chat/static", STATIC, name="chat_static")
     chat_ws.setup(app)

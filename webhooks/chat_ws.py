@@ -22,16 +22,16 @@ import contextlib
 import json
 import time
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.live import LIVE_HUB, RESYNC, LiveEvent, Subscription
 from contact_center.services import ratelimit
 from contact_center.services.chat_history import citizen_messages, citizen_state
 from contact_center.services.conversations import citizen_typing, mark_citizen_seen
 from contact_center.web.errors import InputError
-from webhooks.chat_live import CHAT_HUB, chat_hub_ctx
+from contact_center.web.permissions import permission
 from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for
 
 routes = web.RouteTableDef()
@@ -91,16 +91,23 @@ class _Visitor:
             elif kind == "ping":
                 await self.ws.send_json({"type": "pong"})
 
-    async def forward_events(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def accepts(self, event: LiveEvent) -> bool:
+        if event.topic == RESYNC:
+            return True
+        return event.topic.startswith("chat.") and event.data.get("contact_id") == self.contact_id
+
+    async def forward_events(self, sub: Subscription) -> None:
+        queue = sub.queue
         while True:
             event = await queue.get()
             # Coalesce a burst (a bot reply is several messages): one read for all.
             batch = [event]
             while not queue.empty():
                 batch.append(queue.get_nowait())
-            if any(e.get("topic") == "chat.typing" and e["data"].get("who") == "agent" for e in batch):
+            sub.overflowed = False  # we re-read from the database anyway
+            if any(e.topic == "chat.typing" and e.data.get("who") == "agent" for e in batch):
                 await self.ws.send_json({"type": "typing", "who": "agent"})
-            if any(e.get("topic") != "chat.typing" for e in batch):
+            if any(e.topic != "chat.typing" for e in batch):
                 await self.send_news()
 
     async def keep_presence(self) -> None:
@@ -126,6 +133,7 @@ async def _hello(ws: web.WebSocketResponse) -> tuple[str, int] | None:
 
 
 @routes.get("/chat/ws", name="chat_ws")
+@permission("public")
 async def chat_ws(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=25)
     await ws.prepare(request)
@@ -144,29 +152,31 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
         return ws
     visitor_id, after = hello
     visitor = _Visitor(request, ws, contact_id_for(visitor_id), after)
-    hub = request.app[CHAT_HUB]
-    queue = hub.subscribe(visitor.contact_id)
     tasks: list[asyncio.Task[None]] = []
-    try:
-        await visitor.send_news()
-        tasks = [
-            asyncio.create_task(visitor.forward_events(queue)),
-            asyncio.create_task(visitor.keep_presence()),
-        ]
-        await visitor.read_client()
-    finally:
-        hub.unsubscribe(visitor.contact_id, queue)
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
-        # The citizen left now: the abandonment clock starts from here.
-        with contextlib.suppress(Exception):
-            await visitor.seen()
+    # Subscribed before the first read: nothing published in between is missed.
+    with request.app[LIVE_HUB].subscribe(visitor.accepts) as sub:
+        try:
+            await visitor.send_news()
+            tasks = [
+                asyncio.create_task(visitor.forward_events(sub)),
+                asyncio.create_task(visitor.keep_presence()),
+            ]
+            await visitor.read_client()
+        finally:
+            await _finish(visitor, tasks)
     return ws
+
+
+async def _finish(visitor: _Visitor, tasks: list[asyncio.Task[None]]) -> None:
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await t
+    # The citizen left now: the abandonment clock starts from here.
+    with contextlib.suppress(Exception):
+        await visitor.seen()
 
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-    app.cleanup_ctx.append(chat_hub_ctx)

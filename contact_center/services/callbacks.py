@@ -30,6 +30,7 @@ from contact_center.db.models import Callback, CallbackAttempt, Direction, Distr
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.events import CHANNEL, publish
 from contact_center.live import for_role
+from contact_center.services.ratelimit import Limit
 from contact_center.text import normalize_phone
 
 OPEN_STATUSES = ("open", "claimed")
@@ -472,6 +473,10 @@ async def cancel(session: AsyncSession, callback_id: int, *, now: datetime | Non
     return done is not None
 
 
-def as_json(created: CallbackCreated) -> dict[str, Any]:
-    return {"id": created.id, "due_at": created.due_at.isoformat()}
 
+def rate_limits(settings: Settings) -> tuple[Limit, Limit]:
+    """Public callback requests: per IP per hour, per phone per day (shared by all processes)."""
+    return (
+        Limit("callback-ip", settings.callback_rate_per_ip, timedelta(hours=1)),
+        Limit("callback-phone", settings.callback_rate_per_phone, timedelta(days=1)),
+    )

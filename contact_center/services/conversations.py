@@ -30,10 +30,11 @@ CSAT: the resolution message carries buttons whose payload is
 contact's last resolved conversation (within CSAT_WINDOW) instead of
 starting a new one.
 
-Live events (contact_center.events, delivered at commit):
-    chat.message       {conversation_id, message_id, channel, contact_id, sender, kind}
+Live events (contact_center.events, delivered at commit; audiences below):
+    chat.message       {conversation_id, message_id, channel, contact_id, sender, kind, status}
     chat.conversation  {conversation_id, channel, contact_id, status, urgent, assigned_to, event}
-    chat.urgent        {conversation_id, channel, reason}
+    chat.urgent        {conversation_id, channel, reason}          supervisors
+    chat.typing        {conversation_id, channel, contact_id, who}
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contact_center import events
+from contact_center import events, live
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.services import delivery
@@ -160,21 +161,34 @@ def _result(conv: Conversation, replies: list[Reply] | tuple[Reply, ...] = (), *
 
 
 # --- events ------------------------------------------------------------------------------
+# `audience` (contact_center.live): which console users hear an event. Every
+# agent hears queue changes (chat.conversation) and the messages of pending
+# conversations; an open conversation's messages go to its agent and the
+# supervisors; bot conversations only to supervisors. The citizen's widget
+# matches on `contact_id` instead.
+
+
+def message_audience(conv: Conversation) -> dict[str, Any] | None:
+    if conv.status == "pending":
+        return None
+    holder = conv.assigned_to or conv.resolved_by
+    return live.for_role("supervisor") | ({"user": holder} if holder else {})
 
 
 async def publish_message(session: AsyncSession, conv: Conversation, message: Message) -> None:
-    await events.publish(
-        session,
-        "chat.message",
-        {
-            "conversation_id": conv.id,
-            "message_id": message.id,
-            "channel": conv.channel,
-            "contact_id": conv.contact_id,
-            "sender": message.sender,
-            "kind": message.kind,
-        },
-    )
+    data: dict[str, Any] = {
+        "conversation_id": conv.id,
+        "message_id": message.id,
+        "channel": conv.channel,
+        "contact_id": conv.contact_id,
+        "sender": message.sender,
+        "kind": message.kind,
+        "status": conv.status,
+    }
+    audience = message_audience(conv)
+    if audience is not None:
+        data["audience"] = audience
+    await events.publish(session, "chat.message", data)
 
 
 async def publish_conversation(session: AsyncSession, conv: Conversation, event: str) -> None:
@@ -290,7 +304,10 @@ async def hand_off(
         await publish_conversation(session, conv, "urgent")
     if conv.urgent and not was_urgent:
         await events.publish(
-            session, "chat.urgent", {"conversation_id": conv.id, "channel": conv.channel, "reason": reason}
+            session,
+            "chat.urgent",
+            {"conversation_id": conv.id, "channel": conv.channel, "reason": reason,
+             "audience": live.for_role("supervisor")},
         )
 
 
@@ -298,10 +315,7 @@ async def _create_callback(
     session: AsyncSession, settings: Settings, conv: Conversation, reply: BotReply
 ) -> str | None:
     """Create the callback the bot collected; an error message when it cannot."""
-    try:
-        from contact_center.services.callbacks import create_callback
-    except ImportError:  # TEMPORARY until branch `console` is merged: drop with _callbacks_shim.py
-        from contact_center.services._callbacks_shim import create_callback
+    from contact_center.services.callbacks import create_callback
 
     cb = reply.callback
     assert cb is not None
@@ -596,24 +610,32 @@ async def mark_citizen_seen(
     )
 
 
-async def publish_typing(session: AsyncSession, conv_id: int, channel: str, contact_id: str, who: str) -> None:
+async def publish_typing(
+    session: AsyncSession, conv_id: int, channel: str, contact_id: str, who: str, agent_id: int | None
+) -> None:
+    """who = "citizen" (heard by the agent holding the conversation) or "agent" (heard by the widget)."""
+    # An audience no console key matches: only the widget (matching contact_id) hears it.
+    audience = {"user": agent_id} if who == "citizen" and agent_id else {"contact": contact_id}
     await events.publish(
         session,
         "chat.typing",
-        {"conversation_id": conv_id, "channel": channel, "contact_id": contact_id, "who": who},
+        {"conversation_id": conv_id, "channel": channel, "contact_id": contact_id, "who": who,
+         "audience": audience},
     )
 
 
 async def citizen_typing(session: AsyncSession, channel: str, contact_id: str) -> bool:
     """Tell the agent the citizen is typing (only while humans have the conversation)."""
-    conv_id = await session.scalar(
-        select(Conversation.id).where(
-            Conversation.channel == channel,
-            Conversation.contact_id == contact_id,
-            Conversation.status.in_(HUMAN_STATUSES),
+    row = (
+        await session.execute(
+            select(Conversation.id, Conversation.assigned_to).where(
+                Conversation.channel == channel,
+                Conversation.contact_id == contact_id,
+                Conversation.status == "open",
+            )
         )
-    )
-    if conv_id is None:
+    ).one_or_none()
+    if row is None:
         return False
-    await publish_typing(session, conv_id, channel, contact_id, "citizen")
+    await publish_typing(session, row[0], channel, contact_id, "citizen", row[1])
     return True

@@ -363,4 +363,4 @@ async def agent_typing(session: AsyncSession, conversation_id: int, actor: Actor
     conv = await session.get(Conversation, conversation_id)
     if conv is None or conv.status not in HUMAN_STATUSES or conv.assigned_to != actor.id:
         return
-    await publish_typing(session, conv.id, conv.channel, conv.contact_id, "agent")
+    await publish_typing(session, conv.id, conv.channel, conv.contact_id, "agent", actor.id)

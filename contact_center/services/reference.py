@@ -74,3 +74,60 @@ async def choices(session: AsyncSession) -> Choices:
         outcomes=await _options(session, Outcome),
         districts=[Option(c, label, a, area) for c, label, a, area in districts],
     )
+
+
+# --- admin editing -----------------------------------------------------------------------
+EDITABLE_KINDS = {
+    "directions": "İstiqamətlər",
+    "call_types": "Müraciət növləri",
+    "outcomes": "Nəticələr",
+    "districts": "Rayonlar",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceItem:
+    code: str
+    label: str
+    sort_order: int
+    active: bool
+
+
+async def items(session: AsyncSession, kind: str) -> list[ReferenceItem]:
+    model = KINDS[kind]
+    rows = await session.execute(
+        select(model.code, model.label, model.sort_order, model.active).order_by(model.sort_order, model.code)  # type: ignore[attr-defined]
+    )
+    return [ReferenceItem(*r) for r in rows]
+
+
+async def update_item(
+    session: AsyncSession, kind: str, code: str, *, label: str, sort_order: str, active: bool
+) -> dict[str, str]:
+    """Change a label, order or active flag (codes never change: statistics key on them).
+
+    Returns errors (field -> Azerbaijani message); empty when saved.
+    """
+    model = KINDS.get(kind)
+    if model is None or kind not in EDITABLE_KINDS:
+        return {"kind": "Belə siyahı yoxdur."}
+    errors: dict[str, str] = {}
+    label = " ".join(label.split())
+    if not label:
+        errors["label"] = "Adı boş qoymaq olmaz."
+    elif len(label) > 200:
+        errors["label"] = "Ad 200 simvoldan uzun ola bilməz."
+    try:
+        order = int(sort_order)
+        if not -10000 <= order <= 10000:
+            raise ValueError
+    except ValueError:
+        errors["sort_order"] = "Sıra nömrəsi tam ədəd olmalıdır (-10000 ilə 10000 arası)."
+    if errors:
+        return errors
+    item = await session.get(model, code, with_for_update=True)
+    if item is None:
+        return {"code": "Belə kod yoxdur."}
+    item.label, item.sort_order, item.active = label, order, active  # type: ignore[attr-defined]
+    await session.flush()
+    return {}
