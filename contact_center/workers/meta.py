@@ -134,8 +134,9 @@ class MetaWorker:
     async def _run(self, name: str, once: Callable[[], Awaitable[int]], wake: asyncio.Event) -> None:
         while True:
             try:
-                # Keep going while there is work; a full batch means more may wait.
-                while await once() >= self.config.batch:
+                # Keep going while there is work: a contact's next item becomes
+                # claimable only once the previous one is done.
+                while await once() > 0:
                     pass
                 if name == "inbox":
                     await self._maybe_prune()
