@@ -2,5 +2,6 @@ pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.backend",
     "tests.plugins.console",
+    "tests.plugins.browser",
     "tests.plugins.meta",
 ]

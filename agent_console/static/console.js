@@ -75,7 +75,7 @@
     call(stateHandlers, next);
   }
 
-  function delay(n) { return Math.min(15000, 500 * Math.pow(2, n)) * (0.75 + Math.random() * 0.5); }
+  function delay(n) { return Math.min(10000, 500 * Math.pow(2, n)) * (0.75 + Math.random() * 0.5); }
 
   function handleHello(msg) {
     var restarted = epoch !== null && msg.epoch !== epoch;

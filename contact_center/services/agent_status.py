@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import User
@@ -13,6 +13,7 @@ from contact_center.db.models.users import AGENT_STATUSES
 from contact_center.events import publish
 from contact_center.live import for_role
 
+_STATUS_ORDER = case({code: i for i, code in enumerate(AGENT_STATUSES)}, value=User.status, else_=99)
 STATUS_LABELS = {"available": "Hazırdır", "busy": "Məşğuldur", "break": "Fasilədədir", "offline": "Oflayn"}
 
 
@@ -65,6 +66,6 @@ async def presence(session: AsyncSession) -> list[AgentPresence]:
         select(User.id, User.username, User.full_name, User.role, User.extension, User.status,
                User.status_changed_at)
         .where(User.active.is_(True), User.role.in_(("agent", "supervisor")))
-        .order_by(User.status, User.extension.nulls_last(), User.username)
+        .order_by(_STATUS_ORDER, User.extension.nulls_last(), User.username)
     )
     return [AgentPresence(*r) for r in rows]

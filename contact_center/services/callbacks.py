@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, case, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -205,15 +205,14 @@ async def create_callback(
             "note": func.concat_ws("\n", func.nullif(table.c.note, ""), func.nullif(excluded.note, "")),
             "conversation_id": func.coalesce(table.c.conversation_id, excluded.conversation_id),
         },
-    ).returning(table.c.id, table.c.due_at, text("(xmax = 0) AS inserted"))
-    row = (await session.execute(statement)).one()
-    created = bool(row.inserted)
+    ).returning(table.c.id, table.c.due_at, literal_column("xmax = 0"))  # xmax 0: a fresh row
+    new_id, due_at, created = (await session.execute(statement)).one()
     if created:
         await publish(
             session, "callback.created",
-            {"id": row.id, "source": source, "due_at": row.due_at.isoformat(), "audience": for_role("agent")},
+            {"id": new_id, "source": source, "due_at": due_at.isoformat(), "audience": for_role("agent")},
         )
-    return CallbackCreated(row.id, row.due_at, created)
+    return CallbackCreated(new_id, due_at, bool(created))
 
 
 # The abandoned-call rule, in one statement on the PBX ingest path: a callback for

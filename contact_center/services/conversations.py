@@ -6,7 +6,7 @@ conversation per (channel, contact) - the partial unique index
 uq_conversations_live_contact. While a conversation is pending or open the
 citizen's messages go to the agents, not to the bot; a message after the
 resolution starts a new bot conversation (a fresh Rasa tracker: the Rasa
-sender id is the conversation id).
+sender id is the conversation's id and creation time, `bot_sender_id`).
 
 Interface for the channel adapters (web chat API, widget, Meta):
 
@@ -344,6 +344,12 @@ class _Duplicate(Exception):
     pass
 
 
+def bot_sender_id(conv: Conversation) -> str:
+    """Rasa's tracker key: one fresh tracker per conversation. The creation time
+    makes it unique even if ids restart (a restored or reset database)."""
+    return f"{conv.id}-{int(conv.created_at.timestamp() * 1_000_000)}"
+
+
 def _context(state: ChatContext | Any) -> ChatContext:
     if isinstance(state, ChatContext):
         return state
@@ -391,7 +397,7 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
             if conv.status != "bot":
                 # With the humans: the agent sees it live; the bot is not asked.
                 return _result(conv, message_id=citizen.id)
-            conv_id, citizen_id = conv.id, citizen.id
+            conv_id, citizen_id, sender_id = conv.id, citizen.id, bot_sender_id(conv)
     except (_Duplicate, IntegrityError) as exc:
         if isinstance(exc, IntegrityError) and not (
             msg.external_id and await _known_now(ctx, msg.channel, msg.external_id)
@@ -403,7 +409,7 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
     bot_text = msg.bot_text if (msg.bot_text and not rating) else msg.text
     reply: BotReply | None
     try:
-        reply = await ctx.bot.send(str(conv_id), bot_text, {"channel": msg.channel})
+        reply = await ctx.bot.send(sender_id, bot_text, {"channel": msg.channel})
     except BotUnavailable as exc:
         log.warning("bot unavailable for conversation %s: %s", conv_id, exc)
         reply = None

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.config import Settings
-from contact_center.db.models import CannedResponse, Conversation, Direction, District, Message, Outcome, User
+from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
 from contact_center.services.conversations import (
     CSAT_BUTTONS,
     HUMAN_STATUSES,
@@ -74,38 +74,99 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def first_name(full_name: str, fallback: str = "Operator") -> str:
     return (full_name or "").split(" ")[0] or fallback
 
 
 # --- reads -------------------------------------------------------------------------------------
 
-
-def _row(conv: Conversation, last_text: str | None, now: datetime) -> dict[str, Any]:
-    since = conv.handoff_at or conv.created_at
-    return {
-        "id": conv.id,
-        "channel": conv.channel,
-        "status": conv.status,
-        "urgent": conv.urgent,
-        "handoff_reason": conv.handoff_reason,
-        "direction": conv.direction,
-        "district": conv.district,
-        "assigned_to": conv.assigned_to,
-        "handoff_at": _iso(conv.handoff_at),
-        "waiting_seconds": int((now - since).total_seconds()) if conv.status == "pending" else None,
-        "last_citizen_message_at": _iso(conv.last_citizen_message_at),
-        "last_text": (last_text or "")[:200],
-    }
+REASON_LABELS = {
+    "requested": "Vətəndaş operator istədi",
+    "low_confidence": "Bot sualı başa düşmədi",
+    "urgent": "TƏCİLİ",
+    "bot_unavailable": "Bot əlçatan deyildi",
+    "callback_failed": "Geri zəng sorğusu yaradılmadı",
+}
+STATUS_LABELS = {"bot": "Botda", "pending": "Operator gözləyir", "open": "Operatorda", "resolved": "Bağlanıb"}
+CHANNEL_LABELS = {"web_chat": "Veb çat", "facebook": "Facebook", "instagram": "Instagram"}
 
 
-async def _with_last_text(
-    session: AsyncSession, convs: list[Conversation], now: datetime
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ConversationRow:
+    id: int
+    channel: str
+    contact_id: str
+    status: str
+    urgent: bool
+    handoff_reason: str | None
+    direction: str | None
+    district: str | None
+    assigned_to: int | None
+    assigned_name: str | None
+    created_at: datetime
+    handoff_at: datetime | None
+    assigned_at: datetime | None
+    resolved_at: datetime | None
+    outcome: str | None
+    abandoned: bool
+    csat_score: int | None
+    last_text: str
+    waiting_seconds: float | None
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def reason_label(self) -> str:
+        return REASON_LABELS.get(self.handoff_reason or "", self.handoff_reason or "—")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class TranscriptMessage:
+    id: int
+    sender: str  # citizen | bot | agent | system
+    kind: str  # text | note | attachment | event
+    text: str
+    buttons: list[dict[str, str]]
+    attachments: list[dict[str, Any]]
+    direction: str | None
+    intent: str | None
+    confidence: float | None
+    agent_name: str | None
+    delivery_status: str | None
+    delivery_error: str | None
+    at: datetime
+
+    @property
+    def sender_label(self) -> str:
+        if self.sender == "agent":
+            return self.agent_name or "Operator (Meta)"
+        return {"citizen": "Vətəndaş", "bot": "Bot", "system": "Sistem"}.get(self.sender, self.sender)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    conversation: ConversationRow
+    messages: list[TranscriptMessage]
+    mine: bool  # the actor holds it (or supervises)
+    may_act: bool
+
+
+def _waiting(conv: Conversation, now: datetime) -> float | None:
+    if conv.status != "pending":
+        return None
+    return (now - (conv.handoff_at or conv.created_at)).total_seconds()
+
+
+async def _rows(session: AsyncSession, convs: list[Conversation], now: datetime) -> list[ConversationRow]:
     if not convs:
         return []
     ids = [c.id for c in convs]
@@ -115,12 +176,25 @@ async def _with_last_text(
         .group_by(Message.conversation_id)
         .subquery()
     )
-    rows = await session.execute(select(last.c.conversation_id, Message.text).join(Message, Message.id == last.c.mid))
-    texts = {conv_id: text for conv_id, text in rows}
-    return [_row(c, texts.get(c.id), now) for c in convs]
+    texts = {cid: text for cid, text in await session.execute(
+        select(last.c.conversation_id, Message.text).join(Message, Message.id == last.c.mid))}
+    agents = {c.assigned_to for c in convs if c.assigned_to}
+    names = {uid: full or user for uid, full, user in await session.execute(
+        select(User.id, User.full_name, User.username).where(User.id.in_(agents)))} if agents else {}
+    return [
+        ConversationRow(
+            id=c.id, channel=c.channel, contact_id=c.contact_id, status=c.status, urgent=c.urgent,
+            handoff_reason=c.handoff_reason, direction=c.direction, district=c.district,
+            assigned_to=c.assigned_to, assigned_name=names.get(c.assigned_to) if c.assigned_to else None,
+            created_at=c.created_at, handoff_at=c.handoff_at, assigned_at=c.assigned_at,
+            resolved_at=c.resolved_at, outcome=c.outcome, abandoned=c.abandoned, csat_score=c.csat_score,
+            last_text=(texts.get(c.id) or "")[:200], waiting_seconds=_waiting(c, now),
+        )
+        for c in convs
+    ]
 
 
-async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
+async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> list[ConversationRow]:
     """Waiting for an agent: urgent first, then by waiting time (longest first)."""
     convs = (
         await session.scalars(
@@ -130,91 +204,56 @@ async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> l
             .limit(limit)
         )
     ).all()
-    return await _with_last_text(session, list(convs), _now())
+    return await _rows(session, list(convs), _now())
 
 
-async def open_conversations(session: AsyncSession, actor: Actor) -> list[dict[str, Any]]:
+async def open_conversations(session: AsyncSession, actor: Actor) -> list[ConversationRow]:
     """The actor's own open conversations (supervisors: everyone's)."""
     stmt = select(Conversation).where(Conversation.status == "open")
     if not actor.supervises:
         stmt = stmt.where(Conversation.assigned_to == actor.id)
     convs = (await session.scalars(stmt.order_by(Conversation.urgent.desc(), Conversation.assigned_at))).all()
-    return await _with_last_text(session, list(convs), _now())
+    return await _rows(session, list(convs), _now())
+
+
+async def recently_resolved(session: AsyncSession, actor: Actor, *, limit: int = 20) -> list[ConversationRow]:
+    stmt = select(Conversation).where(Conversation.status == "resolved", Conversation.handoff_at.is_not(None))
+    if not actor.supervises:
+        stmt = stmt.where(Conversation.resolved_by == actor.id)
+    convs = (await session.scalars(stmt.order_by(Conversation.resolved_at.desc()).limit(limit))).all()
+    return await _rows(session, list(convs), _now())
 
 
 def _may_view(conv: Conversation, actor: Actor) -> bool:
-    return actor.supervises or conv.status == "pending" or conv.assigned_to == actor.id or (
-        conv.resolved_by == actor.id
-    )
+    return actor.supervises or conv.status == "pending" or actor.id in (conv.assigned_to, conv.resolved_by)
 
 
-async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) -> dict[str, Any]:
-    """The conversation and all its messages (bot's part and notes included)."""
+async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) -> Transcript:
+    """The conversation and all its messages (the bot's part and the notes included)."""
     conv = await session.get(Conversation, conversation_id)
     if conv is None or not _may_view(conv, actor):
         raise _err(NOT_FOUND)
-    rows = (
-        await session.execute(
-            select(Message, User.full_name, User.username)
-            .outerjoin(User, User.id == Message.agent_id)
-            .where(Message.conversation_id == conv.id)
-            .order_by(Message.id)
-        )
-    ).all()
-    assignee = await session.get(User, conv.assigned_to) if conv.assigned_to else None
+    rows = await session.execute(
+        select(Message, User.full_name, User.username)
+        .outerjoin(User, User.id == Message.agent_id)
+        .where(Message.conversation_id == conv.id)
+        .order_by(Message.id)
+    )
     messages = [
-        {
-            "id": m.id,
-            "sender": m.sender,
-            "kind": m.kind,
-            "text": m.text,
-            "buttons": (m.payload or {}).get("buttons") or [],
-            "direction": m.direction,
-            "intent": m.intent,
-            "confidence": m.confidence,
-            "agent": (full_name or username) if m.agent_id else None,
-            "delivery_status": m.delivery_status,
-            "at": m.created_at.isoformat(),
-        }
+        TranscriptMessage(
+            id=m.id, sender=m.sender, kind=m.kind, text=m.text,
+            buttons=list((m.payload or {}).get("buttons") or []),
+            attachments=list((m.payload or {}).get("attachments") or []),
+            direction=m.direction, intent=m.intent, confidence=m.confidence,
+            agent_name=(full_name or username) if m.agent_id else None,
+            delivery_status=m.delivery_status, delivery_error=m.delivery_error, at=m.created_at,
+        )
         for m, full_name, username in rows
     ]
-    now = _now()
-    return {
-        "conversation": {
-            **_row(conv, None, now),
-            "contact_id": conv.contact_id,
-            "assigned_name": (assignee.full_name or assignee.username) if assignee else None,
-            "created_at": _iso(conv.created_at),
-            "resolved_at": _iso(conv.resolved_at),
-            "outcome": conv.outcome,
-            "abandoned": conv.abandoned,
-            "csat_score": conv.csat_score,
-            "mine": conv.assigned_to == actor.id,
-        },
-        "messages": messages,
-    }
-
-
-async def canned_responses(session: AsyncSession) -> list[dict[str, Any]]:
-    rows = (
-        await session.scalars(
-            select(CannedResponse).where(CannedResponse.active.is_(True)).order_by(CannedResponse.title)
-        )
-    ).all()
-    return [{"id": r.id, "title": r.title, "text": r.text} for r in rows]
-
-
-async def choices(session: AsyncSession) -> dict[str, list[dict[str, str]]]:
-    """Directions, districts and outcomes for the inbox forms."""
-
-    async def coded(model: type[Direction] | type[District] | type[Outcome]) -> list[dict[str, str]]:
-        rows = (await session.scalars(
-            select(model).where(model.active.is_(True)).order_by(model.sort_order, model.label)
-        )).all()
-        return [{"code": r.code, "label": r.label} for r in rows]
-
-    return {"directions": await coded(Direction), "districts": await coded(District),
-            "outcomes": await coded(Outcome)}
+    (row,) = await _rows(session, [conv], _now())
+    mine = conv.assigned_to == actor.id
+    may_act = conv.status != "resolved" and (mine or actor.supervises or conv.status == "pending")
+    return Transcript(row, messages, mine, may_act)
 
 
 # --- actions -----------------------------------------------------------------------------------

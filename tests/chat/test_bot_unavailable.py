@@ -30,8 +30,8 @@ async def test_rasa_down_hands_off_with_an_apology_and_keeps_the_message(make_cl
     ]
     async with sessionmaker() as s:
         queue = await inbox.pending_queue(s)
-    assert [q["id"] for q in queue] == [conv.id]
-    assert queue[0]["last_text"] == "Salam, pensiyam niyə gecikir?"
+    assert [q.id for q in queue] == [conv.id]
+    assert queue[0].last_text == "Salam, pensiyam niyə gecikir?"
 
 
 async def test_messages_while_pending_go_to_the_agent_not_the_bot(make_client, dead_rasa, sessionmaker):

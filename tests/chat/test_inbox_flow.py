@@ -112,4 +112,4 @@ async def test_queue_is_urgent_first_then_longest_waiting(make_client, dead_rasa
         last.urgent = True
     async with sessionmaker() as s:
         queue = await inbox.pending_queue(s)
-    assert [q["id"] for q in queue] == [ids[2], ids[0], ids[1]]
+    assert [q.id for q in queue] == [ids[2], ids[0], ids[1]]

@@ -35,12 +35,12 @@ async def test_widget_smoke(make_client, dead_rasa, sessionmaker, make_actor, ch
     async with sessionmaker() as s:
         q = await inbox.pending_queue(s)
     async with sessionmaker.begin() as s:
-        await inbox.claim(s, dead_rasa, q[0]["id"], agent)
-        await inbox.reply(s, dead_rasa, q[0]["id"], agent, "Salam, mən Ayselәm")
+        await inbox.claim(s, dead_rasa, q[0].id, agent)
+        await inbox.reply(s, dead_rasa, q[0].id, agent, "Salam, mən Ayselәm")
     await frame.get_by_text("Aysel söhbətə qoşuldu.").wait_for()
     await frame.get_by_text("Salam, mən Ayselәm").wait_for()
     async with sessionmaker.begin() as s:
-        await inbox.resolve(s, dead_rasa, q[0]["id"], agent, outcome="fully_answered")
+        await inbox.resolve(s, dead_rasa, q[0].id, agent, outcome="fully_answered")
     await frame.get_by_role("button", name="4 ulduz").click()
     await frame.get_by_text("Qiymətləndirməniz üçün").wait_for()
     await p.screenshot(path="/tmp/chat-widget-2.png")

@@ -52,3 +52,12 @@ async def login(client: Any, username: str, password: str = PASSWORD) -> str:
     home = await client.get("/console")
     assert home.status == 200
     return csrf_from(await home.text())
+
+
+async def login_http(http: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in with a plain aiohttp.ClientSession (use CookieJar(unsafe=True) for 127.0.0.1)."""
+    async with http.get(base + "/console/login") as page:
+        token = csrf_from(await page.text())
+    async with http.post(base + "/console/login", allow_redirects=False,
+                         data={"username": username, "password": password, "csrf_token": token}) as resp:
+        assert resp.status == 303, await resp.text()
