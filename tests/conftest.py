@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.plugins.console",
     "tests.plugins.browser",
     "tests.plugins.meta",
+    "tests.plugins.rasa_server",
 ]

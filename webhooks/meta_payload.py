@@ -123,7 +123,7 @@ def _attachments(message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[st
     return links, labels
 
 
-# Payloads our own buttons carry: Rasa commands ("/request_agent") and the
+# Payloads our own buttons carry: Rasa commands ("/request_human") and the
 # chat core's own ("cc142:csat:5", the rating buttons).
 OWN_PAYLOAD_PREFIXES = ("/", "cc142:")
 

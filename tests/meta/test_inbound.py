@@ -178,10 +178,10 @@ async def test_postback_and_quick_reply_keep_what_the_citizen_tapped(
     citizen = {m.external_id: m for m in await messages(sessionmaker) if m.sender == "citizen"}
     assert citizen["m_postback_0001"].text == "Operatorla danışmaq"
     assert citizen["m_postback_0001"].payload == {
-        "postback": {"payload": "/request_agent", "title": "Operatorla danışmaq"}}
+        "postback": {"payload": "/request_human", "title": "Operatorla danışmaq"}}
     assert citizen["postback:7000000000000032:1732356400100"].text == "Başla"
     assert citizen["m_quick_0001"].text == "Operator"
-    assert citizen["m_quick_0001"].payload == {"quick_reply": {"payload": "/request_agent", "title": "Operator"}}
+    assert citizen["m_quick_0001"].payload == {"quick_reply": {"payload": "/request_human", "title": "Operator"}}
     assert citizen["m_quick_0002"].text == "Pensiya"
 
 

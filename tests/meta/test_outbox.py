@@ -108,11 +108,11 @@ async def test_bot_buttons_become_quick_replies(
 ) -> None:
     conv = await conversation(sessionmaker)
     await reply(sessionmaker, meta_settings, conv, "Necə kömək edə bilərəm?", sender="bot", payload={
-        "buttons": [{"title": "Operatorla danışmaq istəyirəm", "payload": "/request_agent"},
+        "buttons": [{"title": "Operatorla danışmaq istəyirəm", "payload": "/request_human"},
                     {"title": "Pensiya", "payload": "/ask_pension"}]})
     [req] = await graph.wait_for(1, delivered=True)
     assert req.body["message"]["quick_replies"] == [
-        {"content_type": "text", "title": "Operatorla danışmaq…", "payload": "/request_agent"},
+        {"content_type": "text", "title": "Operatorla danışmaq…", "payload": "/request_human"},
         {"content_type": "text", "title": "Pensiya", "payload": "/ask_pension"},
     ]
 

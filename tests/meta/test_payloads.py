@@ -52,8 +52,8 @@ def test_postbacks_give_the_bot_the_payload_or_the_title() -> None:
     first, second = parse_webhook(fixture("postback")).items
     # A Rasa command payload goes to the bot as it is; agents see the title.
     assert first.message["text"] == "Operatorla danışmaq"
-    assert first.message["bot_text"] == "/request_agent"
-    assert first.message["payload"] == {"postback": {"payload": "/request_agent", "title": "Operatorla danışmaq"}}
+    assert first.message["bot_text"] == "/request_human"
+    assert first.message["payload"] == {"postback": {"payload": "/request_human", "title": "Operatorla danışmaq"}}
     # A page-menu payload means nothing to the bot: it gets the title, which is the text.
     assert second.message["text"] == "Başla" and second.message["bot_text"] is None
     # No mid in older postbacks: a stable key from the sender and the time.
@@ -63,8 +63,8 @@ def test_postbacks_give_the_bot_the_payload_or_the_title() -> None:
 def test_quick_replies() -> None:
     command, topic = parse_webhook(fixture("quick_reply")).items
     assert command.message["text"] == "Operator"
-    assert command.message["bot_text"] == "/request_agent"
-    assert command.message["payload"] == {"quick_reply": {"payload": "/request_agent", "title": "Operator"}}
+    assert command.message["bot_text"] == "/request_human"
+    assert command.message["payload"] == {"quick_reply": {"payload": "/request_human", "title": "Operator"}}
     assert topic.message["text"] == "Pensiya" and topic.message["bot_text"] is None
 
 
