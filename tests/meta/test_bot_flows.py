@@ -16,7 +16,7 @@ from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.services.meta_stats import social_feed
 from tests.fakes.graph_server import FakeGraph
-from tests.plugins.meta import DEFAULT_TOKEN, PAGE_ID, PAGE_TOKEN, fixture, inbox_drained, post_meta, wait_until
+from tests.plugins.meta import DEFAULT_TOKEN, PAGE_ID, PAGE_TOKEN, inbox_drained, post_meta, wait_until
 
 
 @pytest.fixture
