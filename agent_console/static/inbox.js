@@ -51,8 +51,10 @@
     if (data.sender === "citizen" && typingLine) typingLine.hidden = true;
     live.refreshRegion("transcript");
   });
+  var leaving = false;  // a form of ours is being submitted: its redirect decides what comes next
+  document.addEventListener("submit", function (e) { if (!e.defaultPrevented) leaving = true; });
   live.on("chat.conversation", function (data) {
-    if (data.conversation_id !== id) return;
+    if (data.conversation_id !== id || leaving) return;
     // Status changed (claimed, resolved, abandoned...): the forms change too.
     if (data.status !== box.dataset.status) location.reload();
     else live.refreshRegion("conversation-side");
