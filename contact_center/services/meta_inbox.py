@@ -145,8 +145,6 @@ WHERE id = :id
 # Items set aside as failed stay for a human to look at.
 _PRUNE = text("DELETE FROM meta_inbox WHERE processed_at < :before AND result <> 'failed'")
 
-_PENDING = text("SELECT count(*) FROM meta_inbox WHERE processed_at IS NULL")
-
 
 async def claim(session: AsyncSession, *, limit: int = 20, lease: timedelta = DEFAULT_LEASE) -> list[ClaimedItem]:
     """Take up to `limit` due items, at most one per contact (the oldest)."""
@@ -166,10 +164,6 @@ async def release(
     await session.execute(
         _RELEASE, {"id": item_id, "error": error[:2000], "delay": delay.total_seconds(), "count": count}
     )
-
-
-async def pending_count(session: AsyncSession) -> int:
-    return int((await session.execute(_PENDING)).scalar_one())
 
 
 async def prune(session: AsyncSession, *, older_than: timedelta = timedelta(days=7), now: datetime) -> int:
