@@ -306,3 +306,53 @@ async def sending_now(session: AsyncSession, channel: str, recipient_id: str) ->
 # The Send API carries both channels (Instagram through its connected page).
 delivery.register_sender("facebook", queue_message)
 delivery.register_sender("instagram", queue_message)
+
+
+# --- operations (cc142 meta-status / meta-retry) ---------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxFailure:
+    message_id: int
+    conversation_id: int
+    channel: str
+    recipient_id: str
+    attempts: int
+    error: str | None
+    created_at: datetime
+
+
+async def failures(session: AsyncSession, *, limit: int = 20) -> list[OutboxFailure]:
+    """The latest messages Meta did not take, newest first."""
+    rows = await session.execute(
+        text(
+            "SELECT o.message_id, m.conversation_id, o.channel, o.recipient_id, o.attempts,"
+            " o.last_error AS error, o.created_at"
+            " FROM outbox o JOIN messages m ON m.id = o.message_id"
+            " WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
+    return [OutboxFailure(**row._mapping) for row in rows]
+
+
+async def requeue_failed(session: AsyncSession, *, since: datetime) -> int:
+    """Send again what failed since `since` (e.g. after a page token was fixed).
+
+    A failed message never reached the citizen, so this cannot duplicate one;
+    what Meta refuses for the 24-hour window simply fails again."""
+    result = await session.execute(
+        text(
+            "WITH again AS ("
+            "  UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(),"
+            "         claimed_at = NULL, last_error = NULL"
+            "  WHERE status = 'failed' AND created_at >= :since RETURNING message_id)"
+            " UPDATE messages SET delivery_status = 'pending', delivery_error = NULL"
+            " WHERE id IN (SELECT message_id FROM again)"
+        ),
+        {"since": since},
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
+    return count
