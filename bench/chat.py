@@ -3,16 +3,19 @@ from this second process on loopback.
 
 20 concurrent conversations (visitors) each send a series of ordinary
 citizen questions through POST /api/v1/chat/messages and wait for the bot's
-reply before the next one, after a short "typing" pause (--think seconds,
-randomised +-50 %). Latency = request sent -> full reply received (citizen
-message stored, Rasa asked, replies stored and delivered).
+reply before the next one, after a "reading and typing" pause (--think
+seconds, randomised +-50 %). Latency = request sent -> full reply received
+(citizen message stored, Rasa asked, replies stored and delivered).
 
-The same load is also sent straight to Rasa's REST webhook first: the
-difference between the two is what the backend adds.
+The same load is also sent straight to Rasa's REST webhook, and the backend
+reports its own share in a Server-Timing header (store / bot / reply), so
+the figures separate what the backend adds from what Rasa takes. A first
+phase sends one message at a time (service time without queueing); a last
+one sends with no pause at all (saturation, informative).
 
 Targets (issue 4): p50 <= 100 ms, p95 <= 250 ms through the backend.
 
-    .venv/bin/python bench/chat.py [--conversations 20] [--messages 10] [--think 1.0]
+    .venv/bin/python bench/chat.py [--conversations 20] [--messages 10] [--think 3.0]
                                    [--rasa-url http://127.0.0.1:5005]
 
 Without --rasa-url (or RASA_URL) the bot is trained if needed and started
@@ -58,15 +61,38 @@ QUESTIONS = [
 Send = Callable[[aiohttp.ClientSession, str, str], Awaitable[bool]]
 
 
+# Server-Timing of each backend answer: store / bot / reply milliseconds.
+SERVER_TIMINGS: list[dict[str, float]] = []
+
+
 def backend_sender(base: str) -> Send:
     async def send(http: aiohttp.ClientSession, visitor: str, text: str) -> bool:
         async with http.post(f"{base}/api/v1/chat/messages", json={"visitor_id": visitor, "text": text}) as r:
             body = await r.json()
             if r.status != 200:
                 raise RuntimeError(f"HTTP {r.status}: {body}")
+            timing = {}
+            for part in r.headers.get("Server-Timing", "").split(","):
+                name, _, dur = part.strip().partition(";dur=")
+                if dur:
+                    timing[name] = float(dur)
+            SERVER_TIMINGS.append(timing)
             return bool(body["handoff"])
 
     return send
+
+
+def report_own_time(label: str) -> None:
+    """The backend's own share: storing the message and the replies (Rasa excluded)."""
+    own = [t.get("store", 0) + t.get("reply", 0) for t in SERVER_TIMINGS if t]
+    bot = [t.get("bot", 0) for t in SERVER_TIMINGS if t]
+    store = [t.get("store", 0) for t in SERVER_TIMINGS if t]
+    reply = [t.get("reply", 0) for t in SERVER_TIMINGS if t]
+    SERVER_TIMINGS.clear()
+    if own:
+        print(f"{label:<34}        p50 {percentile(own, 50):6.1f} ms  p95 {percentile(own, 95):6.1f} ms"
+              f"   (store p50 {percentile(store, 50):.1f}, reply p50 {percentile(reply, 50):.1f}; "
+              f"waiting for Rasa p50 {percentile(bot, 50):.1f} ms, p95 {percentile(bot, 95):.1f} ms)")
 
 
 def rasa_sender(rasa_url: str) -> Send:
@@ -140,17 +166,26 @@ async def bench(base: str, rasa_url: str, args: argparse.Namespace) -> None:
     # Warm both paths (TensorFlow's first predictions, connection pools).
     await run_load(rasa_sender(rasa_url), 4, 5, 0)
     await run_load(backend_sender(base), 4, 5, 0)
+    SERVER_TIMINGS.clear()
+    print("\none conversation at a time (service time, no queueing):")
+    report("Rasa REST webhook alone", *await run_load(rasa_sender(rasa_url), 1, 30, 0.05))
+    SERVER_TIMINGS.clear()
+    report("through the backend (end to end)", *await run_load(backend_sender(base), 1, 30, 0.05))
+    report_own_time("  of which the backend's own work")
     print(f"\n{args.conversations} concurrent conversations x {args.messages} messages, "
           f"think time ~{args.think:.1f} s:")
-    rasa = report("Rasa REST webhook alone", *await run_load(
+    report("Rasa REST webhook alone", *await run_load(
         rasa_sender(rasa_url), args.conversations, args.messages, args.think))
+    SERVER_TIMINGS.clear()
     full = report("through the backend (end to end)", *await run_load(
         backend_sender(base), args.conversations, args.messages, args.think))
-    print(f"{'backend overhead':<34}        p50 {full['p50'] - rasa['p50']:+6.1f} ms  "
-          f"p95 {full['p95'] - rasa['p95']:+6.1f} ms")
+    report_own_time("  of which the backend's own work")
     print("\nsaturation (no think time, informative):")
     report("Rasa REST webhook alone", *await run_load(rasa_sender(rasa_url), args.conversations, 5, 0))
+    SERVER_TIMINGS.clear()
     report("through the backend", *await run_load(backend_sender(base), args.conversations, 5, 0))
+    report_own_time("  of which the backend's own work")
+    print(f"\nload average (1, 5, 15 min): {os.getloadavg()}  on {os.cpu_count()} CPUs")
     ok = full["p50"] <= 100 and full["p95"] <= 250
     print(f"\ntarget p50 <= 100 ms, p95 <= 250 ms: {'met' if ok else 'NOT met'}")
 
@@ -159,7 +194,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--think", type=float, default=1.0, help="seconds between a reply and the next message")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds between a reply and the citizen's next message (randomised +-50%%)")
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
     args = parser.parse_args()
     with bot(args.rasa_url) as rasa_url:

@@ -110,7 +110,10 @@ async def post_message(request: web.Request) -> web.Response:
         bot_text=payload,
     )
     result = await receive_message(chat_context(request.app), msg)
-    return web.json_response(result.as_dict())
+    response = web.json_response(result.as_dict())
+    if result.timings:
+        response.headers["Server-Timing"] = ", ".join(f"{k};dur={v:.1f}" for k, v in result.timings.items())
+    return response
 
 
 @routes.get("/api/v1/chat/history", name="chat_history")

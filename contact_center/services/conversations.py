@@ -41,13 +41,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, text, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contact_center import events, live
@@ -121,6 +122,9 @@ class ChatResult:
     message_id: int | None = None  # the stored citizen message
     duplicate: bool = False  # the external_id was already stored: nothing happened
     csat_score: int | None = None  # set when this message was a CSAT rating
+    # Milliseconds spent storing, waiting for the bot, storing the replies
+    # (the web adapter sends them as a Server-Timing header; bench/chat.py reads it).
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -175,7 +179,7 @@ def message_audience(conv: Conversation) -> dict[str, Any] | None:
     return live.for_role("supervisor") | ({"user": holder} if holder else {})
 
 
-async def publish_message(session: AsyncSession, conv: Conversation, message: Message) -> None:
+def message_event(conv: Conversation, message: Message) -> tuple[str, dict[str, Any]]:
     data: dict[str, Any] = {
         "conversation_id": conv.id,
         "message_id": message.id,
@@ -188,7 +192,11 @@ async def publish_message(session: AsyncSession, conv: Conversation, message: Me
     audience = message_audience(conv)
     if audience is not None:
         data["audience"] = audience
-    await events.publish(session, "chat.message", data)
+    return "chat.message", data
+
+
+async def publish_message(session: AsyncSession, conv: Conversation, message: Message) -> None:
+    await events.publish_many(session, [message_event(conv, message)])
 
 
 async def publish_conversation(session: AsyncSession, conv: Conversation, event: str) -> None:
@@ -224,19 +232,36 @@ async def live_conversation(
 
 
 async def open_live_conversation(
-    session: AsyncSession, channel: str, contact_id: str, account_id: str | None
+    session: AsyncSession, channel: str, contact_id: str, account_id: str | None, *, now: datetime
 ) -> tuple[Conversation, bool]:
-    """The contact's live conversation, locked; a new bot conversation if none.
-    Returns (conversation, created). Safe against a concurrent first message."""
-    conv = await live_conversation(session, channel, contact_id, lock=True)
+    """The contact's live conversation, locked and marked "the citizen wrote at
+    `now`"; a new bot conversation if there is none. Returns (conversation,
+    created). Safe against a concurrent first message."""
+    touch = (
+        update(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.contact_id == contact_id,
+            Conversation.status != "resolved",
+        )
+        .values(
+            last_citizen_message_at=now,
+            account_id=func.coalesce(Conversation.account_id, account_id),
+        )
+        .returning(Conversation)
+    )
+    # One statement locks the row, updates it and returns it.
+    options = {"synchronize_session": False, "populate_existing": True}
+    conv = (await session.scalars(touch, execution_options=options)).one_or_none()
     if conv is not None:
         return conv, False
     stmt = (
         pg_insert(Conversation)
-        .values(channel=channel, contact_id=contact_id, account_id=account_id, status="bot")
+        .values(channel=channel, contact_id=contact_id, account_id=account_id, status="bot",
+                last_citizen_message_at=now)
         .on_conflict_do_nothing(
-            # A literal predicate: with a bound parameter PostgreSQL cannot match the
-            # partial index once a prepared statement goes generic (6th execution).
+            # A literal predicate: with a bound parameter PostgreSQL's generic plan
+            # (from the 6th execution of the prepared statement) cannot infer the index.
             index_elements=["channel", "contact_id"], index_where=text("status <> 'resolved'")
         )
         .returning(Conversation)
@@ -245,9 +270,43 @@ async def open_live_conversation(
     if created is not None:
         return created, True
     # Another request created it first; ON CONFLICT waited for its commit.
-    conv = await live_conversation(session, channel, contact_id, lock=True)
+    conv = (await session.scalars(touch, execution_options=options)).one_or_none()
     assert conv is not None
     return conv, False
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A bot / agent / system message to store and deliver."""
+
+    sender: str
+    text: str
+    kind: str = "text"
+    payload: dict[str, Any] | None = None
+    agent_id: int | None = None
+
+
+async def add_outgoing_many(
+    session: AsyncSession, settings: Settings, conv: Conversation, items: list[Outgoing]
+) -> list[Message]:
+    """Store messages (one INSERT), deliver each through the channel, publish
+    them (one NOTIFY). Notes (kind "note") are stored and published, never delivered."""
+    messages = [
+        Message(
+            conversation_id=conv.id, sender=it.sender, kind=it.kind, text=it.text, payload=it.payload,
+            agent_id=it.agent_id, channel=conv.channel,
+            delivery_status=delivery.initial_status(conv.channel, it.kind),
+        )
+        for it in items
+    ]
+    if not messages:
+        return []
+    session.add_all(messages)
+    await session.flush()
+    for message in messages:
+        await delivery.deliver(session, settings, conv, message)
+    await events.publish_many(session, [message_event(conv, m) for m in messages])
+    return messages
 
 
 async def add_outgoing(
@@ -261,22 +320,7 @@ async def add_outgoing(
     payload: dict[str, Any] | None = None,
     agent_id: int | None = None,
 ) -> Message:
-    """Store a bot / agent / system message, deliver it through the channel and
-    publish it. Notes (kind "note") are stored and published, never delivered."""
-    message = Message(
-        conversation_id=conv.id,
-        sender=sender,
-        kind=kind,
-        text=text,
-        payload=payload,
-        agent_id=agent_id,
-        channel=conv.channel,
-        delivery_status=None if kind == "note" else "pending",
-    )
-    session.add(message)
-    await session.flush()
-    await delivery.deliver(session, settings, conv, message)
-    await publish_message(session, conv, message)
+    (message,) = await add_outgoing_many(session, settings, conv, [Outgoing(sender, text, kind, payload, agent_id)])
     return message
 
 
@@ -331,9 +375,13 @@ async def _create_callback(
                 direction=cb.direction or reply.direction or conv.direction,
                 conversation_id=conv.id,
             )
-    except (ValueError, IntegrityError) as exc:
+    except ValueError as exc:  # CallbackInputError: the number is not valid
         log.warning("bot callback for conversation %s refused: %s", conv.id, exc)
         return str(exc) or type(exc).__name__
+    except SQLAlchemyError as exc:
+        # The savepoint is rolled back; an agent takes over rather than losing the request.
+        log.exception("bot callback for conversation %s failed", conv.id)
+        return type(exc).__name__
     return None
 
 
@@ -366,6 +414,7 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
     ctx = _context(app_state)
     settings = ctx.settings
     now = _now()
+    t0 = time.perf_counter()
 
     # 1) Store first: whatever happens next, the citizen's words are kept.
     try:
@@ -377,7 +426,9 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
                 rated = await _rate_last_conversation(session, settings, msg, int(rating.group(1)), now)
                 if rated is not None:
                     return rated
-            conv, _created = await open_live_conversation(session, msg.channel, msg.contact_id, msg.account_id)
+            conv, _created = await open_live_conversation(
+                session, msg.channel, msg.contact_id, msg.account_id, now=now
+            )
             citizen = Message(
                 conversation_id=conv.id,
                 sender="citizen",
@@ -389,9 +440,6 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
                 created_at=msg.at or now,
             )
             session.add(citizen)
-            conv.last_citizen_message_at = now
-            if conv.account_id is None and msg.account_id is not None:
-                conv.account_id = msg.account_id
             await session.flush()
             await publish_message(session, conv, citizen)
             if conv.status != "bot":
@@ -406,6 +454,7 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
         return await _duplicate_result(ctx, msg)
 
     # 2) The bot, with no transaction open (it may take up to rasa_timeout_seconds).
+    t1 = time.perf_counter()
     bot_text = msg.bot_text if (msg.bot_text and not rating) else msg.text
     reply: BotReply | None
     try:
@@ -413,39 +462,58 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
     except BotUnavailable as exc:
         log.warning("bot unavailable for conversation %s: %s", conv_id, exc)
         reply = None
+    t2 = time.perf_counter()
 
     # 3) Store the outcome and deliver it.
     async with ctx.sessionmaker.begin() as session:
         conv = await session.get_one(Conversation, conv_id, with_for_update=True)
-        citizen = await session.get_one(Message, citizen_id)
-        replies = await _apply_bot_reply(session, settings, conv, citizen, reply)
-        return _result(conv, replies, message_id=citizen_id)
+        replies = await _apply_bot_reply(session, settings, conv, citizen_id, msg.payload, reply)
+        result = _result(conv, replies, message_id=citizen_id)
+    timings = {"store": (t1 - t0) * 1000, "bot": (t2 - t1) * 1000, "reply": (time.perf_counter() - t2) * 1000}
+    return replace(result, timings=timings)
 
 
 async def _apply_bot_reply(
-    session: AsyncSession, settings: Settings, conv: Conversation, citizen: Message, reply: BotReply | None
+    session: AsyncSession,
+    settings: Settings,
+    conv: Conversation,
+    citizen_id: int,
+    citizen_payload: dict[str, Any] | None,
+    reply: BotReply | None,
 ) -> list[Reply]:
-    out: list[Message] = []
     if reply is None:
-        out.append(await add_outgoing(session, settings, conv, sender="system", text=TEXT_BOT_UNAVAILABLE))
+        out = await add_outgoing_many(session, settings, conv, [Outgoing("system", TEXT_BOT_UNAVAILABLE)])
         await hand_off(session, conv, reason="bot_unavailable", urgent=False)
         return [_reply(m) for m in out]
 
-    citizen.intent = reply.intent[:80] if reply.intent else None
-    citizen.confidence = reply.confidence
-    citizen.direction = reply.direction
-    citizen.payload = {**(citizen.payload or {}), "bot": reply.raw}
+    # The classification goes on the citizen's message (no need to load it).
+    await session.execute(
+        update(Message)
+        .where(Message.id == citizen_id)
+        .values(
+            intent=reply.intent[:80] if reply.intent else None,
+            confidence=reply.confidence,
+            direction=reply.direction,
+            payload={**(citizen_payload or {}), "bot": reply.raw},
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    items = [
+        Outgoing("bot", m.text, payload={"buttons": [b.as_dict() for b in m.buttons]} if m.buttons else None)
+        for m in reply.messages
+    ]
+    handoff, reason = reply.handoff, reply.handoff_reason
+    streak = conv.low_confidence_streak + 1 if reply.low_confidence else 0
+    if not handoff and streak >= LOW_CONFIDENCE_HANDOFF_AFTER:
+        handoff, reason = True, "low_confidence"
+    if (handoff or reply.urgent) and conv.status == "bot" and not reply.messages:
+        items.append(Outgoing("system", TEXT_HANDOFF))
+    out = await add_outgoing_many(session, settings, conv, items)
+
+    # Conversation changes last: one UPDATE at commit.
     if reply.direction is not None:
         conv.direction = reply.direction
-    conv.low_confidence_streak = conv.low_confidence_streak + 1 if reply.low_confidence else 0
-
-    for m in reply.messages:
-        payload = {"buttons": [b.as_dict() for b in m.buttons]} if m.buttons else None
-        out.append(await add_outgoing(session, settings, conv, sender="bot", text=m.text, payload=payload))
-
-    handoff, reason = reply.handoff, reply.handoff_reason
-    if not handoff and conv.low_confidence_streak >= LOW_CONFIDENCE_HANDOFF_AFTER:
-        handoff, reason = True, "low_confidence"
+    conv.low_confidence_streak = streak
     if reply.callback is not None:
         error = await _create_callback(session, settings, conv, reply)
         if error is not None:
@@ -454,8 +522,6 @@ async def _apply_bot_reply(
             )
             handoff, reason = True, reason or "callback_failed"
     if handoff or reply.urgent:
-        if conv.status == "bot" and not reply.messages:
-            out.append(await add_outgoing(session, settings, conv, sender="system", text=TEXT_HANDOFF))
         await hand_off(session, conv, reason=reason or "requested", urgent=reply.urgent)
     return [_reply(m) for m in out]
 

@@ -3,8 +3,9 @@ conversation's channel sender, inside the transaction that stored it.
 
     ChannelSender = async (session, settings, conversation, message) -> None
 
-- web_chat (here): marks the message sent; the widget hears of it through the
-  `chat.message` live event that `conversations` publishes for every message.
+- web_chat (here): stored as sent (`sent_when_stored`); the widget hears of it
+  through the `chat.message` live event that `conversations` publishes for
+  every message.
 - facebook / instagram (the Meta work): insert an OutboxItem in the same
   transaction; a worker sends it and records the result.
 
@@ -28,11 +29,25 @@ log = logging.getLogger(__name__)
 ChannelSender = Callable[[AsyncSession, Settings, Conversation, Message], Awaitable[None]]
 
 _SENDERS: dict[str, ChannelSender] = {}
+# Channels where storing a message is delivering it (the web chat widget reads
+# the database): their messages are stored "sent" at once, no second write.
+_SENT_WHEN_STORED: set[str] = set()
 
 
-def register_sender(channel: str, sender: ChannelSender) -> None:
+def register_sender(channel: str, sender: ChannelSender, *, sent_when_stored: bool = False) -> None:
     """Install the sender of a channel (idempotent: the last registration wins)."""
     _SENDERS[channel] = sender
+    if sent_when_stored:
+        _SENT_WHEN_STORED.add(channel)
+    else:
+        _SENT_WHEN_STORED.discard(channel)
+
+
+def initial_status(channel: str, kind: str) -> str | None:
+    """delivery_status of a new outgoing message (notes are never delivered: None)."""
+    if kind == "note":
+        return None
+    return "sent" if channel in _SENT_WHEN_STORED else "pending"
 
 
 def sender_for(channel: str) -> ChannelSender | None:
@@ -55,8 +70,8 @@ async def _web_chat_sender(
     session: AsyncSession, settings: Settings, conversation: Conversation, message: Message
 ) -> None:
     # The widget reads its messages from the database when the live event
-    # arrives (or on reload), so storing the message is delivering it.
-    message.delivery_status = "sent"
+    # arrives (or on reload): the message was stored "sent", nothing to do.
+    return None
 
 
-register_sender("web_chat", _web_chat_sender)
+register_sender("web_chat", _web_chat_sender, sent_when_stored=True)
