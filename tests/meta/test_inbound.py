@@ -261,14 +261,3 @@ async def test_items_stored_by_a_process_that_died_are_processed(
     await graph.wait_for(3, delivered=True)
     assert len([m for m in await messages(sessionmaker) if m.sender == "citizen"]) == 3
 
-
-async def test_new_conversations_keep_opening_on_a_reused_connection(sessionmaker: Any, db: AsyncEngine) -> None:
-    # Regression: the conversation upsert failed from its 6th execution on one
-    # connection (PostgreSQL's generic plan could not match the partial index),
-    # which made every sixth new Meta contact wait for a retry.
-    from contact_center.services.conversations import open_live_conversation
-
-    async with sessionmaker.begin() as s:
-        for n in range(12):
-            conv, created = await open_live_conversation(s, "facebook", f"70000000009{n:04d}", PAGE_ID)
-            assert created and conv.id is not None
