@@ -22,6 +22,7 @@ class HomePage:
     my_callbacks: list[CallbackRow]
     queue: dict[str, int]
     tz: str
+    floor: dict[str, int] | None = None  # supervisors: agents by status
 
 
 @dataclass

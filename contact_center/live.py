@@ -113,7 +113,7 @@ class LiveHub:
         self._subs: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
-        self._changed = asyncio.Condition()
+        self._new_events = asyncio.Event()
         self._stopping = False
         self._conn: asyncpg.Connection | None = None
 
@@ -205,12 +205,10 @@ class LiveHub:
             except asyncio.QueueFull:
                 # A client that stopped reading must not hold memory: it resyncs.
                 sub.overflowed = True
-        asyncio.get_running_loop().create_task(self._notify_pollers())
+        # Wake long-polling requests: they wait on the current generation's Event.
+        self._new_events.set()
+        self._new_events = asyncio.Event()
         return event
-
-    async def _notify_pollers(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
 
     def emit_local(self, topic: str, data: dict[str, Any], audience: dict[str, Any] | None = None) -> LiveEvent:
         """Deliver an event to this process's subscribers only (tests, diagnostics)."""
@@ -237,11 +235,11 @@ class LiveHub:
 
     async def wait_for_events(self, seq: int, timeout: float) -> None:
         """Return when an event newer than `seq` exists, or after `timeout` seconds."""
+        generation = self._new_events
         if self.seq > seq:
             return
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.seq > seq), timeout)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(generation.wait(), timeout)
 
 
 # --- wiring into the application -------------------------------------------------

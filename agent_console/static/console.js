@@ -75,6 +75,10 @@
     call(stateHandlers, next);
   }
 
+  function toLogin() {
+    location.assign("/console/login?next=" + encodeURIComponent(location.pathname + location.search));
+  }
+
   function delay(n) { return Math.min(10000, 500 * Math.pow(2, n)) * (0.75 + Math.random() * 0.5); }
 
   function handleHello(msg) {
@@ -115,7 +119,10 @@
       try { msg = JSON.parse(m.data); } catch (err) { return; }
       handleMessage(msg);
     };
-    socket.onclose = function () { if (ws === socket) { ws = null; wsClosed(opened); } };
+    socket.onclose = function (e) {
+      if (e.code === 1008) { toLogin(); return; }  // signed out elsewhere, or deactivated
+      if (ws === socket) { ws = null; wsClosed(opened); }
+    };
   }
 
   function wsClosed(wasOpen) {
@@ -137,7 +144,11 @@
     if (!polling || ws && ws.readyState === 1) { polling = false; return; }
     var url = POLL_PATH + "?cursor=" + cursor + "&epoch=" + encodeURIComponent(epoch || "") + "&wait=20";
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) { toLogin(); throw new Error("signed out"); }
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
       .then(function (msg) {
         pollFailures = 0;
         if (ws && ws.readyState === 1) { polling = false; return; }
@@ -195,11 +206,14 @@
     }, 150);
   }
 
+  var boundRegions = {};  // by id: a refreshed region is a new element with the same id
   function bindRefreshRegions(root) {
-    (root.querySelectorAll ? root.querySelectorAll("[data-live-refresh]") : []).forEach(function (el) {
-      if (el.dataset.liveBound) return;
-      el.dataset.liveBound = "1";
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-live-refresh]"));
+    if (root.matches && root.matches("[data-live-refresh]")) found.push(root);
+    found.forEach(function (el) {
       var id = el.id;
+      if (!id || boundRegions[id]) return;
+      boundRegions[id] = true;
       el.dataset.liveRefresh.split(",").forEach(function (topic) {
         topic = topic.trim();
         if (topic) on(topic, function () { if (document.getElementById(id)) refreshRegion(id); });
@@ -275,6 +289,11 @@
   });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && pop && !pop.hidden) closePop();
+    // Ctrl+Enter saves the form being typed in, even from the note field.
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.form && e.target.form.method === "post") {
+      e.preventDefault();
+      if (e.target.form.requestSubmit) e.target.form.requestSubmit(); else e.target.form.submit();
+    }
   });
 
   window.cc142Live = {

@@ -32,6 +32,17 @@
   if (lists) {
     pendingBadge();
     new MutationObserver(pendingBadge).observe(lists.parentNode, { childList: true });
+    // Waiting times keep counting between refreshes.
+    setInterval(function () {
+      document.querySelectorAll("[data-since]").forEach(function (cell) {
+        var since = Date.parse(cell.dataset.since);
+        if (isNaN(since)) return;
+        var s = Math.max(0, Math.round((Date.now() - since) / 1000));
+        var m = Math.floor(s / 60);
+        cell.textContent = m >= 60 ? Math.floor(m / 60) + " saat " + ("0" + (m % 60)).slice(-2) + " dəq"
+          : m ? m + " dəq " + ("0" + (s % 60)).slice(-2) + " san" : s + " san";
+      });
+    }, 5000);
   }
 
   /* ---- one conversation ---- */

@@ -73,13 +73,13 @@ async def _user_page(request: web.Request, user_id: int, **errors: dict[str, str
     return render(request, "admin/user.html", page, title=f"İstifadəçi {account.username}", status=status)
 
 
-@routes.get("/console/admin/users/{id:\\d+}", name="console_admin_user")
+@routes.get("/console/admin/users/{id:\\d{1,9}}", name="console_admin_user")
 @permission("admin")
 async def user_detail(request: web.Request) -> web.Response:
     return await _user_page(request, int(request.match_info["id"]))
 
 
-@routes.post("/console/admin/users/{id:\\d+}", name="console_admin_user_update")
+@routes.post("/console/admin/users/{id:\\d{1,9}}", name="console_admin_user_update")
 @permission("admin")
 async def user_update(request: web.Request) -> web.Response:
     me = current_user(request)
@@ -104,7 +104,7 @@ async def user_update(request: web.Request) -> web.Response:
     return redirect(request, "console_admin_user", id=user_id, flash="Dəyişiklik saxlanıldı.")
 
 
-@routes.post("/console/admin/users/{id:\\d+}/password", name="console_admin_user_password")
+@routes.post("/console/admin/users/{id:\\d{1,9}}/password", name="console_admin_user_password")
 @permission("admin")
 async def user_password(request: web.Request) -> web.Response:
     user_id = int(request.match_info["id"])
@@ -194,7 +194,7 @@ async def canned_create(request: web.Request) -> web.Response:
     return redirect(request, "console_admin_canned", flash="Hazır cavab əlavə edildi.")
 
 
-@routes.post("/console/admin/canned/{id:\\d+}", name="console_admin_canned_update")
+@routes.post("/console/admin/canned/{id:\\d{1,9}}", name="console_admin_canned_update")
 @permission("admin")
 async def canned_update(request: web.Request) -> web.Response:
     item_id = int(request.match_info["id"])

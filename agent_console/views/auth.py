@@ -108,7 +108,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     user = current_user(request)
     async with request.app[SESSIONMAKER].begin() as session:
-        await auth.close_session(session, user.session_id)
+        await auth.close_session(session, user.session_id, user.id)
         await agent_status.set_status(session, user.id, "offline")
     response = redirect(request, "console_login", flash="Sistemdən çıxdınız.", flash_kind="info")
     response.del_cookie(SESSION_COOKIE, path="/")

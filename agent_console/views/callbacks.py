@@ -33,7 +33,7 @@ async def queue(request: web.Request) -> web.Response:
     return render(request, "callbacks/queue.html", page, title="Geri zənglər")
 
 
-@routes.get("/console/callbacks/{id:\\d+}", name="console_callback")
+@routes.get("/console/callbacks/{id:\\d{1,18}}", name="console_callback")
 @permission("agent")
 async def detail(request: web.Request) -> web.Response:
     user = current_user(request)
@@ -51,7 +51,7 @@ async def detail(request: web.Request) -> web.Response:
     return render(request, "callbacks/detail.html", page, title=f"Geri zəng {cb.phone}")
 
 
-@routes.post("/console/callbacks/{id:\\d+}/claim", name="console_callback_claim")
+@routes.post("/console/callbacks/{id:\\d{1,18}}/claim", name="console_callback_claim")
 @permission("agent")
 async def claim(request: web.Request) -> web.Response:
     user = current_user(request)
@@ -64,7 +64,7 @@ async def claim(request: web.Request) -> web.Response:
     return redirect(request, "console_callback", id=callback_id, flash="Geri zəng sizə verildi. İndi zəng edin.")
 
 
-@routes.post("/console/callbacks/{id:\\d+}/release", name="console_callback_release")
+@routes.post("/console/callbacks/{id:\\d{1,18}}/release", name="console_callback_release")
 @permission("agent")
 async def release(request: web.Request) -> web.Response:
     user = current_user(request)
@@ -77,7 +77,7 @@ async def release(request: web.Request) -> web.Response:
     return redirect(request, "console_callbacks", flash="Geri zəng növbəyə qaytarıldı.", flash_kind="info")
 
 
-@routes.post("/console/callbacks/{id:\\d+}/attempts", name="console_callback_attempt")
+@routes.post("/console/callbacks/{id:\\d{1,18}}/attempts", name="console_callback_attempt")
 @permission("agent")
 async def attempt(request: web.Request) -> web.Response:
     user = current_user(request)
@@ -106,7 +106,7 @@ async def attempt(request: web.Request) -> web.Response:
     return redirect(request, "console_callbacks", flash=flash, flash_kind="info")
 
 
-@routes.post("/console/callbacks/{id:\\d+}/cancel", name="console_callback_cancel")
+@routes.post("/console/callbacks/{id:\\d{1,18}}/cancel", name="console_callback_cancel")
 @permission("supervisor")
 async def cancel(request: web.Request) -> web.Response:
     callback_id = int(request.match_info["id"])

@@ -84,7 +84,7 @@ async def _new_form(
     return form
 
 
-@routes.get("/console/pbx-calls/{id:\\d+}/pop", name="console_call_pop")
+@routes.get("/console/pbx-calls/{id:\\d{1,18}}/pop", name="console_call_pop")
 @permission("agent")
 async def call_pop(request: web.Request) -> web.Response:
     """The screen pop (a fragment the console's JS shows when a call is answered)."""
@@ -165,7 +165,7 @@ async def _load_own(
     return reg
 
 
-@routes.get("/console/calls/{id:\\d+}", name="console_registration")
+@routes.get("/console/calls/{id:\\d{1,18}}", name="console_registration")
 @permission("agent")
 async def registration(request: web.Request) -> web.Response:
     user = current_user(request)
@@ -203,7 +203,7 @@ EDIT_CLOSED = (
 )
 
 
-@routes.get("/console/calls/{id:\\d+}/edit", name="console_registration_edit")
+@routes.get("/console/calls/{id:\\d{1,18}}/edit", name="console_registration_edit")
 @permission("agent")
 async def edit_form(request: web.Request) -> web.Response:
     user = current_user(request)
@@ -218,7 +218,7 @@ async def edit_form(request: web.Request) -> web.Response:
     return render(request, "calls/form.html", _edit_form(request, choices, reg), title=f"Qeydiyyat № {reg.id}: dəyiş")
 
 
-@routes.post("/console/calls/{id:\\d+}/edit", name="console_registration_edit_post")
+@routes.post("/console/calls/{id:\\d{1,18}}/edit", name="console_registration_edit_post")
 @permission("agent")
 async def edit(request: web.Request) -> web.Response:
     user = current_user(request)

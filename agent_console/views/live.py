@@ -16,7 +16,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_console.security import current_user
 from contact_center.live import LIVE_HUB, LiveEvent, console_may_see
-from contact_center.services.auth import CurrentUser
+from contact_center.services.auth import SESSION_CLOSED, CurrentUser
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -58,7 +58,7 @@ async def live_ws(request: web.Request) -> web.WebSocketResponse:
         )
         for event in replay or []:
             await ws.send_json({"type": "event", **event.wire()})
-        sender = asyncio.create_task(_pump(sub.queue, ws, lambda: sub.overflowed))
+        sender = asyncio.create_task(_pump(sub.queue, ws, lambda: sub.overflowed, user.session_id))
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT and msg.data == "ping":
@@ -70,11 +70,15 @@ async def live_ws(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _pump(queue: asyncio.Queue[LiveEvent], ws: web.WebSocketResponse, overflowed) -> None:  # type: ignore[no-untyped-def]
+async def _pump(queue: asyncio.Queue[LiveEvent], ws: web.WebSocketResponse, overflowed, session_id: int) -> None:  # type: ignore[no-untyped-def]
     while not ws.closed:
         event = await queue.get()
         if overflowed():
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
+            return
+        if event.topic == SESSION_CLOSED and event.data.get("session_id") in (None, session_id):
+            # Signed out (or deactivated): this connection carries nothing more.
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
             return
         try:
             await ws.send_json({"type": "event", **event.wire()})

@@ -22,7 +22,10 @@ routes = web.RouteTableDef()
 async def set_my_status(request: web.Request) -> web.Response:
     user = current_user(request)
     if request.content_type == "application/json":
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
         status = str(body.get("status", "")) if isinstance(body, dict) else ""
         next_url = ""
     else:
@@ -38,8 +41,7 @@ async def set_my_status(request: web.Request) -> web.Response:
     if wants_json(request):
         return web.json_response({"status": status})
     location = next_url if next_url.startswith("/console") and not next_url.startswith("//") else "/console"
-    response = web.Response(status=303, headers={"Location": location})
-    return response
+    return web.Response(status=303, headers={"Location": location})
 
 
 @dataclass(frozen=True)

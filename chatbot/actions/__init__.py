@@ -2,7 +2,8 @@
 
 - ``metadata``  – the cc142 payload every response ends with (``action_cc142``)
 - ``handoff``   – explicit and urgent hand-off, "yes" to an operator offer
-- ``fallback``  – low-confidence counting, core fallback, default-intent guards
+- ``fallback``  – low-confidence counting, core fallback
+- ``session``   – built-in "/session_start", "/restart", "/back" overrides
 - ``callback``  – the ``callback_form``: validation, questions, submission
 - ``directions``, ``districts``, ``phrases`` – stdlib helpers (no rasa-sdk)
 

@@ -6,9 +6,6 @@
   in the ``fallback_count`` slot, which ``emit_payload`` resets on every turn
   that did not go through this action.
 - ``action_core_fallback``: the RulePolicy's fallback when no rule applies.
-- ``action_restart`` / ``action_back``: Rasa's built-in "/restart" and
-  "/back" commands, overridden so that a citizen typing them still gets a
-  reply that ends with the cc142 payload.
 """
 
 from __future__ import annotations
@@ -16,11 +13,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, Restarted, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
-from actions.metadata import with_slots, emit_payload
+from actions.metadata import emit_payload
 
 ESCALATE_AFTER = 2
 
@@ -47,46 +44,6 @@ class ActionCoreFallback(Action):
 
     def name(self) -> Text:
         return "action_core_fallback"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_core_fallback")
-        return emit_payload(dispatcher, tracker) + [FollowupAction("action_listen")]
-
-
-class ActionRestart(Action):
-    """"/restart": forget the conversation, greet again, end with the payload."""
-
-    def name(self) -> Text:
-        return "action_restart"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_greet")
-        fresh = with_slots(
-            tracker,
-            [
-                SlotSet(slot, None)
-                for slot in ("handoff_reason", "callback_ready", "turn_direction")
-            ],
-        )
-        emit_payload(dispatcher, fresh)
-        return [Restarted(), FollowupAction("action_listen")]
-
-
-class ActionBack(Action):
-    """"/back" is not a citizen feature: treat it as an unclear message."""
-
-    def name(self) -> Text:
-        return "action_back"
 
     async def run(
         self,

@@ -36,6 +36,7 @@ URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("self_harm", r"\b(heyatima|omrume) son (qoy|ver)"),
         ("self_harm", r"\bolmek ist"),
         ("self_harm", r"\bdamar\w* kes"),
+        ("self_harm", r"\bher seye son (qoy|ver)"),
         # violence
         ("violence", r"\bzorak"),
         ("violence", r"\bdoy(ur(?!ma|a bil|ul)|ul|du|ec|er\b|mey|mek|ub|dur)"),
@@ -53,8 +54,8 @@ URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("threat", r"\bheyat\w* (tehluke|risk)"),
         # a child at risk
         ("child_at_risk", r"\bbaximsiz (usaq|qal)"),
-        ("child_at_risk", r"\busa[gq]\w*( \w+)? (ac qal|kucede qal|evden qov|satma|satir|satmaq|dilenc)"),
-        ("child_at_risk", r"\busa[gq]\w*( \w+)? (tek|yalniz|baximsiz) (qal|qoy|at)"),
+        ("child_at_risk", r"\busa[gq]\w*( \w+){0,3} (ac qal|kucede qal|evden qov|satma|satir|satmaq|dilenc)"),
+        ("child_at_risk", r"\busa[gq]\w*( \w+){0,4} (tek|yalniz|baximsiz|ac|ac-susuz) (qal|qoy|at)"),
     )
 )
 
@@ -74,7 +75,7 @@ def urgent_category(text: str) -> str | None:
 # Explicit requests for a person. Precise phrasings only (DIET handles the
 # rest): "operator" with a verb of contact, "canlı/real insan", "insanla
 # danışmaq", "əməkdaşa qoşun", "bot yox" ...
-_CONTACT = r"(danis|yazis|qos|birlesdir|yonlendir|otur|cagir|bagla|elaqe)"
+_CONTACT = r"(danis|yazis|qos|birlesdir|yonlendir|otur|cagir|bagla|elaqe|cavab)"
 _NEED = r"(lazim|ver(in|)\b)"
 HANDOFF_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern)

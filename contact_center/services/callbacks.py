@@ -137,18 +137,22 @@ async def check_callback_request(session: AsyncSession, payload: Any) -> Callbac
     preferred = _optional_text(payload, "preferred_time", MAX_PREFERRED, "Üstünlük verdiyiniz vaxt")
     note = _optional_text(payload, "note", MAX_NOTE, "Qeyd") or ""
     district = _optional_text(payload, "district", 40, "Rayon")
+    direction = _optional_text(payload, "direction", 40, "İstiqamət")
+    await _check_codes(session, district, direction)
+    return CallbackRequest(phone, name, district, direction, preferred, note)
+
+
+async def _check_codes(session: AsyncSession, district: str | None, direction: str | None) -> None:
     if district is not None:
         ok = await session.scalar(select(District.code).where(District.code == district, District.active.is_(True)))
         if ok is None:
             raise CallbackInputError("district", f"unknown district {district!r}", "Rayonu siyahıdan seçin.")
-    direction = _optional_text(payload, "direction", 40, "İstiqamət")
     if direction is not None:
         ok = await session.scalar(
             select(Direction.code).where(Direction.code == direction, Direction.active.is_(True))
         )
         if ok is None:
             raise CallbackInputError("direction", f"unknown direction {direction!r}", "İstiqaməti siyahıdan seçin.")
-    return CallbackRequest(phone, name, district, direction, preferred, note)
 
 
 # --- creating -----------------------------------------------------------------------------
@@ -176,15 +180,15 @@ async def create_callback(
 ) -> CallbackCreated:
     """Queue a callback (or add to the one already open for this number).
 
-    `phone` may be in any form normalize_phone accepts; a bad number raises
-    CallbackInputError. District and direction codes are trusted here
-    (check_callback_request validates them for public input).
+    `phone` may be in any form normalize_phone accepts; a bad number or an
+    unknown (or inactive) district or direction code raises CallbackInputError.
     """
     if source not in CALLBACK_SOURCES:
         raise ValueError(f"unknown callback source {source!r}")
     normalized = normalize_phone(phone)
     if normalized is None:
         raise CallbackInputError("phone", "'phone' must be an Azerbaijani number", "Telefon nömrəsi düzgün deyil.")
+    await _check_codes(session, district, direction)
     now = now or datetime.now(UTC)
     table = Callback.__table__
     statement = pg_insert(Callback).values(

@@ -70,7 +70,7 @@ async def test_an_admin_cannot_lock_themselves_out(client, make_user, sessionmak
     assert user.active and user.role == "admin"
 
 
-async def test_reference_data_and_canned_responses(client, make_user, sessionmaker):
+async def test_reference_data_and_canned_responses(client, make_user, sessionmaker, restore_reference):
     await make_user("root", role="admin")
     await make_user("aysel", extension="1001")
     token = await login(client, "root")

@@ -62,7 +62,7 @@ async def test_a_pbx_event_pops_the_call_and_the_agent_registers_it(page, consol
     await page.select_option("#f-outcome", "fully_answered")
     await page.fill("#f-note", "Vakansiyalar barədə məlumat verildi")
     await screenshot(page, "screen_pop")
-    await pop.get_by_role("button", name="Qeydə al").click()
+    await page.press("#f-note", "Control+Enter")  # saves without leaving the keyboard
     await expect(page.locator(".flash")).to_contain_text("Zəng qeydə alındı")
     async with sessionmaker() as session:
         reg = (await session.execute(select(CallRegistration))).scalar_one()
@@ -106,6 +106,31 @@ async def test_claim_and_complete_a_callback(page, console_server, make_user, se
         "reached", reg.id, "callback", "social_protection")
 
 
+async def _user(sessionmaker, username: str):
+    from contact_center.db.models import User
+
+    async with sessionmaker() as session:
+        return (await session.execute(select(User).where(User.username == username))).scalar_one()
+
+
+async def _some_registrations(sessionmaker, agents) -> None:
+    """A few wrap-ups made through the service, as agents would have made them."""
+    from contact_center.services.auth import CurrentUser
+    from contact_center.services.registrations import RegistrationInput, register_call
+
+    samples = [
+        ("social_protection", "information", "baku_nesimi", "fully_answered", "+994501112233", "Səbinə Əliyeva"),
+        ("employment", "application", "gence", "sent_to_office", "+994552223344", None),
+        ("disability", "complaint", "quba", "investigation", "+994703334455", "Tural Həsənov"),
+        ("certificates", "information", "baku_xetai", "fully_answered", "+994774445566", None),
+    ]
+    async with sessionmaker.begin() as session:
+        for n, (direction, kind, district, outcome, phone, name) in enumerate(samples):
+            agent = agents[n % len(agents)]
+            who = CurrentUser(agent.id, agent.username, agent.full_name, "agent", agent.extension, "available", "", 0)
+            await register_call(session, who, RegistrationInput(direction, kind, district, outcome, phone, name, ""))
+
+
 async def test_the_connection_indicator_follows_the_backend(page, console_server, make_user, sessionmaker):
     base = console_server.url
     await make_user("boss", role="supervisor", full_name="Rəşad Quliyev")
@@ -114,7 +139,11 @@ async def test_the_connection_indicator_follows_the_backend(page, console_server
     await make_user("nigar", extension="1003", full_name="Nigar Rzayeva")
     async with sessionmaker.begin() as session:
         await agent_status.set_status(session, murad.id, "busy")
+    await _some_registrations(sessionmaker, [await _user(sessionmaker, "aysel"), murad])
     await sign_in(page, base, "boss")
+    await page.goto(base + "/console/calls")
+    await expect(page.locator("#total")).to_have_text("4")
+    await screenshot(page, "registrations")
     await page.goto(base + "/console/agents")
     indicator = page.locator("#live-indicator")
     await expect(indicator).to_have_attribute("data-state", "connected")

@@ -108,3 +108,23 @@ async def test_the_citizens_page(client, sessionmaker):
         cb = (await session.execute(select(Callback))).scalar_one()
     assert (cb.phone, cb.district, cb.preferred_time, cb.source) == (
         "+994501234567", "baku_xetai", "Səhər (09:00–12:00)", "web")
+
+
+async def test_the_service_other_channels_call(sessionmaker, settings, db):
+    """What the chat bot integration does: create_callback() inside its own transaction."""
+    from contact_center.services.callbacks import CallbackInputError, create_callback
+
+    async with sessionmaker.begin() as session:
+        made = await create_callback(session, settings, phone="+994 70 123 45 67", source="bot",
+                                     district="gence", direction="vem", citizen_name="Elnur")
+    assert made.created and made.due_at is not None
+    for bad in ({"phone": "123"}, {"phone": "0701234568", "district": "atlantis"},
+                {"phone": "0701234568", "direction": "astrology"}):
+        try:
+            async with sessionmaker.begin() as session:
+                await create_callback(session, settings, source="bot", **bad)
+            raise AssertionError(f"accepted {bad}")
+        except CallbackInputError as exc:
+            assert exc.field in bad and exc.message_az
+    async with sessionmaker() as session:
+        assert [c.phone for c in (await session.execute(select(Callback))).scalars()] == ["+994701234567"]

@@ -136,7 +136,7 @@ async def test_long_polling_delivers_what_the_user_may_see(client, make_user, se
     assert [e["topic"] for e in body["events"]] == ["callback.created"]
     assert body["events"][0]["data"] == {"id": 7}
     # A cursor from another process (other epoch) is told to start over.
-    other = await (await client.get(f"/console/live/poll?cursor=5&epoch=someone-else")).json()
+    other = await (await client.get("/console/live/poll?cursor=5&epoch=someone-else")).json()
     assert other["reset"] is True
 
 
@@ -168,3 +168,15 @@ async def test_the_websocket_refuses_other_sites_and_anonymous_users(client, mak
         raise AssertionError("connected from another origin")
     except aiohttp.WSServerHandshakeError as exc:
         assert exc.status == 403
+
+
+async def test_signing_out_closes_the_live_connection(client, make_user):
+    await make_user("aysel", extension="1001")
+    token = await login(client, "aysel")
+    async with client.ws_connect("/console/live/ws") as ws:
+        await ws.receive_json()  # hello
+        await client.post("/console/logout", data={"csrf_token": token})
+        msg = await asyncio.wait_for(ws.receive(), 5)
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1008
+    # ...and it cannot come back without signing in again.
+    assert (await client.get("/console/live/poll", headers={"Accept": "application/json"})).status == 401

@@ -78,3 +78,22 @@ async def test_a_supervisor_session_reads_the_json_apis(client, make_user):
     resp = await client.get("/api/v1/calls?from=2026-01-01&to=2026-01-02")
     assert resp.status == 200
     assert (await resp.json())["total"] == 0
+
+
+async def test_status_changes_are_checked(client, make_user):
+    await make_user("aysel", extension="1001")
+    token = await login(client, "aysel")
+    headers = {"X-CSRF-Token": token}
+    assert (await client.post("/console/status", json={"status": "asleep"}, headers=headers)).status == 422
+    assert (await client.post("/console/status", data=b"{nope", headers=headers | {"Content-Type": "application/json"})).status == 422
+    assert (await client.post("/console/status", json={"status": "busy"}, headers=headers)).status == 200
+    html = await (await client.get("/console")).text()
+    assert '<option value="busy" selected>' in html
+
+
+async def test_absurd_ids_are_not_found_not_errors(client, make_user):
+    await make_user("root", role="admin", extension="1000")
+    await login(client, "root")
+    for path in ["/console/calls/99999999999999999999", "/console/callbacks/9223372036854775807",
+                 "/console/admin/users/2147483648", "/console/calls/new?call=abc", "/console/calls/123456"]:
+        assert (await client.get(path)).status == 404, path

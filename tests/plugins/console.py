@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contact_center.db.models import REFERENCE_MODELS
 
 from contact_center.services.users import UserRow, create_user
 
@@ -19,6 +22,23 @@ def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "the page has no csrf_token field"
     return match.group(1)
+
+
+@pytest.fixture
+async def restore_reference(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+    """For tests that edit reference data (kept between tests): put it back afterwards."""
+    snapshots = {}
+    async with sessionmaker() as session:
+        for model in REFERENCE_MODELS:
+            rows = (await session.execute(select(model.code, model.label, model.sort_order, model.active))).all()
+            snapshots[model] = rows
+    yield
+    async with sessionmaker.begin() as session:
+        for model, rows in snapshots.items():
+            for code, label, sort_order, active in rows:
+                await session.execute(
+                    update(model).where(model.code == code).values(label=label, sort_order=sort_order, active=active)
+                )
 
 
 @pytest.fixture
