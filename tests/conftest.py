@@ -3,5 +3,6 @@ pytest_plugins = [
     "tests.plugins.backend",
     "tests.plugins.console",
     "tests.plugins.browser",
+    "tests.plugins.meta",
     "tests.plugins.rasa_server",
 ]

@@ -135,6 +135,10 @@ class OutboxItem(Base):
     next_attempt_at: Mapped[datetime] = created_at_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+    # Added by migration 0004 (Meta): when a worker took the item for sending
+    # (NULL when idle), and when the Send API accepted it.
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
