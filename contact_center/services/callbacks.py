@@ -200,7 +200,9 @@ async def create_callback(
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.phone],
-        index_where=table.c.status.in_(OPEN_STATUSES),
+        # A literal predicate: with bound parameters PostgreSQL's generic plan
+        # (used after five executions) cannot match the partial unique index.
+        index_where=text("status IN ('open','claimed')"),
         set_={
             "citizen_name": func.coalesce(table.c.citizen_name, excluded.citizen_name),
             "district": func.coalesce(table.c.district, excluded.district),

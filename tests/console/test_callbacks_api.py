@@ -128,3 +128,22 @@ async def test_the_service_other_channels_call(sessionmaker, settings, db):
             assert exc.field in bad and exc.message_az
     async with sessionmaker() as session:
         assert [c.phone for c in (await session.execute(select(Callback))).scalars()] == ["+994701234567"]
+
+
+async def test_many_callbacks_on_one_connection(engine, settings, db):
+    """PostgreSQL switches to a generic plan after five executions of a prepared
+    statement; the partial-index conflict target must still be found then."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from contact_center.services.callbacks import create_callback
+
+    async with engine.connect() as conn:  # one connection: one prepared statement reused
+        for i in range(8):
+            async with conn.begin():
+                made = await create_callback(
+                    AsyncSession(bind=conn), settings, phone=f"+99450123450{i}", source="web"
+                )
+            assert made.created
+        async with conn.begin():
+            again = await create_callback(AsyncSession(bind=conn), settings, phone="+994501234503", source="bot")
+        assert not again.created
