@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install install-bot install-browser train migrate run test bench clean
+.PHONY: install install-bot install-browser train migrate run test screenshots bench clean
 
 install: $(STAMP) install-bot
 
@@ -39,6 +39,10 @@ run: install train
 
 test: install install-browser train
 	$(BIN)/pytest
+
+# Refresh docs/screenshots from the browser tests.
+screenshots: install install-browser train
+	CC142_SCREENSHOTS=1 $(BIN)/pytest -q tests/console/test_browser.py tests/chat/test_widget_browser.py
 
 bench: install train
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -q wrk; }
