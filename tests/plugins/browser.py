@@ -8,9 +8,9 @@ Screenshots for the docs go to docs/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
