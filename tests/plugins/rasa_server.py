@@ -11,8 +11,10 @@ conftest). The ``rasa_server`` fixture:
 - yields a :class:`RasaServer` with ``.url`` and a small ``send()`` helper;
 - stops both process groups at the end of the session.
 
-On a start-up failure or timeout the test errors with the log tails. Set
-``RASA_SERVER_URL`` to reuse an already running bot instead of starting one.
+On a start-up failure or timeout the test errors with the log tails; when a
+test that uses the bot fails, the tails of both logs are attached to its
+report ("rasa logs" section). Set ``RASA_SERVER_URL`` to reuse an already
+running bot instead of starting one.
 
 Only the standard library is used here, so any test venv can load it.
 """
@@ -138,3 +140,15 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
         yield server
     finally:
         processes.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach the bot's log tails to the report of a failed test that used it."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    server = getattr(item, "funcargs", {}).get("rasa_server")
+    if isinstance(server, RasaServer) and server.processes is not None:
+        report.sections.append(("rasa logs", server.log_tail()))
