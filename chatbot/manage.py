@@ -236,6 +236,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((HOST, port)) == 0
+
+
 def _get_json(url: str, timeout: float = 2.0) -> dict | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
@@ -356,6 +362,10 @@ def start(
     model = model or ensure_trained()
     rasa_port = rasa_port or free_port()
     actions_port = actions_port or free_port()
+    for port in (rasa_port, actions_port):
+        if port_in_use(port):
+            # otherwise another bot on that port would pass the readiness check
+            raise BotError(f"port {port} on {HOST} is already in use")
     handles: list[IO[str]] = []
     log_files: list[Path] = []
 
@@ -417,8 +427,12 @@ def serve() -> int:
     """Run both servers in the foreground until a signal or a crash."""
     rasa_port = int(os.environ.get("RASA_PORT") or DEFAULT_RASA_PORT)
     actions_port = int(os.environ.get("ACTIONS_PORT") or DEFAULT_ACTIONS_PORT)
-    model = ensure_trained()
-    handle = start(rasa_port, actions_port, model=model, wait=False)
+    try:
+        model = ensure_trained()
+        handle = start(rasa_port, actions_port, model=model, wait=False)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -195,7 +195,8 @@ def test_the_folding_component_runs_at_inference(rasa_server):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "😀", "/restart", "/back", "/foo", "?" * 3, "pensiya " * 200]
+    "text",
+    ["", "😀", "/restart", "/back", "/session_start", "/foo", "?" * 3, "pensiya " * 200],
 )
 def test_odd_input_still_ends_with_exactly_one_payload(rasa_server, text):
     payload, _ = Conversation(rasa_server).say(text)  # payload_of checks the contract

@@ -11,8 +11,13 @@ conftest). The ``rasa_server`` fixture:
 - yields a :class:`RasaServer` with ``.url`` and a small ``send()`` helper;
 - stops both process groups at the end of the session.
 
-On a start-up failure or timeout the test errors with the log tails. Set
-``RASA_SERVER_URL`` to reuse an already running bot instead of starting one.
+``actions_url`` points at the action server (``RASA_ACTIONS_URL`` when reusing
+a running bot), for action tests from tracker JSON.
+
+On a start-up failure or timeout the test errors with the log tails; when a
+test that uses the bot fails, the tails of both logs are attached to its
+report ("rasa logs" section). Set ``RASA_SERVER_URL`` to reuse an already
+running bot instead of starting one.
 
 Only the standard library is used here, so any test venv can load it.
 """
@@ -56,6 +61,7 @@ class RasaServer:
     """Handle on the running bot."""
 
     url: str
+    actions_url: str | None = None  # the action server's /webhook
     log_dir: Path | None = None
     processes: Any = field(default=None, repr=False)
 
@@ -116,7 +122,7 @@ def texts_of(messages: list[dict[str, Any]]) -> list[str]:
 def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
     external = os.environ.get("RASA_SERVER_URL")
     if external:
-        yield RasaServer(url=external.rstrip("/"))
+        yield RasaServer(url=external.rstrip("/"), actions_url=os.environ.get("RASA_ACTIONS_URL"))
         return
 
     log_dir = tmp_path_factory.mktemp("rasa-logs")
@@ -133,8 +139,25 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
     except manage.BotError as exc:
         pytest.fail(f"the bot did not start (logs in {log_dir}):\n{exc}", pytrace=False)
 
-    server = RasaServer(url=processes.url, log_dir=log_dir, processes=processes)
+    server = RasaServer(
+        url=processes.url,
+        actions_url=processes.actions_url,
+        log_dir=log_dir,
+        processes=processes,
+    )
     try:
         yield server
     finally:
         processes.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach the bot's log tails to the report of a failed test that used it."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    server = getattr(item, "funcargs", {}).get("rasa_server")
+    if isinstance(server, RasaServer) and server.processes is not None:
+        report.sections.append(("rasa logs", server.log_tail()))

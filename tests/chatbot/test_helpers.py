@@ -1,0 +1,127 @@
+"""Unit tests of the bot's stdlib helpers (no Rasa needed): districts, phones,
+yes/no words, the keyword safety nets and manage.py's content hash."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BOT_DIR = REPO_ROOT / "chatbot"
+if str(BOT_DIR) not in sys.path:
+    sys.path.append(str(BOT_DIR))  # the action server runs with cwd=chatbot/
+
+from actions.districts import BY_CODE, find_phone, match_districts, mentions_baku  # noqa: E402
+from actions.phrases import says_no, says_yes, wants_to_cancel  # noqa: E402
+from components.keywords import explicit_handoff, urgent_category  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("yasamal", ["baku_yasamal"]),
+        ("YASAMAL RAYONU", ["baku_yasamal"]),
+        ("Yasamalda yaşayıram", ["baku_yasamal"]),
+        ("Sumqayıt", ["sumqayit"]),
+        ("sumqayitdan yaziram", ["sumqayit"]),
+        ("Lənkəran şəhəri", ["lenkeran_city"]),
+        ("Lənkəran rayonu", ["lenkeran"]),
+        ("Lənkəran", ["lenkeran_city", "lenkeran"]),
+        ("Şəki", ["seki_city", "seki"]),
+        ("İsmayıllı", ["ismayilli"]),
+        ("Qubadlı", ["qubadli"]),
+        ("Qubada", ["quba"]),
+        ("Nəsimi və ya Yasamal", ["baku_nesimi", "baku_yasamal"]),
+        ("Mənə zəng edin", []),
+    ],
+)
+def test_district_matching(text, codes):
+    assert [d.code for d in match_districts(text)] == codes
+
+
+def test_every_district_matches_its_own_name():
+    for code, district in BY_CODE.items():
+        assert [d.code for d in match_districts(district.name)] == [code]
+
+
+def test_baku_without_a_district_is_recognised():
+    assert mentions_baku("Bakı") and mentions_baku("bakida yasayiram")
+    assert match_districts("Bakı") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("050 123 45 67", "+994501234567"),
+        ("nömrəm 0501234567", "+994501234567"),
+        ("+994 55 765 43 21", "+994557654321"),
+        ("(070) 321-54-76", "+994703215476"),
+        ("12345", None),
+        ("050 123 45 6", None),
+        ("salam", None),
+    ],
+)
+def test_find_phone(text, phone):
+    assert find_phone(text) == phone
+
+
+def test_yes_no_words():
+    assert says_yes("Bəli") and says_yes("he") and says_yes("TƏSDİQ EDİRƏM")
+    assert says_no("Xeyr") and says_no("yox") and not says_no("Bəli")
+    assert wants_to_cancel("imtina edirəm") and wants_to_cancel("lazim deyil")
+    assert not wants_to_cancel("050 123 45 67")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ərim məni hər gün döyür",
+        "ERIM MENI DOYUR",
+        "intihar etmək istəyirəm",
+        "Özümü öldürəcəyəm",
+        "məni hədələyirlər",
+        "Həyatım təhlükədədir",
+        "Qonşunun uşağı evdə tək qalıb",
+        "ailədə zorakılıq var",
+    ],
+)
+def test_urgent_keywords(text):
+    assert urgent_category(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pensiyamı necə alım?",
+        "Anketi doldurmaq lazımdır",
+        "Aprel döyüşlərində yaralanmışam, status necə alınır?",
+        "uşağımı doyura bilmirəm",
+        "əməyin təhlükəsizliyi qaydaları",
+        "şiddətli ağrılarım var, əlillik ala bilərəm?",
+    ],
+)
+def test_no_urgency_false_alarm(text):
+    assert urgent_category(text) is None
+
+
+def test_explicit_handoff_phrases():
+    for text in ("Operator", "operatorla danışmaq istəyirəm", "canlı insan lazımdır",
+                 "Məni əməkdaşa qoşun", "bot yox, insan"):
+        assert explicit_handoff(text), text
+    for text in ("Operator kimi işləmək istəyirəm", "Foto və video operator kursu",
+                 "sosial işçi lazımdır", "Mobil operatorum zəngi kəsir"):
+        assert not explicit_handoff(text), text
+
+
+def test_model_path_follows_the_content_hash():
+    from tests.plugins.rasa_server import manage
+
+    digest = manage.content_hash()
+    assert digest == manage.content_hash()  # stable
+    assert manage.model_path() == BOT_DIR / "models" / f"{digest}.tar.gz"
+    hashed = {p.relative_to(REPO_ROOT).as_posix() for p in manage._hashed_files()}
+    assert "chatbot/config.yml" in hashed
+    assert "chatbot/data/vem/nlu.yml" in hashed
+    assert not any("/models/" in p or "__pycache__" in p for p in hashed)
