@@ -1,5 +1,6 @@
 /* Chat inbox: live queue and transcript, sending without reloading, canned
- * responses, typing indicators, the supervisors' urgent alert.
+ * responses, typing indicators. (The supervisors' urgent banner is a layout
+ * part on every page: views/inbox.py URGENT_BANNER.)
  * Enhances forms that also work without JavaScript (POST + redirect). */
 (function () {
   "use strict";
@@ -7,24 +8,10 @@
   if (!live) return;
   var TYPING_EVERY_MS = 3000;
   var TYPING_SHOW_MS = 6000;
-  var role = document.body.dataset.role;
-  var alertBox = document.getElementById("urgent-alert");
 
   function pendingBadge() {
     var lists = document.getElementById("inbox-lists");
     if (lists) live.setBadge("inbox", Number(lists.dataset.pending || 0));
-  }
-
-  // Supervisors hear of urgent conversations (violence, a child at risk, self-harm) at once.
-  if (alertBox && (role === "supervisor" || role === "admin")) {
-    live.on("chat.urgent", function (data) {
-      alertBox.innerHTML = "";
-      var a = document.createElement("a");
-      a.href = "/console/inbox/" + encodeURIComponent(data.conversation_id);
-      a.textContent = "TƏCİLİ söhbət № " + data.conversation_id + " operator gözləyir — açın";
-      alertBox.appendChild(a);
-      alertBox.hidden = false;
-    });
   }
 
   /* ---- the queue page ---- */

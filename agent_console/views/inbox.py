@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
+from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user, wants_json
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.services import canned_responses, inbox, reference
@@ -194,6 +194,20 @@ async def typing(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def _urgent(request: web.Request, session: AsyncSession, user: CurrentUser) -> list[ConversationRow]:
+    return await inbox.urgent_waiting(session)
+
+
+# Supervisors see urgent conversations nobody has claimed on every console page,
+# until someone claims them: new ones arrive as `chat.urgent`; a claim,
+# resolution or abandonment of an urgent one is a `chat.conversation` with `urgent`.
+URGENT_BANNER = LayoutPart(
+    "urgent", "inbox/_urgent_banner.html", _urgent, level="supervisor", order=10,
+    refresh_on=("chat.urgent", "chat.conversation?urgent", "live.resync"),
+)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
     add_nav_item(app, NavItem("inbox", "Çat", "console_inbox", level="agent", order=20))
+    add_layout_part(app, URGENT_BANNER)

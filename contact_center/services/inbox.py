@@ -207,6 +207,20 @@ async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> l
     return await _rows(session, list(convs), _now())
 
 
+async def urgent_waiting(session: AsyncSession, *, limit: int = 10) -> list[ConversationRow]:
+    """Urgent conversations nobody has claimed yet, the longest waiting first
+    (the supervisors' banner on every console page; ix_conversations_waiting)."""
+    convs = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.status == "pending", Conversation.urgent.is_(True))
+            .order_by(Conversation.handoff_at.asc(), Conversation.id.asc())
+            .limit(limit)
+        )
+    ).all()
+    return await _rows(session, list(convs), _now())
+
+
 async def open_conversations(session: AsyncSession, actor: Actor) -> list[ConversationRow]:
     """The actor's own open conversations (supervisors: everyone's)."""
     stmt = select(Conversation).where(Conversation.status == "open")
