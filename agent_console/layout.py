@@ -8,7 +8,7 @@ and the template starts with `{% extends "base.html" %}` and fills
 `{% block content %}`. The template sees `page` (the view's dataclass),
 `user` (CurrentUser or None), `nav`, `csrf_token`, `flash`, `title` and the
 helpers `url(name, **parts)`, `static(path)`, and filters `local_dt`,
-`local_date`, `duration`, `phone`.
+`local_date`, `duration`, `remaining`, `phone`.
 
 Other areas add navigation entries (shown to the roles that may use them)
 without touching the template:
@@ -146,6 +146,19 @@ def _filters(app: web.Application) -> dict[str, Any]:
             return f"{hours} saat {minutes:02d} dəq"
         return f"{minutes} dəq {secs:02d} san" if minutes else f"{secs} san"
 
+    def remaining(seconds: float | None) -> str:
+        """Time left, coarse: "6 gün 23 saat", "23 saat 05 dəq", "42 dəq"."""
+        if seconds is None:
+            return "—"
+        minutes = int(seconds) // 60
+        if minutes < 1:
+            return "1 dəqiqədən az"
+        days, rest = divmod(minutes, 1440)
+        hours, minutes = divmod(rest, 60)
+        if days:
+            return f"{days} gün {hours} saat"
+        return f"{hours} saat {minutes:02d} dəq" if hours else f"{minutes} dəq"
+
     def phone(value: str | None) -> str:
         if not value:
             return "—"
@@ -154,7 +167,8 @@ def _filters(app: web.Application) -> dict[str, Any]:
             return f"+994 {v[:2]} {v[2:5]} {v[5:7]} {v[7:]}"
         return value
 
-    return {"local_dt": local_dt, "local_date": local_date, "duration": duration, "phone": phone}
+    return {"local_dt": local_dt, "local_date": local_date, "duration": duration, "remaining": remaining,
+            "phone": phone}
 
 
 def setup_templates(app: web.Application) -> None:

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user, wants_json
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import canned_responses, inbox, reference
+from contact_center.services import canned_responses, inbox, meta_outbox, reference
 from contact_center.services.auth import CurrentUser
 from contact_center.services.canned_responses import Canned
 from contact_center.services.inbox import Actor, ConversationRow, InboxError, Transcript
+from contact_center.services.meta_outbox import AgentWindow
 from contact_center.services.reference import Choices
 from contact_center.web.permissions import permission
 
@@ -42,6 +43,7 @@ class ConversationPage:
     canned: list[Canned]
     choices: Choices
     supervises: bool
+    window: AgentWindow | None = None  # Facebook / Instagram: the reply window, shown before typing
 
 
 def actor_of(user: CurrentUser) -> Actor:
@@ -79,11 +81,15 @@ async def conversation_page(request: web.Request) -> web.Response:
             t = await inbox.transcript(session, _id(request), actor)
         except InboxError as exc:
             return render_error(request, 404, exc.message)
+        window = None
+        if t.conversation.status != "resolved":
+            window = await meta_outbox.agent_window(session, request.app[SETTINGS], t.conversation.id)
         page = ConversationPage(
             t=t,
             canned=await canned_responses.list_canned(session, active_only=True),
             choices=await reference.choices(session),
             supervises=actor.supervises,
+            window=window,
         )
     return render(request, "inbox/conversation.html", page, title=f"Çat № {t.conversation.id}")
 
