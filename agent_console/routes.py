@@ -13,7 +13,7 @@ import pkgutil
 
 from aiohttp import web
 
-from agent_console import layout_parts, views
+from agent_console import error_pages, layout_parts, views
 from agent_console.layout import STATIC, STATIC_ROUTE, setup_templates
 from agent_console.security import setup_security
 from contact_center.live import live_hub_context
@@ -22,6 +22,7 @@ from contact_center.web.permissions import add_static
 
 def setup(app: web.Application) -> None:
     setup_templates(app)
+    error_pages.setup(app)  # outermost middleware: Azerbaijani 404/405/500 for the whole app
     setup_security(app)
     layout_parts.setup(app)  # its middleware runs inside the security middleware
     add_static(app, "/console/static/", STATIC, name=STATIC_ROUTE)

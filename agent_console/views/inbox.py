@@ -72,7 +72,7 @@ async def inbox_page(request: web.Request) -> web.Response:
     return render(request, "inbox/list.html", page, title="Çat")
 
 
-@routes.get("/console/inbox/{id:\\d+}", name="console_conversation")
+@routes.get("/console/inbox/{id:\\d{1,18}}", name="console_conversation")
 @permission("agent")
 async def conversation_page(request: web.Request) -> web.Response:
     actor = actor_of(current_user(request))
@@ -124,7 +124,7 @@ def _field(form: Any, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-@routes.post("/console/inbox/{id:\\d+}/claim", name="console_conversation_claim")
+@routes.post("/console/inbox/{id:\\d{1,18}}/claim", name="console_conversation_claim")
 @permission("agent")
 async def claim(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -136,7 +136,7 @@ async def claim(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/reply", name="console_conversation_reply")
+@routes.post("/console/inbox/{id:\\d{1,18}}/reply", name="console_conversation_reply")
 @permission("agent")
 async def reply(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -155,7 +155,7 @@ async def reply(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/note", name="console_conversation_note")
+@routes.post("/console/inbox/{id:\\d{1,18}}/note", name="console_conversation_note")
 @permission("agent")
 async def note(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -167,7 +167,7 @@ async def note(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/classify", name="console_conversation_classify")
+@routes.post("/console/inbox/{id:\\d{1,18}}/classify", name="console_conversation_classify")
 @permission("agent")
 async def classify(request: web.Request) -> web.Response:
     async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
@@ -178,7 +178,7 @@ async def classify(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/resolve", name="console_conversation_resolve")
+@routes.post("/console/inbox/{id:\\d{1,18}}/resolve", name="console_conversation_resolve")
 @permission("agent")
 async def resolve(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -191,7 +191,7 @@ async def resolve(request: web.Request) -> web.Response:
     return await _act(request, run, done="console_inbox")
 
 
-@routes.post("/console/inbox/{id:\\d+}/typing", name="console_conversation_typing")
+@routes.post("/console/inbox/{id:\\d{1,18}}/typing", name="console_conversation_typing")
 @permission("agent")
 async def typing(request: web.Request) -> web.Response:
     actor = actor_of(current_user(request))

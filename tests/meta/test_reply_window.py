@@ -10,13 +10,13 @@ from typing import Any
 import aiohttp
 import pytest
 from playwright.async_api import expect
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from contact_center.db.models import Conversation, Message
 from contact_center.services.meta_outbox import agent_window
 from tests.plugins.browser import ConsoleServer, screenshot, sign_in
 from tests.plugins.console import login
-from tests.plugins.meta import PAGE_ID, post_meta
+from tests.plugins.meta import PAGE_ID, inbox_drained, post_meta
 
 CITIZEN = "7000000000000001"  # the sender of tests/fixtures/meta/text.json
 
@@ -185,3 +185,18 @@ async def test_the_reply_box_opens_again_when_the_citizen_writes(page: Any, meta
     await expect(window).to_contain_text("Cavab üçün 23 saat 59 dəq qalıb")
     await expect(page.locator("#reply-text")).to_be_enabled()
     await expect(page.locator("#reply-send")).to_be_enabled()
+
+
+async def test_attachments_are_named_in_azerbaijani_in_the_transcript(
+    meta_client: Any, sessionmaker: Any, make_user: Any, db: Any
+) -> None:
+    await make_user("aysel")
+    await post_meta(meta_client, "attachment")  # an image and a PDF; the bot is down: pending
+    await inbox_drained(db)
+    await login(meta_client, "aysel")
+    async with sessionmaker() as s:
+        cid = (await s.scalars(select(Conversation.id))).one()
+    html = await (await meta_client.get(f"/console/inbox/{cid}")).text()
+    links = re.findall(r'<div class="tm-attachment"><a href="([^"]+)"[^>]*>([^<]+)</a></div>', html)
+    assert links == [("https://scontent.xx.fbcdn.net/v/t1.15752-9/arayis.jpg", "Şəkil"),
+                     ("https://cdn.fbsbx.com/v/t59.2708-21/erize.pdf", "Fayl")]
