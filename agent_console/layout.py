@@ -8,7 +8,7 @@ and the template starts with `{% extends "base.html" %}` and fills
 `{% block content %}`. The template sees `page` (the view's dataclass),
 `user` (CurrentUser or None), `nav`, `csrf_token`, `flash`, `title` and the
 helpers `url(name, **parts)`, `static(path)`, and filters `local_dt`,
-`local_date`, `duration`, `phone`.
+`local_date`, `duration`, `remaining`, `phone`.
 
 Other areas add navigation entries (shown to the roles that may use them)
 without touching the template:
@@ -16,12 +16,20 @@ without touching the template:
     add_nav_item(app, NavItem("inbox", "Çat", "console_inbox", level="agent", order=20))
 
 and their own template folders with `add_template_dir(app, path)`.
+
+An area can also put a server-rendered partial on EVERY page of the roles
+that may see it (e.g. the supervisors' urgent-chat banner), re-fetched live
+when one of its topics arrives (agent_console.layout_parts does the loading):
+
+    add_layout_part(app, LayoutPart("urgent", "inbox/_urgent_banner.html", load_urgent,
+                                    level="supervisor", refresh_on=("chat.urgent",)))
 """
 
 from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +39,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from agent_console.security import csrf_token_for, maybe_user, set_presession_cookie
+from contact_center.services.auth import CurrentUser
 from contact_center.appkeys import SETTINGS
 from contact_center.web.permissions import role_allows
 
@@ -51,8 +62,39 @@ class NavItem:
     order: int = 100
 
 
+# What a layout part shows: None (or an empty list) shows nothing.
+PartLoader = Callable[[web.Request, AsyncSession, CurrentUser], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutPart:
+    """A partial every page of the base layout carries for the roles at `level` and above.
+
+    `load(request, session, user)` runs before the page's handler (one read-only
+    session for all parts); its result is `part` in `template`. The partial sits
+    in `<div id="part-<key>" data-layout-part="<key>">` above the page content and
+    is re-fetched (GET /console/parts/<key>) when a live event of `refresh_on`
+    arrives: a topic ("chat.urgent"), a prefix ("chat.*"), or "topic?field" for
+    only the events whose data has a truthy `field`. `script`: a file of
+    agent_console/static (or an absolute path served by the backend) loaded on
+    those pages after console.js, for behaviour the partial needs.
+    """
+
+    key: str
+    template: str
+    load: PartLoader
+    level: str = "agent"
+    refresh_on: tuple[str, ...] = ()
+    script: str | None = None
+    order: int = 100
+
+
 NAV_ITEMS = web.AppKey("console_nav_items", list[NavItem])
+LAYOUT_PARTS = web.AppKey("console_layout_parts", list[LayoutPart])
 LOADERS = web.AppKey("console_template_loaders", jinja2.ChoiceLoader)
+# Filled by agent_console.layout_parts before the handler: part key -> what load() returned.
+LOADED_PARTS: web.RequestKey[dict[str, Any]] = web.RequestKey("console_loaded_parts")
+PART_ROUTE = "console_layout_part"
 
 
 def add_nav_item(app: web.Application, item: NavItem) -> None:
@@ -61,6 +103,18 @@ def add_nav_item(app: web.Application, item: NavItem) -> None:
         raise ValueError(f"nav item {item.key!r} is already registered")
     items.append(item)
     items.sort(key=lambda i: (i.order, i.key))
+
+
+def add_layout_part(app: web.Application, part: LayoutPart) -> None:
+    parts = app.setdefault(LAYOUT_PARTS, [])  # type: ignore[arg-type]
+    if any(p.key == part.key for p in parts):
+        raise ValueError(f"layout part {part.key!r} is already registered")
+    parts.append(part)
+    parts.sort(key=lambda p: (p.order, p.key))
+
+
+def parts_for(app: web.Application, role: str | None) -> list[LayoutPart]:
+    return [p for p in app.get(LAYOUT_PARTS, []) if role_allows(role, p.level)]
 
 
 def add_template_dir(app: web.Application, directory: Path) -> None:
@@ -92,6 +146,19 @@ def _filters(app: web.Application) -> dict[str, Any]:
             return f"{hours} saat {minutes:02d} dəq"
         return f"{minutes} dəq {secs:02d} san" if minutes else f"{secs} san"
 
+    def remaining(seconds: float | None) -> str:
+        """Time left, coarse: "6 gün 23 saat", "23 saat 05 dəq", "42 dəq"."""
+        if seconds is None:
+            return "—"
+        minutes = int(seconds) // 60
+        if minutes < 1:
+            return "1 dəqiqədən az"
+        days, rest = divmod(minutes, 1440)
+        hours, minutes = divmod(rest, 60)
+        if days:
+            return f"{days} gün {hours} saat"
+        return f"{hours} saat {minutes:02d} dəq" if hours else f"{minutes} dəq"
+
     def phone(value: str | None) -> str:
         if not value:
             return "—"
@@ -100,7 +167,8 @@ def _filters(app: web.Application) -> dict[str, Any]:
             return f"+994 {v[:2]} {v[2:5]} {v[5:7]} {v[7:]}"
         return value
 
-    return {"local_dt": local_dt, "local_date": local_date, "duration": duration, "phone": phone}
+    return {"local_dt": local_dt, "local_date": local_date, "duration": duration, "remaining": remaining,
+            "phone": phone}
 
 
 def setup_templates(app: web.Application) -> None:
@@ -143,6 +211,27 @@ def _nav(request: web.Request) -> list[dict[str, Any]]:
     return out
 
 
+def _layout_parts(request: web.Request) -> tuple[list[dict[str, Any]], list[str]]:
+    """The parts' containers (with content when loaded) and their scripts."""
+    user = maybe_user(request)
+    if user is None:
+        return [], []
+    loaded = request.get(LOADED_PARTS, {})
+    out, scripts = [], []
+    for part in parts_for(request.app, user.role):
+        out.append({
+            "key": part.key,
+            "template": part.template,
+            "loaded": part.key in loaded,  # not loaded (an error page...): the script fetches it
+            "data": loaded.get(part.key),
+            "url": url_for(request, PART_ROUTE, key=part.key),
+            "refresh_on": ",".join(part.refresh_on),
+        })
+        if part.script and part.script not in scripts:
+            scripts.append(part.script)
+    return out, [s if s.startswith("/") else static_url(request, s) for s in scripts]
+
+
 def _take_flash(request: web.Request) -> dict[str, str] | None:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:
@@ -165,6 +254,7 @@ def render(
 ) -> web.Response:
     """Render `template` (extending base.html) with the page's dataclass as `page`."""
     flash = _take_flash(request)
+    parts, part_scripts = _layout_parts(request)
     context = {
         "page": page,
         "title": title,
@@ -175,6 +265,8 @@ def render(
         "url": lambda name, query=None, **parts: url_for(request, name, query=query, **parts),
         "static": lambda path: static_url(request, path),
         "request_path": request.path,
+        "layout_parts": parts,
+        "layout_scripts": part_scripts,
         **extra,
     }
     response = aiohttp_jinja2.render_template(template, request, context, status=status)
@@ -192,6 +284,7 @@ def render_fragment(request: web.Request, template: str, **context: Any) -> web.
     context.setdefault("user", maybe_user(request))
     context.setdefault("csrf_token", csrf_token_for(request))
     context.setdefault("url", lambda name, query=None, **parts: url_for(request, name, query=query, **parts))
+    context.setdefault("static", lambda path: static_url(request, path))
     response = aiohttp_jinja2.render_template(template, request, context)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,6 +1,7 @@
 """Mounts the console on the application.
 
-Order matters only here: templates and the security middleware first, then
+Order matters only here: templates, the security middleware and the layout
+parts' loader (which needs the signed-in user) first, then
 the static files, the live hub (after the database in cleanup_ctx), and
 every module of agent_console.views that has a `setup(app)`.
 """
@@ -12,7 +13,7 @@ import pkgutil
 
 from aiohttp import web
 
-from agent_console import views
+from agent_console import error_pages, layout_parts, views
 from agent_console.layout import STATIC, STATIC_ROUTE, setup_templates
 from agent_console.security import setup_security
 from contact_center.live import live_hub_context
@@ -21,7 +22,9 @@ from contact_center.web.permissions import add_static
 
 def setup(app: web.Application) -> None:
     setup_templates(app)
+    error_pages.setup(app)  # outermost middleware: Azerbaijani 404/405/500 for the whole app
     setup_security(app)
+    layout_parts.setup(app)  # its middleware runs inside the security middleware
     add_static(app, "/console/static/", STATIC, name=STATIC_ROUTE)
     app.cleanup_ctx.append(live_hub_context)
     for info in sorted(pkgutil.iter_modules(views.__path__), key=lambda m: m.name):

@@ -12,27 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from contact_center.attachments import ATTACHMENT_LABELS, UNKNOWN_ATTACHMENT_LABEL
 from contact_center.services.meta_inbox import MetaInboundItem
 
 CHANNEL_BY_OBJECT = {"page": "facebook", "instagram": "instagram"}
 
-# What agents and the bot see in place of an attachment (Azerbaijani UI).
-ATTACHMENT_PLACEHOLDERS = {
-    "image": "[Şəkil]",
-    "video": "[Video]",
-    "audio": "[Səs yazısı]",
-    "file": "[Fayl]",
-    "location": "[Məkan]",
-    "sticker": "[Stiker]",
-    "fallback": "[Keçid]",
-    "share": "[Paylaşım]",
-    "story_mention": "[Hekayədə qeyd]",
-    "story_reply": "[Hekayəyə cavab]",
-    "reel": "[Reels]",
-    "ig_reel": "[Reels]",
-    "template": "[Şablon mesaj]",
-}
-UNKNOWN_ATTACHMENT = "[Əlavə]"
+# What agents and the bot see in place of an attachment (Azerbaijani UI): "[Şəkil]".
+ATTACHMENT_PLACEHOLDERS = {kind: f"[{label}]" for kind, label in ATTACHMENT_LABELS.items()}
+UNKNOWN_ATTACHMENT = f"[{UNKNOWN_ATTACHMENT_LABEL}]"
 UNSUPPORTED_MESSAGE = "[Dəstəklənməyən mesaj]"
 
 # Items Meta sends beside messages; accepted and ignored.

@@ -6,6 +6,7 @@
  *   window.cc142Live.on("live.resync", fn);    // events may have been missed: reload
  *   window.cc142Live.onState(function (state) { ... });  // connected|polling|reconnecting|offline
  *   window.cc142Live.setBadge("inbox", 3);     // the nav item's badge
+ *   window.cc142Live.refreshPart("urgent");    // re-fetch a layout part (agent_console.layout.LayoutPart)
  * or declaratively: <section id="queue" data-live-refresh="callback.*,live.resync">
  * is re-fetched from the current URL when one of those topics arrives.
  * Every page works without this file; it only makes pages live.
@@ -221,6 +222,44 @@
     });
   }
 
+  /* Layout parts: partials an area puts on every page (agent_console.layout.LayoutPart),
+   * re-fetched from /console/parts/<key> when one of their topics arrives. */
+  var partTimers = {};
+  function refreshPart(key) {
+    var el = document.querySelector('[data-layout-part="' + key + '"]');
+    if (!el || partTimers[key]) return;
+    partTimers[key] = setTimeout(function () {
+      fetch(el.dataset.partUrl, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          delete partTimers[key];
+          if (html === null) return;
+          el.removeAttribute("data-part-stale");
+          var fresh = document.createElement("template");
+          fresh.innerHTML = html.trim();
+          // Unchanged content is left alone, so an alert in it is not announced again.
+          if (fresh.innerHTML === el.innerHTML.trim()) return;
+          el.innerHTML = fresh.innerHTML;
+          enhance(el);
+        })
+        .catch(function () { delete partTimers[key]; });
+    }, 30);
+  }
+  function bindParts() {
+    document.querySelectorAll("[data-layout-part]").forEach(function (el) {
+      var key = el.dataset.layoutPart;
+      (el.dataset.refreshOn || "").split(",").forEach(function (spec) {
+        spec = spec.trim();
+        if (!spec) return;
+        var q = spec.indexOf("?");  // "topic?field": only events whose data has a truthy field
+        var topic = q < 0 ? spec : spec.slice(0, q);
+        var field = q < 0 ? null : spec.slice(q + 1);
+        on(topic, function (data) { if (!field || (data && data[field])) refreshPart(key); });
+      });
+      if (el.dataset.partStale) refreshPart(key);
+    });
+  }
+
   /* Searchable selects (districts): a filter box that folds Azerbaijani letters. */
   var FOLD = { "ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "i̇": "i" };
   function fold(s) {
@@ -302,6 +341,7 @@
     onState: onState,
     setBadge: setBadge,
     refreshRegion: refreshRegion,
+    refreshPart: refreshPart,
     csrfToken: CSRF,
     get state() { return state; },
     /* fetch() with the session's CSRF header, for state-changing requests */
@@ -315,5 +355,6 @@
   };
 
   enhance(document);
+  bindParts();
   if (WS_PATH) { setState("connecting"); connectWs(); }
 })();

@@ -1,5 +1,6 @@
 /* Chat inbox: live queue and transcript, sending without reloading, canned
- * responses, typing indicators, the supervisors' urgent alert.
+ * responses, typing indicators. (The supervisors' urgent banner is a layout
+ * part on every page: views/inbox.py URGENT_BANNER.)
  * Enhances forms that also work without JavaScript (POST + redirect). */
 (function () {
   "use strict";
@@ -7,24 +8,10 @@
   if (!live) return;
   var TYPING_EVERY_MS = 3000;
   var TYPING_SHOW_MS = 6000;
-  var role = document.body.dataset.role;
-  var alertBox = document.getElementById("urgent-alert");
 
   function pendingBadge() {
     var lists = document.getElementById("inbox-lists");
     if (lists) live.setBadge("inbox", Number(lists.dataset.pending || 0));
-  }
-
-  // Supervisors hear of urgent conversations (violence, a child at risk, self-harm) at once.
-  if (alertBox && (role === "supervisor" || role === "admin")) {
-    live.on("chat.urgent", function (data) {
-      alertBox.innerHTML = "";
-      var a = document.createElement("a");
-      a.href = "/console/inbox/" + encodeURIComponent(data.conversation_id);
-      a.textContent = "TƏCİLİ söhbət № " + data.conversation_id + " operator gözləyir — açın";
-      alertBox.appendChild(a);
-      alertBox.hidden = false;
-    });
   }
 
   /* ---- the queue page ---- */
@@ -61,7 +48,40 @@
     if (data.conversation_id !== id) return;
     if (data.sender === "citizen" && typingLine) typingLine.hidden = true;
     live.refreshRegion("transcript");
+    // The citizen wrote: Meta's reply window starts again.
+    if (data.sender === "citizen" && document.getElementById("reply-window")) live.refreshRegion("reply-window");
   });
+
+  /* Facebook / Instagram: the reply window counts down here; when it gets short or
+   * runs out the server renders it again, and the reply box follows its state. */
+  function timeLeft(s) {
+    var m = Math.floor(s / 60);
+    if (m < 1) return "1 dəqiqədən az";
+    var d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
+    if (d) return d + " gün " + h + " saat";
+    return h ? h + " saat " + ("0" + mm).slice(-2) + " dəq" : mm + " dəq";
+  }
+  function applyWindow() {
+    var w = document.getElementById("reply-window");
+    if (w && !w.dataset.loadedAt) w.dataset.loadedAt = String(Date.now());  // data-remaining counts from here
+    var closed = !!w && w.dataset.state === "closed";
+    ["reply-text", "reply-send", "canned"].forEach(function (name) {
+      var el = document.getElementById(name);
+      if (el) el.disabled = closed;
+    });
+  }
+  if (document.getElementById("reply-window")) {
+    applyWindow();
+    new MutationObserver(applyWindow).observe(document.getElementById("reply-window").parentNode, { childList: true });
+    setInterval(function () {
+      var w = document.getElementById("reply-window");
+      if (!w || w.dataset.state === "closed") return;
+      var left = Number(w.dataset.remaining) - (Date.now() - Number(w.dataset.loadedAt)) / 1000;
+      var span = w.querySelector(".rw-left");
+      if (span) span.textContent = timeLeft(Math.max(left, 0));
+      if (left <= 0 || (left < 3600 && w.dataset.state === "open")) live.refreshRegion("reply-window");
+    }, 10000);
+  }
   var leaving = false;  // a form of ours is being submitted: its redirect decides what comes next
   document.addEventListener("submit", function (e) { if (!e.defaultPrevented) leaving = true; });
   live.on("chat.conversation", function (data) {

@@ -13,13 +13,14 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
+from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user, wants_json
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import canned_responses, inbox, reference
+from contact_center.services import canned_responses, inbox, meta_outbox, reference
 from contact_center.services.auth import CurrentUser
 from contact_center.services.canned_responses import Canned
 from contact_center.services.inbox import Actor, ConversationRow, InboxError, Transcript
+from contact_center.services.meta_outbox import AgentWindow
 from contact_center.services.reference import Choices
 from contact_center.web.permissions import permission
 
@@ -42,6 +43,7 @@ class ConversationPage:
     canned: list[Canned]
     choices: Choices
     supervises: bool
+    window: AgentWindow | None = None  # Facebook / Instagram: the reply window, shown before typing
 
 
 def actor_of(user: CurrentUser) -> Actor:
@@ -70,7 +72,7 @@ async def inbox_page(request: web.Request) -> web.Response:
     return render(request, "inbox/list.html", page, title="Çat")
 
 
-@routes.get("/console/inbox/{id:\\d+}", name="console_conversation")
+@routes.get("/console/inbox/{id:\\d{1,18}}", name="console_conversation")
 @permission("agent")
 async def conversation_page(request: web.Request) -> web.Response:
     actor = actor_of(current_user(request))
@@ -79,11 +81,15 @@ async def conversation_page(request: web.Request) -> web.Response:
             t = await inbox.transcript(session, _id(request), actor)
         except InboxError as exc:
             return render_error(request, 404, exc.message)
+        window = None
+        if t.conversation.status != "resolved":
+            window = await meta_outbox.agent_window(session, request.app[SETTINGS], t.conversation.id)
         page = ConversationPage(
             t=t,
             canned=await canned_responses.list_canned(session, active_only=True),
             choices=await reference.choices(session),
             supervises=actor.supervises,
+            window=window,
         )
     return render(request, "inbox/conversation.html", page, title=f"Çat № {t.conversation.id}")
 
@@ -118,7 +124,7 @@ def _field(form: Any, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-@routes.post("/console/inbox/{id:\\d+}/claim", name="console_conversation_claim")
+@routes.post("/console/inbox/{id:\\d{1,18}}/claim", name="console_conversation_claim")
 @permission("agent")
 async def claim(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -130,7 +136,7 @@ async def claim(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/reply", name="console_conversation_reply")
+@routes.post("/console/inbox/{id:\\d{1,18}}/reply", name="console_conversation_reply")
 @permission("agent")
 async def reply(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -149,7 +155,7 @@ async def reply(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/note", name="console_conversation_note")
+@routes.post("/console/inbox/{id:\\d{1,18}}/note", name="console_conversation_note")
 @permission("agent")
 async def note(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -161,7 +167,7 @@ async def note(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/classify", name="console_conversation_classify")
+@routes.post("/console/inbox/{id:\\d{1,18}}/classify", name="console_conversation_classify")
 @permission("agent")
 async def classify(request: web.Request) -> web.Response:
     async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
@@ -172,7 +178,7 @@ async def classify(request: web.Request) -> web.Response:
     return await _act(request, run)
 
 
-@routes.post("/console/inbox/{id:\\d+}/resolve", name="console_conversation_resolve")
+@routes.post("/console/inbox/{id:\\d{1,18}}/resolve", name="console_conversation_resolve")
 @permission("agent")
 async def resolve(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
@@ -185,7 +191,7 @@ async def resolve(request: web.Request) -> web.Response:
     return await _act(request, run, done="console_inbox")
 
 
-@routes.post("/console/inbox/{id:\\d+}/typing", name="console_conversation_typing")
+@routes.post("/console/inbox/{id:\\d{1,18}}/typing", name="console_conversation_typing")
 @permission("agent")
 async def typing(request: web.Request) -> web.Response:
     actor = actor_of(current_user(request))
@@ -194,6 +200,20 @@ async def typing(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def _urgent(request: web.Request, session: AsyncSession, user: CurrentUser) -> list[ConversationRow]:
+    return await inbox.urgent_waiting(session)
+
+
+# Supervisors see urgent conversations nobody has claimed on every console page,
+# until someone claims them: new ones arrive as `chat.urgent`; a claim,
+# resolution or abandonment of an urgent one is a `chat.conversation` with `urgent`.
+URGENT_BANNER = LayoutPart(
+    "urgent", "inbox/_urgent_banner.html", _urgent, level="supervisor", order=10,
+    refresh_on=("chat.urgent", "chat.conversation?urgent", "live.resync"),
+)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
     add_nav_item(app, NavItem("inbox", "Çat", "console_inbox", level="agent", order=20))
+    add_layout_part(app, URGENT_BANNER)

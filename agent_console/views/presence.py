@@ -34,7 +34,8 @@ async def set_my_status(request: web.Request) -> web.Response:
         next_url = str(form.get("next", ""))
     if status not in AGENT_STATUSES:
         if wants_json(request):
-            return web.json_response({"error": "invalid_input", "field": "status"}, status=422)
+            return web.json_response(
+                {"error": "invalid_input", "field": "status", "message": "Belə status yoxdur."}, status=422)
         return redirect(request, "console_home", flash="Belə status yoxdur.", flash_kind="error")
     async with request.app[SESSIONMAKER].begin() as session:
         await agent_status.set_status(session, user.id, status)

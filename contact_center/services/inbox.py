@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.attachments import attachment_label
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
 from contact_center.services.conversations import (
@@ -136,7 +137,7 @@ class TranscriptMessage:
     kind: str  # text | note | attachment | event
     text: str
     buttons: list[dict[str, str]]
-    attachments: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]  # type, url, title, coordinates, and `label` (Azerbaijani)
     direction: str | None
     intent: str | None
     confidence: float | None
@@ -207,6 +208,20 @@ async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> l
     return await _rows(session, list(convs), _now())
 
 
+async def urgent_waiting(session: AsyncSession, *, limit: int = 10) -> list[ConversationRow]:
+    """Urgent conversations nobody has claimed yet, the longest waiting first
+    (the supervisors' banner on every console page; ix_conversations_waiting)."""
+    convs = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.status == "pending", Conversation.urgent.is_(True))
+            .order_by(Conversation.handoff_at.asc(), Conversation.id.asc())
+            .limit(limit)
+        )
+    ).all()
+    return await _rows(session, list(convs), _now())
+
+
 async def open_conversations(session: AsyncSession, actor: Actor) -> list[ConversationRow]:
     """The actor's own open conversations (supervisors: everyone's)."""
     stmt = select(Conversation).where(Conversation.status == "open")
@@ -243,7 +258,10 @@ async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) 
         TranscriptMessage(
             id=m.id, sender=m.sender, kind=m.kind, text=m.text,
             buttons=list((m.payload or {}).get("buttons") or []),
-            attachments=list((m.payload or {}).get("attachments") or []),
+            attachments=[
+                {**a, "label": attachment_label(a.get("type"))}
+                for a in (m.payload or {}).get("attachments") or [] if isinstance(a, dict)
+            ],
             direction=m.direction, intent=m.intent, confidence=m.confidence,
             agent_name=(full_name or username) if m.agent_id else None,
             delivery_status=m.delivery_status, delivery_error=m.delivery_error, at=m.created_at,

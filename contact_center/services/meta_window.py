@@ -19,6 +19,7 @@ STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 # Send API text limits (characters).
 TEXT_LIMITS = {"facebook": 2000, "instagram": 1000}
+CHANNEL_NAMES = {"facebook": "Facebook", "instagram": "Instagram"}  # for people: not the codes
 
 
 @dataclass(frozen=True)
@@ -73,5 +74,5 @@ def text_too_long(channel: str, text: str) -> str | None:
     """The Azerbaijani refusal for a text Meta would reject for its length."""
     limit = TEXT_LIMITS.get(channel)
     if limit is not None and len(text) > limit:
-        return f"Mətn çox uzundur: {channel} üçün ən çox {limit} simvol ({len(text)} simvol yazılıb)"
+        return f"Mətn çox uzundur: {CHANNEL_NAMES[channel]} üçün ən çox {limit} simvol ({len(text)} simvol yazılıb)"
     return None

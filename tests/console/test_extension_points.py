@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent_console.layout import NavItem, add_nav_item, add_template_dir, render
+from sqlalchemy import func, select
+
+from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, add_template_dir, render
 from agent_console.security import current_user
 from contact_center.app import create_app
+from contact_center.db.models import User
 from contact_center.events import publish
 from contact_center.live import for_role
 from contact_center.web.permissions import permission
@@ -71,5 +74,61 @@ def test_a_nav_key_is_registered_once(settings):
     try:
         add_nav_item(app, NavItem("callbacks", "Dublikat", "console_callbacks"))
         raise AssertionError("a duplicate nav key was accepted")
+    except ValueError:
+        pass
+
+
+async def test_another_area_puts_a_part_on_every_page_of_a_role(settings, make_user, tmp_path):
+    (tmp_path / "_team.html").write_text(
+        '{% if part %}<p class="team-notice" role="status">İşçi heyəti: {{ part }}</p>{% endif %}', encoding="utf-8"
+    )
+    loads: list[str] = []
+
+    async def load(request, session, user):
+        loads.append(request.path)
+        return await session.scalar(select(func.count()).select_from(User))
+
+    app = create_app(settings)
+    add_template_dir(app, tmp_path)
+    add_layout_part(app, LayoutPart("team", "_team.html", load, level="supervisor",
+                                    refresh_on=("agent.status", "stats.*?changed"), script="/stats/team.js"))
+    await make_user("aysel", extension="1001")
+    await make_user("boss", role="supervisor")
+    async with TestClient(TestServer(app)) as client:
+        await login(client, "boss")
+        loads.clear()
+        for path in ("/console", "/console/calls", "/console/callbacks"):
+            html = await (await client.get(path)).text()
+            assert ('<div id="part-team" class="layout-part" data-layout-part="team" data-part-url="/console/parts/team"'
+                    ' data-refresh-on="agent.status,stats.*?changed">') in html
+            assert '<p class="team-notice" role="status">İşçi heyəti: 2</p>' in html
+            assert html.index('id="part-team"') < html.index('<main')
+            assert '<script src="/stats/team.js" defer></script>' in html
+        assert loads == ["/console", "/console/calls", "/console/callbacks"]
+        # Not for requests that never show the layout: JSON, a region's live refresh.
+        await client.get("/console/live/poll", params={"wait": "0"}, headers={"Accept": "application/json"})
+        await client.get("/console/calls", headers={"X-Live-Refresh": "1"})
+        assert loads == ["/console", "/console/calls", "/console/callbacks"]
+        part = await client.get("/console/parts/team")
+        assert part.status == 200 and "İşçi heyəti: 2" in await part.text()
+        assert (await client.get("/console/parts/nope")).status == 404
+
+        client.session.cookie_jar.clear()
+        await login(client, "aysel")
+        html = await (await client.get("/console")).text()
+        assert 'id="part-team"' not in html and "team.js" not in html  # agents: not theirs
+        assert (await client.get("/console/parts/team")).status == 404
+
+
+def test_a_layout_part_key_is_registered_once(settings):
+    app = create_app(settings)
+
+    async def load(request, session, user):
+        return None
+
+    add_layout_part(app, LayoutPart("team", "_team.html", load))
+    try:
+        add_layout_part(app, LayoutPart("team", "_other.html", load))
+        raise AssertionError("a duplicate layout part key was accepted")
     except ValueError:
         pass

@@ -257,7 +257,7 @@ async def test_too_long_text_is_refused_with_the_limit(
 ) -> None:
     agent = await agent_actor(sessionmaker)
     conv = await conversation(sessionmaker, channel="instagram", account_id="17841400000000001", agent=agent)
-    with pytest.raises(InboxError, match="1000 simvol"):
+    with pytest.raises(InboxError, match="Instagram üçün ən çox 1000 simvol"):
         await reply(sessionmaker, meta_settings, conv, "a" * 1001, agent=agent)
     await reply(sessionmaker, meta_settings, conv, "a" * 1000, agent=agent)
     [req] = await graph.wait_for(1, delivered=True)
