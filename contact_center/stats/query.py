@@ -1,0 +1,109 @@
+"""The figures of one period: rollup rows where they are current, the records
+for the days not refreshed yet, merged into one doc.
+
+A year or month row is used when the whole bucket lies in the period, it is
+not pending and none of its days changed since the watermark; otherwise its
+day rows; a day changed since the watermark is computed from the records
+(so a figure is exact right after a write). Several of the filters queue,
+agent, direction, district at once have no rollup row: such a query is
+computed from the records for the whole period.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from contact_center.stats import facts
+from contact_center.stats.acc import Doc, add_call, add_callback, add_conversation, build_one, merge_into
+from contact_center.stats.filters import Filters
+from contact_center.stats.rollups import State, dirty_days, month_end, read_state
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a query needs to know about the rollups, read once per request."""
+
+    state: State
+    dirty: tuple[date, ...]  # sorted local days changed since the watermark
+
+    def dirty_between(self, a: date, b: date) -> bool:
+        i = bisect.bisect_left(self.dirty, a)
+        return i < len(self.dirty) and self.dirty[i] <= b
+
+
+async def snapshot(conn: asyncpg.Connection, tz: ZoneInfo) -> Snapshot:
+    state = await read_state(conn)
+    dirty = () if state.watermark is None else tuple(await dirty_days(conn, tz, state.watermark))
+    return Snapshot(state, dirty)
+
+
+@dataclass(frozen=True)
+class Plan:
+    rows: dict[str, list[date]]  # grain -> period starts
+    live: list[date]  # days computed from the records
+    all_live: bool = False
+
+
+def plan(date_from: date, date_to: date, snap: Snapshot) -> Plan:
+    rows: dict[str, list[date]] = {"d": [], "m": [], "y": []}
+    live: list[date] = []
+    if snap.state.watermark is None:
+        return Plan(rows, [], all_live=True)
+    pending = snap.state.pending
+    cur = date_from
+    while cur <= date_to:
+        if cur.month == 1 and cur.day == 1:
+            end = date(cur.year, 12, 31)
+            if end <= date_to and ("y", cur) not in pending and not snap.dirty_between(cur, end):
+                rows["y"].append(cur)
+                cur = end + timedelta(days=1)
+                continue
+        if cur.day == 1:
+            end = month_end(cur)
+            if end <= date_to and ("m", cur) not in pending and not snap.dirty_between(cur, end):
+                rows["m"].append(cur)
+                cur = end + timedelta(days=1)
+                continue
+        if snap.dirty_between(cur, cur):
+            live.append(cur)
+        else:
+            rows["d"].append(cur)
+        cur += timedelta(days=1)
+    return Plan(rows, live)
+
+
+async def live_doc(conn: asyncpg.Connection, tz: ZoneInfo, ranges: facts.Ranges, filters: Filters) -> Doc:
+    return build_one([
+        (await facts.call_facts(conn, tz, ranges, filters), add_call),
+        (await facts.callback_facts(conn, tz, ranges, filters), add_callback),
+        (await facts.conversation_facts(conn, tz, ranges, filters), add_conversation),
+    ])
+
+
+async def period_doc(
+    conn: asyncpg.Connection, tz: ZoneInfo, date_from: date, date_to: date, filters: Filters, snap: Snapshot
+) -> Doc:
+    fkey = filters.fkey()
+    p = plan(date_from, date_to, snap)
+    if fkey is None or p.all_live:
+        return await live_doc(conn, tz, facts.Ranges.of_period(date_from, date_to, tz), filters)
+    doc: Doc = {}
+    if any(p.rows.values()):
+        rows = await conn.fetch(
+            """SELECT doc FROM stats_rollups WHERE fkey = $1 AND (
+                   (grain = 'y' AND period_start = ANY($2)) OR (grain = 'm' AND period_start = ANY($3))
+                   OR (grain = 'd' AND period_start >= $4 AND period_start <= $5 AND period_start = ANY($6)))""",
+            fkey, p.rows["y"], p.rows["m"],
+            min(p.rows["d"], default=date_from), max(p.rows["d"], default=date_from), p.rows["d"],
+        )
+        for r in rows:
+            merge_into(doc, json.loads(r["doc"]))
+    if p.live:
+        merge_into(doc, await live_doc(conn, tz, facts.Ranges.of_days(p.live, tz), filters))
+    return doc
