@@ -1,4 +1,5 @@
 pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.backend",
+    "tests.plugins.stats",
 ]

@@ -12,7 +12,6 @@ computed from the records for the whole period.
 from __future__ import annotations
 
 import bisect
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -103,7 +102,7 @@ async def period_doc(
             min(p.rows["d"], default=date_from), max(p.rows["d"], default=date_from), p.rows["d"],
         )
         for r in rows:
-            merge_into(doc, json.loads(r["doc"]))
+            merge_into(doc, r["doc"])  # the pool decodes jsonb
     if p.live:
         merge_into(doc, await live_doc(conn, tz, facts.Ranges.of_days(p.live, tz), filters))
     return doc

@@ -132,7 +132,7 @@ async def _rebuild_bucket(conn: asyncpg.Connection, grain: str, start: date) -> 
     )
     out: dict[str, Doc] = {}
     for r in rows:
-        merge_into(out.setdefault(r["fkey"], {}), json.loads(r["doc"]))
+        merge_into(out.setdefault(r["fkey"], {}), r["doc"])  # the pool decodes jsonb
     await conn.execute("DELETE FROM stats_rollups WHERE grain = $1 AND period_start = $2", grain, start)
     await _write(conn, grain, ((k, start, d) for k, d in out.items()))
     await conn.execute("DELETE FROM stats_pending WHERE grain = $1 AND period_start = $2", grain, start)
