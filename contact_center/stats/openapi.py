@@ -78,20 +78,21 @@ CALLS = _obj({
     "by_outcome": _arr(_BREAKDOWN, "registered calls by how they were closed (cavablandırma növü): "
                                    "sent_to_office = sent to the records office, investigation = registered for "
                                    "investigation"),
-    "by_district": _arr(_obj({**_BREAKDOWN["properties"], "area": {"type": "string", "enum": ["baku", "region"]}}),
+    "by_district": _arr(_obj({**_BREAKDOWN["properties"], "area": {"type": "string", "enum": ["baku", "region"],
+                                                                    "description": "Baku or the regions"}}),
                         "registered calls by district (rayon), districts with calls only, most calls first"),
     "baku_share": _rate("registered calls from Baku districts / registered"),
     "regions_share": _rate("registered calls from the regions / registered"),
     "by_hour": _arr(_obj({"hour": _i("local hour 0..23 the call entered the queue"), "offered": _i("offered"),
                           "answered": _i("answered"), "abandoned": _i("abandoned")}), "24 entries"),
-    "by_day": _arr(_obj({"date": {"type": "string", "format": "date"}, "offered": _i("offered"),
+    "by_day": _arr(_obj({"date": {"type": "string", "format": "date", "description": "local date"}, "offered": _i("offered"),
                          "answered": _i("answered"), "abandoned": _i("abandoned"), "registered": _i("registered")}),
                    "one entry per local date of the period"),
     "per_agent": _arr(_obj({"agent": {"type": "string", "description": "extension (the one that answered; for "
                                                                        "calls without a PBX record, the registering agent's)"},
                             "name": {"type": "string", "nullable": True, "description": "the user's full name"},
                             "answered": _i("calls answered"), "talk_seconds": _sec("total talk time"),
-                            "aht_seconds": _sec("mean talk time"), "registered": _i("calls registered")}),
+                            "aht_seconds": _sec("mean talk time"), "registered": _i("calls registered")}, "one agent"),
                       "agents with calls, most answered first"),
     "wait_histogram": _arr(_obj({"seconds": _i("whole seconds waited"), "answered": _i("answered calls"),
                                  "abandoned": _i("abandoned calls")}),
@@ -102,7 +103,8 @@ CALLS = _obj({
 CALLBACKS = _obj({
     "requested": _obj({"total": _i("callback requests made in the period (by request day)"),
                        "by_source": {"type": "object", "additionalProperties": {"type": "integer"},
-                                     "description": "web, bot, abandoned_call, agent, facebook, instagram"}}),
+                                     "description": "web, bot, abandoned_call, agent, facebook, instagram"}},
+                      "callback requests"),
     "completed": _i("requests closed with a result: reached + unreachable"),
     "reached": _i("the citizen was reached"),
     "unreachable": _i("closed after the attempts ran out"),
@@ -118,7 +120,7 @@ CALLBACKS = _obj({
 _CH = ("web_chat", "facebook", "instagram")
 CHATS = _obj({
     "conversations": _obj({"total": _i("conversations started in the period"),
-                           **{c: _i(f"{c} conversations") for c in _CH}}),
+                           **{c: _i(f"{c} conversations") for c in _CH}}, "conversations by channel"),
     "bot_handled": _i("conversations that stayed with the bot (no hand-off to an agent)"),
     "handed_off": _i("conversations handed off to an agent"),
     "containment_rate": _rate("bot_handled / conversations"),
@@ -127,16 +129,20 @@ CHATS = _obj({
     "first_response_seconds": _obj({"mean": _sec("mean of first agent reply minus hand-off time"),
                                     "median": {"type": "integer", "nullable": True,
                                                "description": "median, whole seconds, nearest-rank"},
-                                    "count": _i("handed-off conversations with an agent reply")}),
+                                    "count": _i("handed-off conversations with an agent reply")},
+                                   "time from the hand-off to the first agent reply"),
     "abandoned": _i("the citizen left after the hand-off before any agent replied"),
     "answered": _i("conversations that got at least one bot or agent reply"),
-    "by_channel": {"type": "object", "description": "per channel: conversations, answered, bot_handled, "
-                   "handed_off, abandoned", "additionalProperties": {"type": "object"}},
+    "by_channel": {"type": "object", "description": "the same per channel (web_chat, facebook, instagram)",
+                   "additionalProperties": _obj({"conversations": _i("conversations"),
+                                                 "answered": _i("with at least one reply"),
+                                                 "bot_handled": _i("no hand-off"), "handed_off": _i("handed off"),
+                                                 "abandoned": _i("left before an agent replied")})},
     "social": _obj({c: _obj({"messages_received": _i("citizen messages (text or attachment)"),
                              "messages_answered": _i("citizen messages followed by a bot or agent reply"),
                              "answer_rate": _rate("messages_answered / messages_received"),
                              "conversations": _i("conversations"),
-                             "conversations_answered": _i("conversations with a reply")})
+                             "conversations_answered": _i("conversations with a reply")}, f"{c} inbox")
                     for c in ("facebook", "instagram")},
                    "Facebook and Instagram inbox: messages count on their conversation's start day"),
 }, "Web chat, Facebook and Instagram conversations, counted on the day they started; agent filter: "
@@ -145,8 +151,8 @@ CHATS = _obj({
 CSAT = _obj({
     "responses": _i("conversations the citizen rated (1-5)"),
     "score": _rate("ratings of 4 or 5 / responses"),
-    "by_channel": {"type": "object", "additionalProperties": _obj({"responses": _i("ratings"),
-                                                                   "score": _rate("share of 4-5")})},
+    "by_channel": {"type": "object", "description": "per channel (web_chat, facebook, instagram)",
+                   "additionalProperties": _obj({"responses": _i("ratings"), "score": _rate("share of 4-5")})},
 }, "Citizen satisfaction from conversation ratings")
 
 CHANNELS = _obj({
@@ -156,19 +162,24 @@ CHANNELS = _obj({
     "total": _i("all requests (Ümumi müraciət sayı) = incoming_calls + callbacks + chatbot_and_social"),
 }, "All requests by channel, as in the monthly overview")
 
-_CHANGE = _obj({"current": {"type": "number", "nullable": True}, "previous": {"type": "number", "nullable": True},
+_CHANGE = _obj({"current": {"type": "number", "nullable": True, "description": "this period"},
+                "previous": {"type": "number", "nullable": True, "description": "the same dates a year earlier"},
                 "change": {"type": "number", "nullable": True, "description": "current - previous"},
                 "change_rate": _rate("change / previous (may exceed 1 or be negative)")})
 YOY = {"type": "object", "description": "The same figures for the same dates a year earlier (29 February -> 28), "
        "each scalar as {current, previous, change, change_rate}",
-       "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-                      **{s: {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
+       "properties": {"from": {"type": "string", "format": "date", "description": "first date a year earlier"},
+                      "to": {"type": "string", "format": "date", "description": "last date a year earlier"},
+                      **{s: {"type": "object", "description": f"the {s} section's scalar figures by name",
+                             "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
                          for s in ("calls", "callbacks", "chats", "csat", "channels")}}}
 
 SUMMARY = _obj({
-    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+    "from": {"type": "string", "format": "date", "description": "first local date of the period"},
+    "to": {"type": "string", "format": "date", "description": "last local date of the period"},
     "timezone": {"type": "string", "description": "CC142_TIMEZONE: the days are local days in it"},
-    "filters": {"type": "object", "description": "the filters applied (null: not filtered)"},
+    "filters": _obj({f: {"type": "string", "nullable": True, "description": f"the {f} filter (null: none)"}
+                     for f in ("channel", "queue", "agent", "direction", "district")}, "the filters applied"),
     "calls": {"$ref": "#/components/schemas/StatsCalls"},
     "callbacks": {"$ref": "#/components/schemas/StatsCallbacks"},
     "chats": {"$ref": "#/components/schemas/StatsChats"},
