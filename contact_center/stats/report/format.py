@@ -22,7 +22,8 @@ def fmt(cell: Cell) -> str:
     if cell.kind == "rate":
         return f"{v * 100:.2f} %".replace(".", ",")
     if cell.kind == "rate_change":
-        return (("+" if v > 0 else "−" if v < 0 else "±") + f"{abs(v) * 100:.2f} f.b.").replace(".", ",")
+        sign = "+" if v > 0 else "−" if v < 0 else "±"
+        return sign + f"{abs(v) * 100:.2f}".replace(".", ",") + " f.b."
     if cell.kind == "seconds":
         sign = "−" if v < 0 else ""
         v = abs(v)
