@@ -1,7 +1,8 @@
-"""GET /api/v1/stats/summary (API token or a supervisor session)."""
+"""GET /api/v1/stats/summary and /api/v1/stats/report (API token or a supervisor session)."""
 
 from __future__ import annotations
 
+import io
 import time
 
 from aiohttp import web
@@ -9,6 +10,8 @@ from aiohttp import web
 from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.filters import FilterError, parse_period
+from contact_center.stats.report.files import CONTENT_TYPES, default_name, render
+from contact_center.stats.report.model import build_report, parse_month, report_json
 from contact_center.stats.service import check_params, summary_from_query
 from contact_center.web.api_auth import api_principal
 from contact_center.web.errors import json_error
@@ -29,5 +32,36 @@ async def stats_summary(request: web.Request) -> web.Response:
     except FilterError as exc:
         return json_error(422, "invalid_input", exc.message, field=exc.field)
     response = web.json_response(data)
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+@routes.get("/api/v1/stats/report", name="api_stats_report")
+async def stats_report(request: web.Request) -> web.StreamResponse:
+    """The monthly overview: JSON (the report's tables) or a pdf/xlsx/csv file."""
+    await api_principal(request)
+    started = time.perf_counter()
+    for name in request.query:
+        if name not in ("month", "format"):
+            return json_error(422, "invalid_input", f"unknown parameter {name!r}", field=name)
+    try:
+        month = parse_month(request.query.get("month"))
+    except ValueError as exc:
+        return json_error(422, "invalid_input", str(exc), field="month")
+    kind = request.query.get("format", "json")
+    if kind not in ("json", "pdf", "xlsx", "csv"):
+        return json_error(422, "invalid_input", "'format' must be json, pdf, xlsx or csv", field="format")
+    settings = request.app[SETTINGS]
+    async with read_snapshot(request.app[ENGINE]) as conn:
+        if kind == "json":
+            data = report_json(await build_report(conn, settings, month))
+            response = web.json_response(data)
+        else:
+            buf = io.BytesIO()
+            await render(conn, settings, month, kind, buf)
+            response = web.Response(
+                body=buf.getvalue(), content_type=CONTENT_TYPES[kind],
+                headers={"Content-Disposition": f'attachment; filename="{default_name(month, kind)}"'},
+            )
     response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response

@@ -226,3 +226,54 @@ PATHS: Spec = {
         }
     }
 }
+
+_CELL = _obj({"value": {"type": "number", "nullable": True, "description": "the figure (rates as fractions, times "
+                                                                          "in seconds)"},
+              "kind": {"type": "string", "enum": ["count", "rate", "seconds", "change", "rate_change", "text"],
+                       "description": "how to read the value"},
+              "text": {"type": "string", "description": "formatted as in the printed report (98,74 %)"}},
+             "one figure")
+SCHEMAS["StatsReport"] = _obj({
+    "title": {"type": "string", "description": "Statistik icmal — aylıq"},
+    "month": {"type": "string", "description": "YYYY-MM"},
+    "period": _obj({"from": {"type": "string", "format": "date", "description": "first day"},
+                    "to": {"type": "string", "format": "date", "description": "last day"},
+                    "label": {"type": "string", "description": "01.08.24 – 31.08.24"},
+                    "month_label": {"type": "string", "description": "2024, avqust"}}, "the month"),
+    "cumulative_from": {"type": "string", "format": "date", "description": "first day of the cumulative figures "
+                                                                         "(the first record)"},
+    "timezone": {"type": "string", "description": "CC142_TIMEZONE"},
+    "generated_at": {"type": "string", "format": "date-time", "description": "when it was built"},
+    "headlines": _arr(_obj({"label": {"type": "string", "description": "Azerbaijani label"}, "value": _CELL,
+                            "rate": {**_CELL, "nullable": True}}), "the headline tiles"),
+    "tables": _arr(_obj({"key": {"type": "string", "description": "stable id (also in icmal.csv)"},
+                         "title": {"type": "string", "description": "Azerbaijani title"},
+                         "headers": {"type": "array", "items": {"type": "string"}, "description": "column titles"},
+                         "note": {"type": "string", "description": "a footnote, may be empty"},
+                         "rows": _arr(_obj({"label": {"type": "string", "description": "row label"},
+                                            "emphasis": {"type": "boolean", "description": "a total row"},
+                                            "cells": _arr(_CELL, "one per column after the label")}), "rows")}),
+                   "the report's tables in print order"),
+}, "The monthly statistical overview; the printable page, PDF, XLSX and CSV show the same tables")
+
+PATHS["/api/v1/stats/report"] = {
+    "get": {
+        "operationId": "api_stats_report",
+        "summary": "The monthly overview (Statistik icmal — aylıq) as JSON or a file",
+        "description": "format=json (default): the report's tables; pdf: the printable overview; xlsx: sheets "
+                       "İcmal, Gün üzrə, Qeydiyyata alınmış zənglər, Söhbətlər (one row per record); csv: a zip of "
+                       "icmal.csv, gun_uzre.csv, registered_calls.csv, conversations.csv.",
+        "security": [{"apiToken": []}],
+        "parameters": [_q("month", "YYYY-MM", True), _q("format", "json, pdf, xlsx or csv",
+                                                          enum=["json", "pdf", "xlsx", "csv"])],
+        "responses": {
+            "200": {"description": "the report", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StatsReport"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                    {"schema": {"type": "string", "format": "binary"}},
+                "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+            **error_responses(401, 422),
+        },
+    }
+}

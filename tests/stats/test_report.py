@@ -143,3 +143,38 @@ async def test_cli_report_writes_the_file(stats_data, database_url, tmp_path):
     assert load_workbook(path)["İcmal"]["A1"].value.startswith("Çağrı mərkəzi 142")
     bad = _cli(database_url, "report", "--month", "2024/08", "--format", "pdf", cwd=tmp_path)
     assert bad.returncode == 2 and "--month" in bad.stderr
+
+
+async def test_report_api(stats_data, stats_client):
+    from tests.stats.conftest import AUTH
+
+    await seed_august(stats_data)
+    resp = await stats_client.get("/api/v1/stats/report", params={"month": "2024-08"}, headers=AUTH)
+    assert resp.status == 200 and resp.headers["Server-Timing"].startswith("app;dur=")
+    data = await resp.json()
+    calls = next(t for t in data["tables"] if t["key"] == "calls")
+    offered = next(r for r in calls["rows"] if r["label"] == "Daxil olmuş zəng sayı")
+    assert [c["value"] for c in offered["cells"]] == [9, 2, 7, 12]
+    rate = next(r for r in calls["rows"] if r["label"] == "Cavablandırma faizi")
+    assert rate["cells"][0]["text"] == "55,56 %"
+    resp = await stats_client.get("/api/v1/stats/report", params={"month": "2024-08", "format": "pdf"}, headers=AUTH)
+    assert resp.status == 200 and resp.content_type == "application/pdf"
+    assert 'filename="statistik-icmal-2024-08.pdf"' in resp.headers["Content-Disposition"]
+    assert len(PdfReader(io.BytesIO(await resp.read())).pages) >= 2
+    for params, field in (({"month": "2024-8x"}, "month"), ({"month": "2024-08", "format": "doc"}, "format"),
+                          ({"month": "2024-08", "x": "1"}, "x")):
+        resp = await stats_client.get("/api/v1/stats/report", params=params, headers=AUTH)
+        assert resp.status == 422 and (await resp.json())["field"] == field
+    resp = await stats_client.get("/api/v1/stats/report", params={"month": "2024-08"})
+    assert resp.status == 401
+
+
+async def test_report_json_is_documented(stats_data, stats_client):
+    from tests.stats.conftest import AUTH
+    from tests.stats.test_api import _check_documented
+
+    await seed_august(stats_data)
+    data = await (await stats_client.get("/api/v1/stats/report", params={"month": "2024-08"}, headers=AUTH)).json()
+    spec = await (await stats_client.get("/api/v1/openapi.json")).json()
+    schema = spec["paths"]["/api/v1/stats/report"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    _check_documented(data, schema, spec["components"]["schemas"], "report")
