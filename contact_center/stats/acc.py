@@ -83,31 +83,40 @@ def _inc(d: dict[str, int], key: str, n: int = 1) -> None:
 
 def add_call(doc: Doc, f: Any) -> None:
     """f: a call fact (see facts.call_facts)."""
+    _add_call(doc, *_call_values(f))
+
+
+def _call_values(f: Any) -> tuple:
+    """What add_call needs from a fact, computed once for all its docs."""
+    wait = f["wait_seconds"]
+    return (f["day"].isoformat(), _HOURS[f["hour"]], f["status"], wait, None if wait is None else _sec(wait),
+            f["talk_seconds"], f["agent"], f["registered"], f["direction"], f["call_type"], f["outcome"],
+            f["district"])
+
+
+def _add_call(doc: Doc, day: str, hour: str, status: str, wait: float | None, wkey: str | None,
+              talk: float | None, agent: str | None, registered: bool, direction: str | None,
+              call_type: str | None, outcome: str | None, district: str | None) -> None:
     c = doc.get("c")
     if c is None:
         c = doc["c"] = _calls()
-    day = f["day"].isoformat()
-    status = f["status"]
-    registered = f["registered"]
     dy = c["dy"].get(day)
     if dy is None:
         dy = c["dy"][day] = [0, 0, 0, 0]
     if status != "manual":
         c["o"] += 1
         dy[0] += 1
-        hr = c["hr"].get(_HOURS[f["hour"]])
+        hr = c["hr"].get(hour)
         if hr is None:
-            hr = c["hr"][_HOURS[f["hour"]]] = [0, 0, 0]
+            hr = c["hr"][hour] = [0, 0, 0]
         hr[0] += 1
-        wait = f["wait_seconds"]
         if status == "answered":
             c["a"] += 1
             dy[1] += 1
             hr[1] += 1
             if wait is not None:
                 c["wa"] += wait
-                _inc(c["ha"], _sec(wait))
-            talk = f["talk_seconds"]
+                _inc(c["ha"], wkey)
             if talk is not None:
                 c["ts"] += talk
                 c["tn"] += 1
@@ -117,30 +126,29 @@ def add_call(doc: Doc, f: Any) -> None:
             hr[2] += 1
             if wait is not None:
                 c["wu"] += wait
-                _inc(c["hu"], _sec(wait))
+                _inc(c["hu"], wkey)
         else:
             c["p"] += 1
     else:
         c["m"] += 1
-    agent = f["agent"]
     if agent is not None:
         ag = c["ag"].get(agent)
         if ag is None:
             ag = c["ag"][agent] = [0, 0.0, 0, 0]
         if status == "answered":
             ag[0] += 1
-            if f["talk_seconds"] is not None:
-                ag[1] += f["talk_seconds"]
+            if talk is not None:
+                ag[1] += talk
                 ag[2] += 1
         if registered:
             ag[3] += 1
     if registered:
         c["r"] += 1
         dy[3] += 1
-        _inc(c["rd"], f["direction"])
-        _inc(c["rt"], f["call_type"])
-        _inc(c["ro"], f["outcome"])
-        _inc(c["rs"], f["district"])
+        _inc(c["rd"], direction)
+        _inc(c["rt"], call_type)
+        _inc(c["ro"], outcome)
+        _inc(c["rs"], district)
 
 
 def add_callback(doc: Doc, f: Any) -> None:
@@ -191,16 +199,6 @@ def add_conversation(doc: Doc, f: Any) -> None:
             ch["qp"] += 1
 
 
-def fkeys_of(f: Any, dims: Iterable[str]) -> list[str]:
-    """The rollup rows a fact belongs to: all, and one per dimension it has."""
-    keys = [""]
-    for dim in dims:
-        value = f[dim]
-        if value is not None:
-            keys.append(f"{FKEY_PREFIX[dim]}:{value}")
-    return keys
-
-
 Adder = Callable[[Doc, Any], None]
 CALL_DIMS = ("queue", "agent", "direction", "district")
 OTHER_DIMS = ("agent", "direction", "district")
@@ -211,9 +209,19 @@ def build_docs(
 ) -> None:
     """Add facts into docs keyed by (day ISO, fkey), for every fkey of each fact."""
     dims = tuple(dims)
+    prefixes = [(d, FKEY_PREFIX[d] + ":") for d in dims]
     for f in facts:
         day = f["day"].isoformat()
-        for key in fkeys_of(f, dims):
+        keys = [""] + [p + f[d] for d, p in prefixes if f[d] is not None]
+        if add is add_call:  # the hot case: compute the fact's values once
+            values = _call_values(f)
+            for key in keys:
+                doc = docs.get((day, key))
+                if doc is None:
+                    doc = docs[(day, key)] = {}
+                _add_call(doc, *values)
+            continue
+        for key in keys:
             doc = docs.get((day, key))
             if doc is None:
                 doc = docs[(day, key)] = {}
