@@ -41,13 +41,14 @@ def _sec(value: float) -> str:
     return _SECS[s] if s < 4000 else str(s)
 
 
-def merge_into(dst: Doc, src: Doc) -> Doc:
+def merge_into(dst: Doc, src: Doc, *, take: bool = False) -> Doc:
+    """Add src into dst. take=True lets dst keep src's parts (src is thrown away)."""
     for key, value in src.items():
         cur = dst.get(key)
         if cur is None:
-            dst[key] = _copy(value)
+            dst[key] = value if take else _copy(value)
         elif isinstance(value, dict):
-            merge_into(cur, value)
+            merge_into(cur, value, take=take)
         elif isinstance(value, list):
             for i, x in enumerate(value):
                 cur[i] += x

@@ -1,10 +1,12 @@
 """The figures of one period: rollup rows where they are current, the records
 for the days not refreshed yet, merged into one doc.
 
-A year or month row is used when the whole bucket lies in the period, it is
-not pending and none of its days changed since the watermark; otherwise its
-day rows; a day changed since the watermark is computed from the records
-(so a figure is exact right after a write). Several of the filters queue,
+A year or month row is used when the period starts on its first day, the
+row is fresh, everything it covers lies in the period and none of those days
+changed since the watermark; the open month and year cover through
+yesterday, so "this month" is one month row and today. Otherwise day rows;
+a day changed since the watermark is computed from the records (so a figure
+is exact right after a write). Several of the filters queue,
 agent, direction, district at once have no rollup row: such a query is
 computed from the records for the whole period.
 """
@@ -17,11 +19,12 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import orjson
 
 from contact_center.stats import facts
 from contact_center.stats.acc import Doc, add_call, add_callback, add_conversation, build_one, merge_into
 from contact_center.stats.filters import Filters
-from contact_center.stats.rollups import State, dirty_days, month_end, read_state
+from contact_center.stats.rollups import State, dirty_days, read_state
 
 
 @dataclass(frozen=True)
@@ -54,21 +57,19 @@ def plan(date_from: date, date_to: date, snap: Snapshot) -> Plan:
     live: list[date] = []
     if snap.state.watermark is None:
         return Plan(rows, [], all_live=True)
-    pending = snap.state.pending
+    buckets = snap.state.buckets
     cur = date_from
     while cur <= date_to:
-        if cur.month == 1 and cur.day == 1:
-            end = date(cur.year, 12, 31)
-            if end <= date_to and ("y", cur) not in pending and not snap.dirty_between(cur, end):
-                rows["y"].append(cur)
-                cur = end + timedelta(days=1)
-                continue
-        if cur.day == 1:
-            end = month_end(cur)
-            if end <= date_to and ("m", cur) not in pending and not snap.dirty_between(cur, end):
-                rows["m"].append(cur)
-                cur = end + timedelta(days=1)
-                continue
+        used = False
+        for grain, first in (("y", cur.month == 1 and cur.day == 1), ("m", cur.day == 1)):
+            covers = buckets.get((grain, cur)) if first else None
+            if covers is not None and covers <= date_to and not snap.dirty_between(cur, covers):
+                rows[grain].append(cur)
+                cur = covers + timedelta(days=1)
+                used = True
+                break
+        if used:
+            continue
         if snap.dirty_between(cur, cur):
             live.append(cur)
         else:
@@ -85,9 +86,16 @@ async def live_doc(conn: asyncpg.Connection, tz: ZoneInfo, ranges: facts.Ranges,
     ])
 
 
+# What a year-earlier comparison does not need (it compares scalars only).
+_SCALARS_ONLY = " #- '{c,dy}' #- '{c,ag}' #- '{c,hr}'"
+
+
 async def period_doc(
-    conn: asyncpg.Connection, tz: ZoneInfo, date_from: date, date_to: date, filters: Filters, snap: Snapshot
+    conn: asyncpg.Connection, tz: ZoneInfo, date_from: date, date_to: date, filters: Filters, snap: Snapshot,
+    *, scalars_only: bool = False,
 ) -> Doc:
+    """The merged doc of the period. scalars_only: leave out by-day, by-hour and
+    per-agent parts (the year-earlier comparison), which saves decoding them."""
     fkey = filters.fkey()
     p = plan(date_from, date_to, snap)
     if fkey is None or p.all_live:
@@ -95,14 +103,14 @@ async def period_doc(
     doc: Doc = {}
     if any(p.rows.values()):
         rows = await conn.fetch(
-            """SELECT doc FROM stats_rollups WHERE fkey = $1 AND (
+            f"""SELECT (doc{_SCALARS_ONLY if scalars_only else ""})::text AS doc FROM stats_rollups WHERE fkey = $1 AND (
                    (grain = 'y' AND period_start = ANY($2)) OR (grain = 'm' AND period_start = ANY($3))
                    OR (grain = 'd' AND period_start >= $4 AND period_start <= $5 AND period_start = ANY($6)))""",
             fkey, p.rows["y"], p.rows["m"],
             min(p.rows["d"], default=date_from), max(p.rows["d"], default=date_from), p.rows["d"],
         )
         for r in rows:
-            merge_into(doc, r["doc"])  # the pool decodes jsonb
+            merge_into(doc, orjson.loads(r["doc"]), take=True)
     if p.live:
-        merge_into(doc, await live_doc(conn, tz, facts.Ranges.of_days(p.live, tz), filters))
+        merge_into(doc, await live_doc(conn, tz, facts.Ranges.of_days(p.live, tz), filters), take=True)
     return doc

@@ -1,13 +1,19 @@
 """Keeping the rollup rows current.
 
+Day rows: one per (filter key, local day). Month and year rows sum day rows
+from the bucket's start through its `covers_to` (stats_buckets): a closed
+month or year covers all of it, the open ones cover through yesterday, so
+"this month", "this year" and "since the start" are each a few rows plus
+today.
+
 The watermark: every change with a change time (calls.updated_at,
 call_registrations.updated_at, conversations.updated_at, messages.created_at,
 callbacks.updated_at, callback_attempts.at) at or before it is in the day
 rows. A refresh recomputes whole local days touched after the watermark,
-marks their month and year stale ("pending"), rebuilds stale months and
-years whose period has ended (an open month is answered from its days),
-and moves the watermark, all in one REPEATABLE READ transaction, so a
-reader sees rows and watermark that agree.
+marks the buckets covering them stale, rebuilds stale buckets (and extends
+the open month and year to yesterday), and moves the watermark, all in one
+REPEATABLE READ transaction, so a reader sees rows, buckets and watermark
+that agree.
 
 Writers stamp change times with now(), their transaction's *start*. A
 transaction that started before the refresh but commits after it would
@@ -20,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -88,13 +93,16 @@ def month_end(d: date) -> date:
 @dataclass(frozen=True)
 class State:
     watermark: datetime | None
-    pending: frozenset[tuple[str, date]]
+    # (grain, period_start) -> the last day its rows cover, for fresh buckets only
+    buckets: dict[tuple[str, date], date]
 
 
 async def read_state(conn: asyncpg.Connection) -> State:
     wm = await conn.fetchval("SELECT watermark FROM stats_state WHERE id = 1")
-    pending = await conn.fetch("SELECT grain, period_start FROM stats_pending")
-    return State(wm, frozenset((r["grain"], r["period_start"]) for r in pending))
+    rows = await conn.fetch(
+        "SELECT grain, period_start, covers_to FROM stats_buckets WHERE NOT stale AND covers_to IS NOT NULL"
+    )
+    return State(wm, {(r["grain"], r["period_start"]): r["covers_to"] for r in rows})
 
 
 async def dirty_days(conn: asyncpg.Connection, tz: ZoneInfo, since: datetime) -> list[date]:
@@ -120,22 +128,72 @@ async def _write(conn: asyncpg.Connection, grain: str, docs: Iterable[tuple[str,
     return len(records)
 
 
-async def _rebuild_bucket(conn: asyncpg.Connection, grain: str, start: date) -> None:
-    """A month from its days, a year from its months."""
-    if grain == "m":
-        child, end = "d", next_month(start)
-    else:
-        child, end = "m", date(start.year + 1, 1, 1)
+def year_start(d: date) -> date:
+    return date(d.year, 1, 1)
+
+
+def bucket_end(grain: str, start: date) -> date:
+    return month_end(start) if grain == "m" else date(start.year, 12, 31)
+
+
+async def _rebuild_bucket(conn: asyncpg.Connection, grain: str, start: date, through: date) -> None:
+    """A month from its day rows, a year from its month rows, through `through`."""
+    child = "d" if grain == "m" else "m"
     rows = await conn.fetch(
-        "SELECT fkey, doc FROM stats_rollups WHERE grain = $1 AND period_start >= $2 AND period_start < $3",
-        child, start, end,
+        "SELECT fkey, doc FROM stats_rollups WHERE grain = $1 AND period_start >= $2 AND period_start <= $3",
+        child, start, through,
     )
     out: dict[str, Doc] = {}
     for r in rows:
-        merge_into(out.setdefault(r["fkey"], {}), r["doc"])  # the pool decodes jsonb
+        merge_into(out.setdefault(r["fkey"], {}), r["doc"], take=True)  # the pool decodes jsonb
     await conn.execute("DELETE FROM stats_rollups WHERE grain = $1 AND period_start = $2", grain, start)
     await _write(conn, grain, ((k, start, d) for k, d in out.items()))
-    await conn.execute("DELETE FROM stats_pending WHERE grain = $1 AND period_start = $2", grain, start)
+    await conn.execute(
+        """INSERT INTO stats_buckets (grain, period_start, covers_to, stale) VALUES ($1, $2, $3, FALSE)
+           ON CONFLICT (grain, period_start) DO UPDATE SET covers_to = EXCLUDED.covers_to, stale = FALSE""",
+        grain, start, through,
+    )
+
+
+async def _mark_stale(conn: asyncpg.Connection, days: Iterable[date]) -> None:
+    """Buckets covering a changed day are stale; a bucket never built is created stale."""
+    await conn.executemany(
+        """INSERT INTO stats_buckets (grain, period_start, covers_to, stale) VALUES ($1, $2, NULL, TRUE)
+           ON CONFLICT (grain, period_start) DO UPDATE SET stale = stats_buckets.stale
+               OR stats_buckets.covers_to IS NULL OR stats_buckets.covers_to >= $3""",
+        [(g, start, d) for d in sorted(set(days)) for g, start in (("m", month_start(d)), ("y", year_start(d)))],
+    )
+
+
+async def _rebuild_buckets(conn: asyncpg.Connection, today: date) -> int:
+    """Rebuild stale buckets, and extend the open month and year through
+    yesterday. Months first: a year is the sum of its months."""
+    yesterday = today - timedelta(days=1)
+    await conn.execute(
+        """UPDATE stats_buckets SET stale = TRUE
+           WHERE NOT stale AND covers_to < LEAST($1::date, CASE WHEN grain = 'm'
+               THEN (period_start + interval '1 month' - interval '1 day')::date
+               ELSE make_date(extract(year FROM period_start)::int, 12, 31) END)""",
+        yesterday,
+    )
+    n = 0
+    for grain in ("m", "y"):
+        rows = await conn.fetch(
+            "SELECT period_start FROM stats_buckets WHERE grain = $1 AND stale ORDER BY period_start", grain
+        )
+        for r in rows:
+            start = r["period_start"]
+            through = min(bucket_end(grain, start), yesterday)
+            if through < start:
+                continue  # starts today: nothing to cover yet
+            if grain == "y" and await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM stats_buckets WHERE grain = 'm' AND stale "
+                "AND period_start >= $1 AND period_start <= $2)", start, through,
+            ):
+                continue  # a month of it is not ready
+            await _rebuild_bucket(conn, grain, start, through)
+            n += 1
+    return n
 
 
 @dataclass
@@ -155,7 +213,7 @@ async def refresh(conn: asyncpg.Connection, tz: ZoneInfo, *, today: date | None 
         async with conn.transaction(isolation="repeatable_read"):
             state = await read_state(conn)
             if state.watermark is None:
-                n = await _rebuild_all(conn, tz)
+                n = await _rebuild_all(conn, tz, today=today)
                 await _set_watermark(conn, horizon)
                 return RefreshResult(n, 0, horizon)
             days = await dirty_days(conn, tz, state.watermark)
@@ -163,36 +221,12 @@ async def refresh(conn: asyncpg.Connection, tz: ZoneInfo, *, today: date | None 
                 await conn.execute("DELETE FROM stats_rollups WHERE grain = 'd' AND period_start = ANY($1)", days)
                 docs = await day_docs(conn, tz, facts.Ranges.of_days(days, tz))
                 await _write(conn, "d", ((k, date.fromisoformat(d), doc) for (d, k), doc in docs.items()))
-                marks = {("m", month_start(d)) for d in days} | {("y", date(d.year, 1, 1)) for d in days}
-                await conn.executemany(
-                    "INSERT INTO stats_pending (grain, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    sorted(marks),
-                )
-            buckets = await _rebuild_closed(conn, tz, today)
+                await _mark_stale(conn, days)
+            buckets = await _rebuild_buckets(conn, today or datetime.now(tz).date())
             await _set_watermark(conn, max(horizon, state.watermark))
             return RefreshResult(len(days), buckets, horizon)
     finally:
         await conn.fetchval("SELECT pg_advisory_unlock($1)", LOCK_KEY)
-
-
-async def _rebuild_closed(conn: asyncpg.Connection, tz: ZoneInfo, today: date | None) -> int:
-    today = today or datetime.now(tz).date()
-    pending = sorted((r["grain"], r["period_start"]) for r in await conn.fetch("SELECT grain, period_start FROM stats_pending"))
-    n = 0
-    for grain, start in pending:  # 'm' sorts before 'y': months first
-        closed = month_end(start) < today if grain == "m" else date(start.year, 12, 31) < today
-        if not closed:
-            continue
-        if grain == "y":
-            still = await conn.fetchval(
-                "SELECT count(*) FROM stats_pending WHERE grain = 'm' AND period_start >= $1 AND period_start < $2",
-                start, date(start.year + 1, 1, 1),
-            )
-            if still:
-                continue
-        await _rebuild_bucket(conn, grain, start)
-        n += 1
-    return n
 
 
 async def _set_watermark(conn: asyncpg.Connection, wm: datetime) -> None:
@@ -204,11 +238,13 @@ async def _set_watermark(conn: asyncpg.Connection, wm: datetime) -> None:
 
 
 async def _rebuild_all(
-    conn: asyncpg.Connection, tz: ZoneInfo, progress: Callable[[int], None] | None = None
+    conn: asyncpg.Connection, tz: ZoneInfo, progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> int:
-    """Every row from the records, month by month (inside the caller's transaction)."""
+    """Every row from the records, month by month (inside the caller's transaction):
+    day rows, then the buckets, the open month and year through yesterday."""
     await conn.execute("DELETE FROM stats_rollups")
-    await conn.execute("DELETE FROM stats_pending")
+    await conn.execute("DELETE FROM stats_buckets")
     first = await facts.first_activity(conn, tz)
     last = await conn.fetchval(
         """SELECT timezone($1, greatest(
@@ -218,41 +254,30 @@ async def _rebuild_all(
     )
     if first is None or last is None:
         return 0
-    months: dict[int, dict[str, list[tuple[date, Doc]]]] = defaultdict(lambda: defaultdict(list))
     cur = month_start(first)
     n_days = 0
     while cur <= last:
-        end = month_end(cur)
-        docs = await day_docs(conn, tz, facts.Ranges.of_period(cur, end, tz))
+        docs = await day_docs(conn, tz, facts.Ranges.of_period(cur, month_end(cur), tz))
         n_days += len({d for d, _ in docs})
-        month: dict[str, Doc] = {}
-        for (_, key), doc in docs.items():
-            merge_into(month.setdefault(key, {}), doc)
         await _write(conn, "d", ((k, date.fromisoformat(d), doc) for (d, k), doc in docs.items()))
-        await _write(conn, "m", ((k, cur, doc) for k, doc in month.items()))
-        for k, doc in month.items():
-            months[cur.year][k].append((cur, doc))
-        if cur.month == 12 or next_month(cur) > last:
-            year: dict[str, Doc] = {}
-            for k, parts in months.pop(cur.year).items():
-                for _, doc in parts:
-                    merge_into(year.setdefault(k, {}), doc)
-            await _write(conn, "y", ((k, date(cur.year, 1, 1), doc) for k, doc in year.items()))
+        await _mark_stale(conn, [cur])
         if progress:
             progress(1)
         cur = next_month(cur)
+    await _rebuild_buckets(conn, today or datetime.now(tz).date())
     return n_days
 
 
 async def rebuild_all(
-    conn: asyncpg.Connection, tz: ZoneInfo, progress: Callable[[int], None] | None = None
+    conn: asyncpg.Connection, tz: ZoneInfo, progress: Callable[[int], None] | None = None,
+    *, today: date | None = None,
 ) -> int:
     """Rebuild every rollup row from the records (seed-demo, `cc142 stats --rebuild`)."""
     await conn.fetchval("SELECT pg_advisory_lock($1)", LOCK_KEY)
     try:
         horizon = await conn.fetchval(HORIZON_SQL)
         async with conn.transaction(isolation="repeatable_read"):
-            n = await _rebuild_all(conn, tz, progress)
+            n = await _rebuild_all(conn, tz, progress, today)
             await _set_watermark(conn, horizon)
         return n
     finally:

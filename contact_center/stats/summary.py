@@ -328,7 +328,7 @@ async def build_summary(
     }
     if with_yoy:
         pf, pt = year_earlier(date_from), year_earlier(date_to)
-        prev_doc = await period_doc(conn, tz, pf, pt, filters, snap)
+        prev_doc = await period_doc(conn, tz, pf, pt, filters, snap, scalars_only=True)
         prev = sections(prev_doc, settings, labels, filters, pf, pt)
         out["yoy"] = {"from": pf.isoformat(), "to": pt.isoformat(), **compare(out, prev)}
     return out

@@ -50,19 +50,42 @@ async def test_exact_right_after_a_pbx_write(stats_client, stats_data, stats_set
     assert await summary(stats_client, **AUG) == after
 
 
-async def test_open_month_is_answered_from_days(stats_client, stats_data, stats_settings, db):
+async def test_open_month_and_year_cover_through_yesterday(stats_client, stats_data, stats_settings, db):
     await seed_august(stats_data)
-    await refresh_now(db, stats_settings, today=date(2024, 8, 20))  # first build: every row exact
-    await stats_data.call("2024-08-20 09:00:00", wait=3, talk=30, agent="1001")
-    await refresh_now(db, stats_settings, today=date(2024, 8, 20))  # August still open: stays pending
+    aug20 = date(2024, 8, 20)
+    await refresh_now(db, stats_settings, today=aug20)  # first build, "today" is 20 August
     p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
-    assert p.rows["m"] == [] and p.live == [] and len(p.rows["d"]) == 31
-    assert (await summary(stats_client, **AUG))["calls"]["offered"] == 10
-    # A whole year: 2024's row is pending too, so its closed months and August's days are used.
+    assert p.rows["m"] == [date(2024, 8, 1)] and p.rows["d"][0] == aug20 and len(p.rows["d"]) == 12
     p = await _plan(db, stats_settings, date(2024, 1, 1), date(2024, 12, 31))
-    assert p.rows["y"] == [] and date(2024, 7, 1) in p.rows["m"] and date(2024, 8, 20) in p.rows["d"]
+    assert p.rows["y"] == [date(2024, 1, 1)] and p.rows["d"][0] == aug20  # 1 Jan .. 19 Aug in one row
+    # Today's writes: the rows still cover 1..19 August; today is computed from the records.
+    await stats_data.call("2024-08-20 09:00:00", wait=3, talk=30, agent="1001")
+    p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
+    assert p.rows["m"] == [date(2024, 8, 1)] and p.live == [aug20]
+    assert (await summary(stats_client, **AUG))["calls"]["offered"] == 10
+    result = await refresh_now(db, stats_settings, today=aug20)
+    assert result.days == 1 and result.buckets == 0  # nothing they cover changed
+    # A late change inside what they cover: both are stale until the refresh rebuilds them.
+    await stats_data.call("2024-08-10 09:00:00", wait=50, status="abandoned")
+    p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
+    assert p.rows["m"] == [] and p.live == [date(2024, 8, 10)] and len(p.rows["d"]) == 30
+    s = await summary(stats_client, **AUG)
+    assert (s["calls"]["offered"], s["calls"]["abandoned"]) == (11, 4)
+    result = await refresh_now(db, stats_settings, today=aug20)
+    assert result.buckets == 2
+    assert await summary(stats_client, **AUG) == s
+    # The next day the month and the year grow to cover 20 August.
+    result = await refresh_now(db, stats_settings, today=date(2024, 8, 21))
+    assert result.days == 0 and result.buckets == 2
+    async with read_snapshot(db) as conn:
+        snap = await snapshot(conn, stats_settings.tz)
+    assert snap.state.buckets[("m", date(2024, 8, 1))] == aug20
+    assert snap.state.buckets[("y", date(2024, 1, 1))] == aug20
+    p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
+    assert p.rows["m"] == [date(2024, 8, 1)] and p.rows["d"][0] == date(2024, 8, 21)
+    assert await summary(stats_client, **AUG) == s
     s = await summary(stats_client, **{"from": "2024-01-01", "to": "2024-12-31"})
-    assert s["calls"]["offered"] == 12  # August 10, c11 in July, c12 in September
+    assert s["calls"]["offered"] == 13  # August 11, c11 in July, c12 in September
 
 
 async def test_a_transaction_open_during_refresh_is_not_lost(stats_client, stats_data, stats_settings, db):

@@ -17,7 +17,7 @@ from contact_center.db.models.reference import (
     Outcome,
 )
 from contact_center.db.models.ratelimits import RateCounter
-from contact_center.db.models.rollups import StatsPending, StatsRollup, StatsState
+from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
 from contact_center.db.models.users import User, UserSession
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
     "PbxEvent",
     "RateCounter",
     "RegistrationChange",
-    "StatsPending",
+    "StatsBucket",
     "StatsRollup",
     "StatsState",
     "User",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CHAR, Date, DateTime, Index, SmallInteger, String
+from sqlalchemy import CHAR, Boolean, Date, DateTime, Index, SmallInteger, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,13 +36,18 @@ class StatsRollup(Base):
     __table_args__ = (Index("ix_stats_rollups_period", "grain", "period_start"),)
 
 
-class StatsPending(Base):
-    """Month and year rows that are stale (a day inside them changed)."""
+class StatsBucket(Base):
+    """A month or year whose rows (all filter keys) sum its days from
+    period_start through covers_to; stale once a day it covers changed (or
+    before it was ever built, covers_to NULL). The open month and year cover
+    through yesterday."""
 
-    __tablename__ = "stats_pending"
+    __tablename__ = "stats_buckets"
 
     grain: Mapped[str] = mapped_column(CHAR(1), primary_key=True)  # m | y
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    covers_to: Mapped[date | None] = mapped_column(Date)
+    stale: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
 class StatsState(Base):

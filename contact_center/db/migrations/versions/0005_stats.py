@@ -1,6 +1,7 @@
 """Statistics: rollups
 
-Day/month/year rollup rows, the refresher's watermark and pending list,
+Day/month/year rollup rows, the refresher's watermark, the month and year
+buckets (what each covers, whether stale),
 `updated_at` on conversations and callbacks (kept by a trigger, so every
 writer marks its changes without knowing about statistics), and the indexes
 that find the rows changed since the watermark. Nothing is added to the
@@ -35,10 +36,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_stats_rollups_period", "stats_rollups", ["grain", "period_start"])
     op.create_table(
-        "stats_pending",
+        "stats_buckets",
         sa.Column("grain", sa.CHAR(length=1), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
-        sa.PrimaryKeyConstraint("grain", "period_start", name=op.f("pk_stats_pending")),
+        sa.Column("covers_to", sa.Date(), nullable=True),
+        sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("grain", "period_start", name=op.f("pk_stats_buckets")),
     )
     op.create_table(
         "stats_state",
@@ -92,6 +95,6 @@ def downgrade() -> None:
     for table in ("conversations", "callbacks"):
         op.drop_column(table, "updated_at")
     op.drop_table("stats_state")
-    op.drop_table("stats_pending")
+    op.drop_table("stats_buckets")
     op.drop_index("ix_stats_rollups_period", table_name="stats_rollups")
     op.drop_table("stats_rollups")
