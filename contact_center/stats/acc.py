@@ -43,13 +43,16 @@ def _sec(value: float) -> str:
 
 def merge_into(dst: Doc, src: Doc, *, take: bool = False) -> Doc:
     """Add src into dst. take=True lets dst keep src's parts (src is thrown away)."""
+    get = dst.get
     for key, value in src.items():
-        cur = dst.get(key)
+        cur = get(key)
         if cur is None:
             dst[key] = value if take else _copy(value)
-        elif isinstance(value, dict):
+            continue
+        kind = type(value)
+        if kind is dict:
             merge_into(cur, value, take=take)
-        elif isinstance(value, list):
+        elif kind is list:
             for i, x in enumerate(value):
                 cur[i] += x
         else:

@@ -104,6 +104,16 @@ def _days(date_from: date, date_to: date) -> list[date]:
     return [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
 
 
+def _by_day(dy: dict[str, list[int]], date_from: date, date_to: date) -> list[dict[str, Any]]:
+    out = []
+    zero = (0, 0, 0, 0)
+    for d in _days(date_from, date_to):
+        key = d.isoformat()
+        o, a, u, r = dy.get(key, zero)
+        out.append({"date": key, "offered": o, "answered": a, "abandoned": u, "registered": r})
+    return out
+
+
 def calls_section(c: Doc, settings: Settings, labels: Labels, date_from: date, date_to: date) -> dict[str, Any]:
     offered, answered = c.get("o", 0), c.get("a", 0)
     reasons = c.get("u", {})
@@ -156,11 +166,7 @@ def calls_section(c: Doc, settings: Settings, labels: Labels, date_from: date, d
             dict(zip(("hour", "offered", "answered", "abandoned"), (h, *hours.get(str(h), (0, 0, 0)))))
             for h in range(24)
         ],
-        "by_day": [
-            dict(zip(("date", "offered", "answered", "abandoned", "registered"),
-                     (d.isoformat(), *dy.get(d.isoformat(), (0, 0, 0, 0)))))
-            for d in _days(date_from, date_to)
-        ],
+        "by_day": _by_day(dy, date_from, date_to),
         "per_agent": sorted(
             (
                 {"agent": ext, "name": labels.agent.get(ext), "answered": a[0], "talk_seconds": secs(a[1]),
