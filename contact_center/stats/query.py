@@ -14,6 +14,7 @@ computed from the records for the whole period.
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -62,7 +63,8 @@ def plan(date_from: date, date_to: date, snap: Snapshot) -> Plan:
     while cur <= date_to:
         used = False
         for grain, first in (("y", cur.month == 1 and cur.day == 1), ("m", cur.day == 1)):
-            covers = buckets.get((grain, cur)) if first else None
+            bucket = buckets.get((grain, cur)) if first else None
+            covers = bucket[0] if bucket else None
             if covers is not None and covers <= date_to and not snap.dirty_between(cur, covers):
                 rows[grain].append(cur)
                 cur = covers + timedelta(days=1)
@@ -90,6 +92,33 @@ async def live_doc(conn: asyncpg.Connection, tz: ZoneInfo, ranges: facts.Ranges,
 _SCALARS_ONLY = " #- '{c,dy}'"  # the by-day part is most of a year row
 
 
+# Merged month and year rows, by the buckets' versions: a rebuilt bucket gets a
+# new version, so an entry is never stale; the values are never mutated.
+_CACHE: OrderedDict[tuple, Doc] = OrderedDict()
+CACHE_SIZE = 256
+
+
+async def _buckets_doc(conn: asyncpg.Connection, fkey: str, p: Plan, snap: Snapshot, scalars_only: bool) -> Doc:
+    buckets = snap.state.buckets
+    key = (fkey, scalars_only, tuple((g, s, buckets[(g, s)][1]) for g in ("y", "m") for s in p.rows[g]))
+    doc = _CACHE.get(key)
+    if doc is not None:
+        _CACHE.move_to_end(key)
+        return doc
+    rows = await conn.fetch(
+        f"""SELECT (doc{_SCALARS_ONLY if scalars_only else ""})::text AS doc FROM stats_rollups
+            WHERE fkey = $1 AND ((grain = 'y' AND period_start = ANY($2)) OR (grain = 'm' AND period_start = ANY($3)))""",
+        fkey, p.rows["y"], p.rows["m"],
+    )
+    doc = {}
+    for r in rows:
+        merge_into(doc, orjson.loads(r["doc"]), take=True)
+    _CACHE[key] = doc
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return doc
+
+
 async def period_doc(
     conn: asyncpg.Connection, tz: ZoneInfo, date_from: date, date_to: date, filters: Filters, snap: Snapshot,
     *, scalars_only: bool = False,
@@ -101,13 +130,17 @@ async def period_doc(
     if fkey is None or p.all_live:
         return await live_doc(conn, tz, facts.Ranges.of_period(date_from, date_to, tz), filters)
     doc: Doc = {}
-    if any(p.rows.values()):
+    if p.rows["y"] or p.rows["m"]:
+        cached = await _buckets_doc(conn, fkey, p, snap, scalars_only)
+        if not p.rows["d"] and not p.live:
+            return cached  # read only by the caller
+        doc = merge_into({}, cached)  # a copy: the cached doc stays as it is
+    if p.rows["d"]:
         rows = await conn.fetch(
-            f"""SELECT (doc{_SCALARS_ONLY if scalars_only else ""})::text AS doc FROM stats_rollups WHERE fkey = $1 AND (
-                   (grain = 'y' AND period_start = ANY($2)) OR (grain = 'm' AND period_start = ANY($3))
-                   OR (grain = 'd' AND period_start >= $4 AND period_start <= $5 AND period_start = ANY($6)))""",
-            fkey, p.rows["y"], p.rows["m"],
-            min(p.rows["d"], default=date_from), max(p.rows["d"], default=date_from), p.rows["d"],
+            f"""SELECT (doc{_SCALARS_ONLY if scalars_only else ""})::text AS doc FROM stats_rollups
+                WHERE fkey = $1 AND grain = 'd' AND period_start >= $2 AND period_start <= $3
+                  AND period_start = ANY($4)""",
+            fkey, min(p.rows["d"]), max(p.rows["d"]), p.rows["d"],
         )
         for r in rows:
             merge_into(doc, orjson.loads(r["doc"]), take=True)

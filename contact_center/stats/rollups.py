@@ -24,6 +24,7 @@ refresh began. Only one refresh runs at a time (an advisory lock).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -93,16 +94,16 @@ def month_end(d: date) -> date:
 @dataclass(frozen=True)
 class State:
     watermark: datetime | None
-    # (grain, period_start) -> the last day its rows cover, for fresh buckets only
-    buckets: dict[tuple[str, date], date]
+    # (grain, period_start) -> (the last day its rows cover, version), fresh buckets only
+    buckets: dict[tuple[str, date], tuple[date, int]]
 
 
 async def read_state(conn: asyncpg.Connection) -> State:
     wm = await conn.fetchval("SELECT watermark FROM stats_state WHERE id = 1")
     rows = await conn.fetch(
-        "SELECT grain, period_start, covers_to FROM stats_buckets WHERE NOT stale AND covers_to IS NOT NULL"
+        "SELECT grain, period_start, covers_to, version FROM stats_buckets WHERE NOT stale AND covers_to IS NOT NULL"
     )
-    return State(wm, {(r["grain"], r["period_start"]): r["covers_to"] for r in rows})
+    return State(wm, {(r["grain"], r["period_start"]): (r["covers_to"], r["version"]) for r in rows})
 
 
 async def dirty_days(conn: asyncpg.Connection, tz: ZoneInfo, since: datetime) -> list[date]:
@@ -110,12 +111,23 @@ async def dirty_days(conn: asyncpg.Connection, tz: ZoneInfo, since: datetime) ->
     return sorted(r["d"] for r in rows)
 
 
+# Facts folded between two yields to the event loop: the refresher runs in the
+# backend process, beside the PBX ingest, and must not hold the loop for long.
+CHUNK = 500
+
+
+async def _build(docs: dict[tuple[str, str], Doc], rows: list, add: Callable, dims: tuple[str, ...]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        build_docs(docs, rows[i:i + CHUNK], add, dims)
+        await asyncio.sleep(0)
+
+
 async def day_docs(conn: asyncpg.Connection, tz: ZoneInfo, ranges: facts.Ranges) -> dict[tuple[str, str], Doc]:
     """Docs for every (day, filter key) of those days, from the records."""
     docs: dict[tuple[str, str], Doc] = {}
-    build_docs(docs, await facts.call_facts(conn, tz, ranges, NO_FILTER), add_call, CALL_DIMS)
-    build_docs(docs, await facts.callback_facts(conn, tz, ranges, NO_FILTER), add_callback, OTHER_DIMS)
-    build_docs(docs, await facts.conversation_facts(conn, tz, ranges, NO_FILTER), add_conversation, OTHER_DIMS)
+    await _build(docs, await facts.call_facts(conn, tz, ranges, NO_FILTER), add_call, CALL_DIMS)
+    await _build(docs, await facts.callback_facts(conn, tz, ranges, NO_FILTER), add_callback, OTHER_DIMS)
+    await _build(docs, await facts.conversation_facts(conn, tz, ranges, NO_FILTER), add_conversation, OTHER_DIMS)
     return docs
 
 
@@ -144,13 +156,17 @@ async def _rebuild_bucket(conn: asyncpg.Connection, grain: str, start: date, thr
         child, start, through,
     )
     out: dict[str, Doc] = {}
-    for r in rows:
+    for i, r in enumerate(rows):
         merge_into(out.setdefault(r["fkey"], {}), r["doc"], take=True)  # the pool decodes jsonb
+        if i % 200 == 199:
+            await asyncio.sleep(0)
     await conn.execute("DELETE FROM stats_rollups WHERE grain = $1 AND period_start = $2", grain, start)
     await _write(conn, grain, ((k, start, d) for k, d in out.items()))
     await conn.execute(
-        """INSERT INTO stats_buckets (grain, period_start, covers_to, stale) VALUES ($1, $2, $3, FALSE)
-           ON CONFLICT (grain, period_start) DO UPDATE SET covers_to = EXCLUDED.covers_to, stale = FALSE""",
+        """INSERT INTO stats_buckets (grain, period_start, covers_to, stale, version)
+           VALUES ($1, $2, $3, FALSE, txid_current())
+           ON CONFLICT (grain, period_start) DO UPDATE
+           SET covers_to = EXCLUDED.covers_to, stale = FALSE, version = EXCLUDED.version""",
         grain, start, through,
     )
 

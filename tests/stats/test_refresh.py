@@ -79,8 +79,8 @@ async def test_open_month_and_year_cover_through_yesterday(stats_client, stats_d
     assert result.days == 0 and result.buckets == 2
     async with read_snapshot(db) as conn:
         snap = await snapshot(conn, stats_settings.tz)
-    assert snap.state.buckets[("m", date(2024, 8, 1))] == aug20
-    assert snap.state.buckets[("y", date(2024, 1, 1))] == aug20
+    assert snap.state.buckets[("m", date(2024, 8, 1))][0] == aug20
+    assert snap.state.buckets[("y", date(2024, 1, 1))][0] == aug20
     p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
     assert p.rows["m"] == [date(2024, 8, 1)] and p.rows["d"][0] == date(2024, 8, 21)
     assert await summary(stats_client, **AUG) == s
@@ -132,3 +132,16 @@ async def test_background_refresher(make_client, stats_settings, stats_data, db)
     else:
         raise AssertionError("the background refresher did not build the rollups")
     assert (await summary(client, **AUG))["calls"]["offered"] == 9
+
+
+async def test_readers_never_change_the_cached_rows(stats_client, stats_data, stats_settings, db):
+    await seed_august(stats_data)
+    await refresh_now(db, stats_settings)
+    first = await summary(stats_client, **AUG)  # the month row, merged and cached
+    wider = await summary(stats_client, **{"from": "2024-08-01", "to": "2024-09-03"})  # the month row + days
+    assert wider["calls"]["offered"] == 10  # c12 on 1 September
+    await stats_data.call("2024-08-25 10:00:00", wait=1, talk=10, agent="1001")  # live on top of the rows
+    assert (await summary(stats_client, **AUG))["calls"]["offered"] == 10
+    await refresh_now(db, stats_settings)  # August rebuilt: a new version
+    assert (await summary(stats_client, **AUG))["calls"]["offered"] == 10
+    assert first["calls"]["offered"] == 9

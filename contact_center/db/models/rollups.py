@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CHAR, Boolean, Date, DateTime, Index, SmallInteger, String
+from sqlalchemy import CHAR, BigInteger, Boolean, Date, DateTime, Index, SmallInteger, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,6 +48,9 @@ class StatsBucket(Base):
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     covers_to: Mapped[date | None] = mapped_column(Date)
     stale: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # The id of the transaction that last built its rows: readers cache merged
+    # rows by it (ids only grow, so a rebuilt bucket never matches an old entry).
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
 class StatsState(Base):

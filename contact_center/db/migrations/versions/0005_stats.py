@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("covers_to", sa.Date(), nullable=True),
         sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("grain", "period_start", name=op.f("pk_stats_buckets")),
     )
     op.create_table(
