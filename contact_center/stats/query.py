@@ -35,6 +35,10 @@ class Snapshot:
     state: State
     dirty: tuple[date, ...]  # sorted local days changed since the watermark
 
+    @property
+    def all_buckets(self) -> frozenset[tuple[str, date]]:
+        return self.state.all_buckets
+
     def dirty_between(self, a: date, b: date) -> bool:
         i = bisect.bisect_left(self.dirty, a)
         return i < len(self.dirty) and self.dirty[i] <= b
@@ -60,6 +64,11 @@ def plan(date_from: date, date_to: date, snap: Snapshot) -> Plan:
         return Plan(rows, [], all_live=True)
     buckets = snap.state.buckets
     cur = date_from
+    # Every month with records has a bucket (built, or stale until the next
+    # refresh, when its days are dirty): days before the first one hold nothing.
+    first = min((s for (_, s) in snap.all_buckets), default=None)
+    if first is not None and cur < first and not snap.dirty_between(cur, first - timedelta(days=1)):
+        cur = first
     while cur <= date_to:
         used = False
         for grain, first in (("y", cur.month == 1 and cur.day == 1), ("m", cur.day == 1)):

@@ -96,14 +96,18 @@ class State:
     watermark: datetime | None
     # (grain, period_start) -> (the last day its rows cover, version), fresh buckets only
     buckets: dict[tuple[str, date], tuple[date, int]]
+    all_buckets: frozenset[tuple[str, date]] = frozenset()  # fresh or stale
 
 
 async def read_state(conn: asyncpg.Connection) -> State:
     wm = await conn.fetchval("SELECT watermark FROM stats_state WHERE id = 1")
-    rows = await conn.fetch(
-        "SELECT grain, period_start, covers_to, version FROM stats_buckets WHERE NOT stale AND covers_to IS NOT NULL"
+    rows = await conn.fetch("SELECT grain, period_start, covers_to, version, stale FROM stats_buckets")
+    return State(
+        wm,
+        {(r["grain"], r["period_start"]): (r["covers_to"], r["version"])
+         for r in rows if not r["stale"] and r["covers_to"] is not None},
+        frozenset((r["grain"], r["period_start"]) for r in rows),
     )
-    return State(wm, {(r["grain"], r["period_start"]): (r["covers_to"], r["version"]) for r in rows})
 
 
 async def dirty_days(conn: asyncpg.Connection, tz: ZoneInfo, since: datetime) -> list[date]:

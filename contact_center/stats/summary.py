@@ -114,7 +114,8 @@ def _by_day(dy: dict[str, list[int]], date_from: date, date_to: date) -> list[di
     return out
 
 
-def calls_section(c: Doc, settings: Settings, labels: Labels, date_from: date, date_to: date) -> dict[str, Any]:
+def calls_section(c: Doc, settings: Settings, labels: Labels, date_from: date, date_to: date,
+                  lists: bool = True) -> dict[str, Any]:
     offered, answered = c.get("o", 0), c.get("a", 0)
     reasons = c.get("u", {})
     abandoned = sum(reasons.values())
@@ -166,7 +167,7 @@ def calls_section(c: Doc, settings: Settings, labels: Labels, date_from: date, d
             dict(zip(("hour", "offered", "answered", "abandoned"), (h, *hours.get(str(h), (0, 0, 0)))))
             for h in range(24)
         ],
-        "by_day": _by_day(dy, date_from, date_to),
+        "by_day": _by_day(dy, date_from, date_to) if lists else [],
         "per_agent": sorted(
             (
                 {"agent": ext, "name": labels.agent.get(ext), "answered": a[0], "talk_seconds": secs(a[1]),
@@ -251,12 +252,13 @@ def csat_section(h: Doc) -> dict[str, Any]:
 
 
 def sections(doc: Doc, settings: Settings, labels: Labels, filters: Filters,
-             date_from: date, date_to: date) -> dict[str, Any]:
+             date_from: date, date_to: date, lists: bool = True) -> dict[str, Any]:
+    """lists=False leaves by_day empty (the year-earlier comparison needs scalars only)."""
     ch = filters.channel
     c = doc.get("c", {}) if ch in (None, "phone") else {}
     b = doc.get("b", {}) if ch in (None, "callback") else {}
     h = {k: v for k, v in doc.get("h", {}).items() if ch is None or ch == k}
-    calls = calls_section(c, settings, labels, date_from, date_to)
+    calls = calls_section(c, settings, labels, date_from, date_to, lists)
     callbacks = callbacks_section(b)
     chats = chats_section(h, labels)
     return {
@@ -335,6 +337,6 @@ async def build_summary(
     if with_yoy:
         pf, pt = year_earlier(date_from), year_earlier(date_to)
         prev_doc = await period_doc(conn, tz, pf, pt, filters, snap, scalars_only=True)
-        prev = sections(prev_doc, settings, labels, filters, pf, pt)
+        prev = sections(prev_doc, settings, labels, filters, pf, pt, lists=False)
         out["yoy"] = {"from": pf.isoformat(), "to": pt.isoformat(), **compare(out, prev)}
     return out
