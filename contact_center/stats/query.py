@@ -25,7 +25,7 @@ import orjson
 from contact_center.stats import facts
 from contact_center.stats.acc import Doc, add_call, add_callback, add_conversation, build_one, merge_into
 from contact_center.stats.filters import Filters
-from contact_center.stats.rollups import State, dirty_days, read_state
+from contact_center.stats.rollups import WEEK_STARTS, State, dirty_days, read_state
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Plan:
 
 
 def plan(date_from: date, date_to: date, snap: Snapshot) -> Plan:
-    rows: dict[str, list[date]] = {"d": [], "m": [], "y": []}
+    rows: dict[str, list[date]] = {"d": [], "w": [], "m": [], "y": []}
     live: list[date] = []
     if snap.state.watermark is None:
         return Plan(rows, [], all_live=True)
@@ -71,7 +71,8 @@ def plan(date_from: date, date_to: date, snap: Snapshot) -> Plan:
         cur = first
     while cur <= date_to:
         used = False
-        for grain, first in (("y", cur.month == 1 and cur.day == 1), ("m", cur.day == 1)):
+        for grain, first in (("y", cur.month == 1 and cur.day == 1), ("m", cur.day == 1),
+                             ("w", cur.day in WEEK_STARTS)):
             bucket = buckets.get((grain, cur)) if first else None
             covers = bucket[0] if bucket else None
             if covers is not None and covers <= date_to and not snap.dirty_between(cur, covers):
@@ -109,15 +110,16 @@ CACHE_SIZE = 256
 
 async def _buckets_doc(conn: asyncpg.Connection, fkey: str, p: Plan, snap: Snapshot, scalars_only: bool) -> Doc:
     buckets = snap.state.buckets
-    key = (fkey, scalars_only, tuple((g, s, buckets[(g, s)][1]) for g in ("y", "m") for s in p.rows[g]))
+    key = (fkey, scalars_only, tuple((g, s, buckets[(g, s)][1]) for g in ("y", "m", "w") for s in p.rows[g]))
     doc = _CACHE.get(key)
     if doc is not None:
         _CACHE.move_to_end(key)
         return doc
     rows = await conn.fetch(
         f"""SELECT (doc{_SCALARS_ONLY if scalars_only else ""})::text AS doc FROM stats_rollups
-            WHERE fkey = $1 AND ((grain = 'y' AND period_start = ANY($2)) OR (grain = 'm' AND period_start = ANY($3)))""",
-        fkey, p.rows["y"], p.rows["m"],
+            WHERE fkey = $1 AND ((grain = 'y' AND period_start = ANY($2)) OR (grain = 'm' AND period_start = ANY($3))
+                                 OR (grain = 'w' AND period_start = ANY($4)))""",
+        fkey, p.rows["y"], p.rows["m"], p.rows["w"],
     )
     doc = {}
     for r in rows:
@@ -139,7 +141,7 @@ async def period_doc(
     if fkey is None or p.all_live:
         return await live_doc(conn, tz, facts.Ranges.of_period(date_from, date_to, tz), filters)
     doc: Doc = {}
-    if p.rows["y"] or p.rows["m"]:
+    if p.rows["y"] or p.rows["m"] or p.rows["w"]:
         cached = await _buckets_doc(conn, fkey, p, snap, scalars_only)
         if not p.rows["d"] and not p.live:
             return cached  # read only by the caller

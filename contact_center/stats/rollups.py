@@ -148,13 +148,30 @@ def year_start(d: date) -> date:
     return date(d.year, 1, 1)
 
 
+WEEK_STARTS = (1, 8, 15, 22)  # "weeks" of a month: days 1-7, 8-14, 15-21, 22-28
+
+
+def week_start(d: date) -> date | None:
+    return d.replace(day=(d.day - 1) // 7 * 7 + 1) if d.day <= 28 else None
+
+
 def bucket_end(grain: str, start: date) -> date:
+    if grain == "w":
+        return start + timedelta(days=6)
     return month_end(start) if grain == "m" else date(start.year, 12, 31)
 
 
+def buckets_of(d: date) -> list[tuple[str, date]]:
+    out = [("m", month_start(d)), ("y", year_start(d))]
+    w = week_start(d)
+    if w is not None:
+        out.append(("w", w))
+    return out
+
+
 async def _rebuild_bucket(conn: asyncpg.Connection, grain: str, start: date, through: date) -> None:
-    """A month from its day rows, a year from its month rows, through `through`."""
-    child = "d" if grain == "m" else "m"
+    """A week or month from its day rows, a year from its month rows, through `through`."""
+    child = "m" if grain == "y" else "d"
     rows = await conn.fetch(
         "SELECT fkey, doc FROM stats_rollups WHERE grain = $1 AND period_start >= $2 AND period_start <= $3",
         child, start, through,
@@ -181,23 +198,24 @@ async def _mark_stale(conn: asyncpg.Connection, days: Iterable[date]) -> None:
         """INSERT INTO stats_buckets (grain, period_start, covers_to, stale) VALUES ($1, $2, NULL, TRUE)
            ON CONFLICT (grain, period_start) DO UPDATE SET stale = stats_buckets.stale
                OR stats_buckets.covers_to IS NULL OR stats_buckets.covers_to >= $3""",
-        [(g, start, d) for d in sorted(set(days)) for g, start in (("m", month_start(d)), ("y", year_start(d)))],
+        [(g, start, d) for d in sorted(set(days)) for g, start in buckets_of(d)],
     )
 
 
 async def _rebuild_buckets(conn: asyncpg.Connection, today: date) -> int:
     """Rebuild stale buckets, and extend the open month and year through
-    yesterday. Months first: a year is the sum of its months."""
+    yesterday. Weeks and months first: a year is the sum of its months."""
     yesterday = today - timedelta(days=1)
     await conn.execute(
         """UPDATE stats_buckets SET stale = TRUE
-           WHERE NOT stale AND covers_to < LEAST($1::date, CASE WHEN grain = 'm'
-               THEN (period_start + interval '1 month' - interval '1 day')::date
+           WHERE NOT stale AND covers_to < LEAST($1::date, CASE grain
+               WHEN 'w' THEN period_start + 6
+               WHEN 'm' THEN (period_start + interval '1 month' - interval '1 day')::date
                ELSE make_date(extract(year FROM period_start)::int, 12, 31) END)""",
         yesterday,
     )
     n = 0
-    for grain in ("m", "y"):
+    for grain in ("w", "m", "y"):
         rows = await conn.fetch(
             "SELECT period_start FROM stats_buckets WHERE grain = $1 AND stale ORDER BY period_start", grain
         )
@@ -278,9 +296,10 @@ async def _rebuild_all(
     n_days = 0
     while cur <= last:
         docs = await day_docs(conn, tz, facts.Ranges.of_period(cur, month_end(cur), tz))
-        n_days += len({d for d, _ in docs})
+        days = {date.fromisoformat(d) for d, _ in docs}
+        n_days += len(days)
         await _write(conn, "d", ((k, date.fromisoformat(d), doc) for (d, k), doc in docs.items()))
-        await _mark_stale(conn, [cur])
+        await _mark_stale(conn, {cur, *days})
         if progress:
             progress(1)
         cur = next_month(cur)

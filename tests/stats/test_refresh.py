@@ -44,7 +44,7 @@ async def test_exact_right_after_a_pbx_write(stats_client, stats_data, stats_set
                                             "registered": 0}
     # The refresher folds it in; the month row is rebuilt (August is over) and answers alone again.
     result = await refresh_now(db, stats_settings)
-    assert result.days == 1 and result.buckets == 2  # the month and the year 2024
+    assert result.days == 1 and result.buckets == 3  # the week of 15-21 August, the month, the year
     p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
     assert p.rows["m"] == [date(2024, 8, 1)] and p.live == []
     assert await summary(stats_client, **AUG) == after
@@ -64,19 +64,23 @@ async def test_open_month_and_year_cover_through_yesterday(stats_client, stats_d
     assert p.rows["m"] == [date(2024, 8, 1)] and p.live == [aug20]
     assert (await summary(stats_client, **AUG))["calls"]["offered"] == 10
     result = await refresh_now(db, stats_settings, today=aug20)
-    assert result.days == 1 and result.buckets == 0  # nothing they cover changed
+    # Nothing the month and year cover changed; the week of 15-21 August has its
+    # first records, so it is built (through yesterday, 19 August).
+    assert result.days == 1 and result.buckets == 1
     # A late change inside what they cover: both are stale until the refresh rebuilds them.
     await stats_data.call("2024-08-10 09:00:00", wait=50, status="abandoned")
     p = await _plan(db, stats_settings, date(2024, 8, 1), date(2024, 8, 31))
-    assert p.rows["m"] == [] and p.live == [date(2024, 8, 10)] and len(p.rows["d"]) == 30
+    # Month and year no longer usable; weeks 1-7 and 15-19 are, the rest are days, 10 August live.
+    assert p.rows["m"] == [] and p.live == [date(2024, 8, 10)]
+    assert p.rows["w"] == [date(2024, 8, 1), date(2024, 8, 15)] and len(p.rows["d"]) == 6 + 12
     s = await summary(stats_client, **AUG)
     assert (s["calls"]["offered"], s["calls"]["abandoned"]) == (11, 4)
     result = await refresh_now(db, stats_settings, today=aug20)
-    assert result.buckets == 2
+    assert result.buckets == 3  # the week of 8-14 August, the month, the year
     assert await summary(stats_client, **AUG) == s
     # The next day the month and the year grow to cover 20 August.
     result = await refresh_now(db, stats_settings, today=date(2024, 8, 21))
-    assert result.days == 0 and result.buckets == 2
+    assert result.days == 0 and result.buckets == 3  # the week of 15-21 August, the month, the year
     async with read_snapshot(db) as conn:
         snap = await snapshot(conn, stats_settings.tz)
     assert snap.state.buckets[("m", date(2024, 8, 1))][0] == aug20
