@@ -214,23 +214,23 @@ async def copy_rows(conn, table: str, columns: list[str], records: list[tuple]) 
         await conn.copy_records_to_table(table, records=records, columns=columns)
 
 
-async def seed_month(conns: tuple, gen: Generator, days: list[date], first: date, out: Seeded) -> None:
-    """One month of every kind of record. The COPYs run on two connections at
-    once (two server processes), the calls and the registrations in parallel."""
-    conn = conns[0]
-    jobs: list[tuple[int, str, list[str], list[tuple]]] = []
+Job = tuple[int, str, list[str], list[tuple]]  # (lane, table, columns, records)
 
-    async def _copy(_conn, table: str, columns: list[str], records: list[tuple]) -> None:
-        # The calls on one connection, everything else on the other.
+
+def _records(gen: Generator, c: dict, ids: np.ndarray, v: dict, vids: np.ndarray, b: dict, bids: np.ndarray,
+             out: Seeded) -> list[Job]:
+    """The month's rows as COPY records (pure Python: runs in a worker thread)."""
+    jobs: list[Job] = []
+
+    def _copy(table: str, columns: list[str], records: list[tuple]) -> None:
+        # The calls on one lane, everything else on the other.
         jobs.append((0 if table == "calls" else 1, table, columns, records))
 
     rng = gen.rng
     agents = gen.agents
-    c = gen.calls(days, first)
     n = c["n"]
-    ids = await _ids(conn, "calls", n)
     enq_a, ans_a, end_a = _pg_time(c["enq"]), _pg_time(c["ans"]), _pg_time(c["end"])
-    await _copy(conn, "calls",
+    _copy("calls",
                 ["id", "pbx_call_id", "direction", "caller", "queue", "agent", "enqueued_at", "answered_at",
                  "ended_at", "unanswered_reason", "transferred"],
                 list(zip(ids.tolist(), [f"demo-{i}" for i in ids.tolist()], ["inbound"] * n, c["caller"].tolist(), ["142"] * n,
@@ -239,7 +239,7 @@ async def seed_month(conns: tuple, gen: Generator, days: list[date], first: date
     idx = np.flatnonzero(reg)
     m = idx.size
     dist = gen.districts[rng.choice(gen.districts.size, size=m, p=gen.district_p)].tolist()
-    await _copy(conn, "call_registrations",
+    _copy("call_registrations",
                 ["call_id", "channel", "agent_id", "phone", "direction", "call_type", "district", "outcome",
                  "note", "occurred_at"],
                 list(zip(ids[idx].tolist(), ["phone"] * m, [agents[a] for a in c["agent"][idx].tolist()],
@@ -248,11 +248,9 @@ async def seed_month(conns: tuple, gen: Generator, days: list[date], first: date
     out.calls += n
     out.registrations += m
 
-    v = gen.conversations(days, first)
     k = v["n"]
-    vids = await _ids(conn, "conversations", k)
     created, handoff, reply = (_pg_time(v[x]) for x in ("created", "handoff", "first_reply"))
-    await _copy(conn, "conversations",
+    _copy("conversations",
                 ["id", "channel", "contact_id", "status", "direction", "urgent", "handoff_at", "handoff_reason",
                  "low_confidence_streak", "assigned_to", "assigned_at", "first_agent_reply_at", "resolved_at",
                  "abandoned", "csat_score", "csat_at", "created_at"],
@@ -275,13 +273,11 @@ async def seed_month(conns: tuple, gen: Generator, days: list[date], first: date
             msgs.append((vids[i], "agent", "text", "Salam, sizə necə kömək edə bilərəm?", ch, reply[i]))
         elif handoff[i] is not None:
             msgs.append((vids[i], "citizen", "text", "Operatorla danışmaq istəyirəm", ch, handoff[i]))
-    await _copy(conn, "messages", ["conversation_id", "sender", "kind", "text", "channel", "created_at"], msgs)
+    _copy("messages", ["conversation_id", "sender", "kind", "text", "channel", "created_at"], msgs)
     out.conversations += k
     out.messages += len(msgs)
 
-    b = gen.callbacks(days, first)
     nb = b["n"]
-    bids = await _ids(conn, "callbacks", nb)
     abandoned_ids = ids[~c["answered"] & (c["reason"] == "abandoned")]
     bcreated, bfirst = _pg_time(b["created"]), _pg_time(b["first"])
     rows, attempts = [], []
@@ -300,10 +296,29 @@ async def seed_month(conns: tuple, gen: Generator, days: list[date], first: date
         closed = tries[-1] if tries else _shift(bcreated[i], 600)
         rows.append((bids[i], f"+99450{rng.integers(0, 10**7):07d}", src, st, _shift(bcreated[i], 3600),
                      uid if tries else None, tries[0] if tries else None, len(tries), closed, link, "", bcreated[i]))
-    await _copy(conn, "callbacks", ["id", "phone", "source", "status", "due_at", "claimed_by", "claimed_at",
+    _copy("callbacks", ["id", "phone", "source", "status", "due_at", "claimed_by", "claimed_at",
                                     "attempts", "closed_at", "abandoned_call_id", "note", "created_at"], rows)
-    await _copy(conn, "callback_attempts", ["callback_id", "agent_id", "result", "note", "at"], attempts)
+    _copy("callback_attempts", ["callback_id", "agent_id", "result", "note", "at"], attempts)
     out.callbacks += nb
+
+    return jobs
+
+
+async def prepare_month(idconn, gen: Generator, days: list[date], first: date, out: Seeded) -> list[Job]:
+    """Generate a month (numpy and record building in a worker thread, so it
+    overlaps the previous month's COPY); ids are reserved on `idconn`."""
+    c = await asyncio.to_thread(gen.calls, days, first)
+    ids = await _ids(idconn, "calls", c["n"])
+    v = await asyncio.to_thread(gen.conversations, days, first)
+    vids = await _ids(idconn, "conversations", v["n"])
+    b = await asyncio.to_thread(gen.callbacks, days, first)
+    bids = await _ids(idconn, "callbacks", b["n"])
+    return await asyncio.to_thread(_records, gen, c, ids, v, vids, b, bids, out)
+
+
+async def load_month(conns: tuple, jobs: list[Job]) -> None:
+    """COPY a month: on two connections at once (two server processes) unless
+    both are the same connection."""
 
     async def run(lane: int) -> None:
         for ln, table, columns, records in jobs:
@@ -364,7 +379,8 @@ async def seed_demo(
     out = Seeded()
     started = time.perf_counter()
     months = _months(first, last)
-    async with driver_connection(engine) as conn, driver_connection(engine) as conn2:
+    async with driver_connection(engine) as conn, driver_connection(engine) as conn2, \
+            driver_connection(engine) as idconn:
         agents = await _agents(conn)
         gen = Generator(settings, seed, agents)
         for c in (conn, conn2):
@@ -377,6 +393,15 @@ async def seed_demo(
                     bar.set_postfix(calls=f"{out.calls:,}",
                                     rate=f"{out.calls / (time.perf_counter() - started):,.0f}/s")
 
+                async def months_jobs():
+                    """Each month's records, the next one generated while this one loads."""
+                    task = asyncio.create_task(prepare_month(idconn, gen, months[0], first, out))
+                    for i in range(len(months)):
+                        jobs = await task
+                        if i + 1 < len(months):
+                            task = asyncio.create_task(prepare_month(idconn, gen, months[i + 1], first, out))
+                        yield jobs
+
                 if await _empty(conn):
                     # A fresh database: one transaction that drops the secondary
                     # indexes, loads everything and builds them again in one sort
@@ -386,15 +411,15 @@ async def seed_demo(
                         indexes = await _secondary_indexes(conn)
                         for name, _ in indexes:
                             await conn.execute(f'DROP INDEX "{name}"')
-                        for month_days in months:
-                            await seed_month((conn, conn), gen, month_days, first, out)
+                        async for jobs in months_jobs():
+                            await load_month((conn, conn), jobs)
                             step()
                         for _, definition in tqdm(indexes, desc="indexes", file=sys.stderr):
                             await conn.execute(definition)
                 else:
-                    for month_days in months:
+                    async for jobs in months_jobs():
                         async with conn.transaction(), conn2.transaction():
-                            await seed_month((conn, conn2), gen, month_days, first, out)
+                            await load_month((conn, conn2), jobs)
                         step()
         finally:
             for c in (conn, conn2):

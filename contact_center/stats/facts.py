@@ -92,7 +92,13 @@ SELECT timezone($1, c.enqueued_at)::date AS day,
        c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds,
        r.direction, r.district, r.call_type, r.outcome, r.id IS NOT NULL AS registered
 FROM calls c
-LEFT JOIN call_registrations r ON r.call_id = c.id
+-- LATERAL: one index probe per call; a plain join lets the planner scan every
+-- registration to hash them when the period holds many calls.
+LEFT JOIN LATERAL (
+    SELECT r.id, r.agent_id, r.direction, r.district, r.call_type, r.outcome
+    FROM call_registrations r WHERE r.call_id = c.id
+    LIMIT 1  -- (unique anyway) keeps the planner from flattening it into a join
+) r ON TRUE
 LEFT JOIN users u ON u.id = r.agent_id
 WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}
 UNION ALL
@@ -100,11 +106,16 @@ SELECT timezone($1, r.occurred_at)::date, extract(hour FROM timezone($1, r.occur
        NULL, u.extension, 'manual', NULL, NULL,
        r.direction, r.district, r.call_type, r.outcome, TRUE
 FROM call_registrations r
-LEFT JOIN calls c ON c.id = r.call_id
 LEFT JOIN users u ON u.id = r.agent_id
-WHERE ((r.call_id IS NULL AND r.channel = 'phone')
-       OR (c.enqueued_at IS NULL AND c.direction = 'inbound'))
-  AND {manual_where}
+WHERE r.call_id IS NULL AND r.channel = 'phone' AND {manual_where}
+UNION ALL
+SELECT timezone($1, r.occurred_at)::date, extract(hour FROM timezone($1, r.occurred_at))::int,
+       NULL, u.extension, 'manual', NULL, NULL,
+       r.direction, r.district, r.call_type, r.outcome, TRUE
+FROM calls c
+JOIN call_registrations r ON r.call_id = c.id
+LEFT JOIN users u ON u.id = r.agent_id
+WHERE c.enqueued_at IS NULL AND c.direction = 'inbound' AND {manual_where}
 """
     return await conn.fetch(sql, *params)
 

@@ -176,3 +176,26 @@ async def test_time_zone_boundaries(august, stats_client):
     assert s["calls"]["offered"] == 1  # c12 at 00:00:10 on 1 September
     s = await summary(stats_client, **{"from": "2024-07-01", "to": "2024-09-30"})
     assert s["calls"]["offered"] == 11
+
+
+async def test_registrations_of_calls_without_a_queue_record(stats_data, stats_client):
+    from sqlalchemy import text
+
+    uid = await stats_data.user("1005")
+    async with stats_data.engine.begin() as conn:
+        # A call an agent entered by hand (no PBX record, never queued) and an outbound call.
+        hand = (await conn.execute(text(
+            "INSERT INTO calls (direction, transferred) VALUES ('inbound', FALSE) RETURNING id"))).scalar()
+        out = (await conn.execute(text(
+            "INSERT INTO calls (pbx_call_id, direction, enqueued_at, answered_at, ended_at, transferred) VALUES "
+            "('o1', 'outbound', '2024-08-09 10:00+04', '2024-08-09 10:00:05+04', '2024-08-09 10:02+04', FALSE) "
+            "RETURNING id"))).scalar()
+    await stats_data.register(uid, call_id=hand, occurred="2024-08-09 11:00:00", district="gence")
+    await stats_data.register(uid, call_id=out, occurred="2024-08-09 10:00:05")
+    s = await summary(stats_client, **AUG)
+    c = s["calls"]
+    # The hand-entered call is registered (on the day it happened) but never offered; the outbound one is neither.
+    assert (c["offered"], c["registered"], c["registered_without_queue_record"]) == (0, 1, 1)
+    assert [(d["code"], d["count"]) for d in c["by_district"]] == [("gence", 1)]
+    assert c["per_agent"] == [{"agent": "1005", "name": "Agent 1005", "answered": 0, "talk_seconds": 0.0,
+                               "aht_seconds": None, "registered": 1}]
