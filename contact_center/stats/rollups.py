@@ -183,13 +183,7 @@ async def _rebuild_bucket(conn: asyncpg.Connection, grain: str, start: date, thr
             await asyncio.sleep(0)
     await conn.execute("DELETE FROM stats_rollups WHERE grain = $1 AND period_start = $2", grain, start)
     await _write(conn, grain, ((k, start, d) for k, d in out.items()))
-    await conn.execute(
-        """INSERT INTO stats_buckets (grain, period_start, covers_to, stale, version)
-           VALUES ($1, $2, $3, FALSE, txid_current())
-           ON CONFLICT (grain, period_start) DO UPDATE
-           SET covers_to = EXCLUDED.covers_to, stale = FALSE, version = EXCLUDED.version""",
-        grain, start, through,
-    )
+    await _set_bucket(conn, grain, start, through)
 
 
 async def _mark_stale(conn: asyncpg.Connection, days: Iterable[date]) -> None:
@@ -292,19 +286,59 @@ async def _rebuild_all(
     )
     if first is None or last is None:
         return 0
+    yesterday = (today or datetime.now(tz).date()) - timedelta(days=1)
     cur = month_start(first)
     n_days = 0
+    year: dict[str, Doc] = {}
     while cur <= last:
         docs = await day_docs(conn, tz, facts.Ranges.of_period(cur, month_end(cur), tz))
         days = {date.fromisoformat(d) for d, _ in docs}
         n_days += len(days)
         await _write(conn, "d", ((k, date.fromisoformat(d), doc) for (d, k), doc in docs.items()))
-        await _mark_stale(conn, {cur, *days})
+        # Weeks, the month and the year summed here (no reading back), through yesterday.
+        weeks: dict[date, dict[str, Doc]] = {}
+        month: dict[str, Doc] = {}
+        for (d, k), doc in docs.items():
+            day = date.fromisoformat(d)
+            if day > yesterday:
+                continue
+            w = week_start(day)
+            if w is not None:
+                merge_into(weeks.setdefault(w, {}).setdefault(k, {}), doc, take=True)
+            else:
+                merge_into(month.setdefault(k, {}), doc, take=True)
+        for w, parts in sorted(weeks.items()):
+            await _write(conn, "w", ((k, w, doc) for k, doc in parts.items()))
+            await _set_bucket(conn, "w", w, min(bucket_end("w", w), yesterday))
+            for k, doc in parts.items():
+                merge_into(month.setdefault(k, {}), doc)
+        if cur <= yesterday:
+            await _write(conn, "m", ((k, cur, doc) for k, doc in month.items()))
+            await _set_bucket(conn, "m", cur, min(month_end(cur), yesterday))
+            for k, doc in month.items():
+                merge_into(year.setdefault(k, {}), doc, take=True)
+        nxt = next_month(cur)
+        if nxt.year != cur.year or nxt > last:
+            start = date(cur.year, 1, 1)
+            if start <= yesterday:
+                await _write(conn, "y", ((k, start, doc) for k, doc in year.items()))
+                await _set_bucket(conn, "y", start, min(date(cur.year, 12, 31), yesterday))
+            year = {}
         if progress:
             progress(1)
-        cur = next_month(cur)
-    await _rebuild_buckets(conn, today or datetime.now(tz).date())
+        await asyncio.sleep(0)
+        cur = nxt
     return n_days
+
+
+async def _set_bucket(conn: asyncpg.Connection, grain: str, start: date, through: date) -> None:
+    await conn.execute(
+        """INSERT INTO stats_buckets (grain, period_start, covers_to, stale, version)
+           VALUES ($1, $2, $3, FALSE, txid_current())
+           ON CONFLICT (grain, period_start) DO UPDATE
+           SET covers_to = EXCLUDED.covers_to, stale = FALSE, version = EXCLUDED.version""",
+        grain, start, through,
+    )
 
 
 async def rebuild_all(
