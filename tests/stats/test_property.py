@@ -64,7 +64,8 @@ async def _insert(engine, calls, convs, users):
                 "unanswered_reason, transferred) VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7, FALSE) RETURNING id",
                 f"p{id(c)}-{c['minute']}-{c['second']}", c["queue"], c["agent"] if s == "answered" else None,
                 enq, ans, end, None if s in ("answered", "in_progress") else s)
-            c["id"], c["enq"] = cid, enq
+            # The wait as stored: both instants are kept to the microsecond.
+            c["id"], c["enq"], c["w"] = cid, enq, ((ans or end) - enq).total_seconds() if (ans or end) else None
             if c["reg"]:
                 d, dist, t, o = c["reg"]
                 await raw.execute(
@@ -89,7 +90,7 @@ async def _insert(engine, calls, convs, users):
 
 
 def _floor(x: float) -> int:
-    return int(math.floor(x + 1e-9)) if x > 0 else 0
+    return int(math.floor(x)) if x > 0 else 0
 
 
 def reference(calls, convs, d_from: date, d_to: date, flt: dict[str, str]):
@@ -114,7 +115,7 @@ def reference(calls, convs, d_from: date, d_to: date, flt: dict[str, str]):
     waits = []
     for c in sel:
         if c["status"] != "in_progress":
-            waits.append(_floor(c["wait"]))
+            waits.append(_floor(c["w"]))
     answered = [c for c in sel if c["status"] == "answered"]
     unanswered = [c for c in sel if c["status"] not in ("answered", "in_progress")]
     regs = [c for c in sel if c["reg"]]
@@ -127,10 +128,10 @@ def reference(calls, convs, d_from: date, d_to: date, flt: dict[str, str]):
             and not any(k in flt for k in ("queue", "agent", "district"))]
     return {
         "offered": len(sel), "answered": len(answered), "abandoned": len(unanswered),
-        "short_abandoned": sum(1 for c in unanswered if c["wait"] < 10),
-        "within_sl": sum(1 for c in answered if _floor(c["wait"]) <= 20),
+        "short_abandoned": sum(1 for c in unanswered if c["w"] < 10),
+        "within_sl": sum(1 for c in answered if _floor(c["w"]) <= 20),
         "median": pct(0.5), "p90": pct(0.9),
-        "asa": round(sum(c["wait"] for c in answered) / len(answered), 2) if answered else None,
+        "asa": round(sum(c["w"] for c in answered) / len(answered), 2) if answered else None,
         "registered": len(regs),
         "by_direction": dict(Counter(c["reg"][0] for c in regs)),
         "baku": sum(1 for c in regs if c["reg"][1].startswith("baku_")),
