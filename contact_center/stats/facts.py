@@ -69,11 +69,6 @@ def _filter_sql(filters: Filters, params: list[Any], cols: dict[str, str | None]
     return "".join(f" AND {p}" for p in preds)
 
 
-# (day, hour, queue, agent, status, wait, talk, direction, district, call_type, outcome, registered)
-CallFact = tuple[date, int, str | None, str | None, str, float | None, float | None,
-                 str | None, str | None, str | None, str | None, bool]
-
-
 async def call_facts(
     conn: asyncpg.Connection, tz: ZoneInfo, ranges: Ranges, filters: Filters
 ) -> list[asyncpg.Record]:
