@@ -66,7 +66,8 @@ class StatsState(Base):
 # Indexes on the source tables that let the refresher find what changed since
 # its watermark (created by migration 0005). BRIN on calls: it is summarizing,
 # so it does not stop HOT updates on the PBX ingest path.
-Index("ix_calls_updated_at_brin", Call.updated_at, postgresql_using="brin")
+Index("ix_calls_updated_at_brin", Call.updated_at, postgresql_using="brin",
+      postgresql_with={"autosummarize": "on"})
 Index("ix_call_registrations_updated_at", CallRegistration.updated_at)
 Index("ix_conversations_updated_at", Conversation.updated_at)
 Index("ix_messages_created_at", Message.created_at)
