@@ -13,7 +13,7 @@ from contact_center.stats.db import read_snapshot
 from contact_center.stats.filters import FilterError, parse_period
 from contact_center.stats.report.files import CONTENT_TYPES, default_name, render
 from contact_center.stats.report.model import build_report, parse_month, report_json
-from contact_center.stats.service import check_params, summary_from_query
+from contact_center.stats.service import StatsUnavailable, check_params, summary_from_query
 from contact_center.web.api_auth import api_principal
 from contact_center.web.errors import json_error
 
@@ -36,6 +36,11 @@ async def stats_summary(request: web.Request) -> web.Response:
             data = await summary_from_query(conn, request.app[SETTINGS], request.query)
     except FilterError as exc:
         return json_error(422, "invalid_input", exc.message, field=exc.field)
+    except StatsUnavailable:
+        return web.json_response(
+            {"error": "stats_building", "message": "the statistics are being built for the first time; "
+                                                   "periods up to 62 days are available, retry shortly"},
+            status=503, headers={"Retry-After": "30"})
     response = web.json_response(data, dumps=_dumps)
     response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response

@@ -14,7 +14,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.stats.db import driver_connection, read_snapshot
     from contact_center.stats.filters import FilterError
     from contact_center.stats.rollups import rebuild_all
-    from contact_center.stats.service import summary_from_query
+    from contact_center.stats.service import StatsUnavailable, summary_from_query
 
     engine = await engine_for(settings)
     try:
@@ -33,6 +33,10 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         except FilterError as exc:
             print(f"--{exc.field}: {exc.message}", file=sys.stderr)
             return 2
+        except StatsUnavailable:
+            print("the rollups were never built: run `cc142 stats --rebuild` (or wait for the backend's refresher)",
+                  file=sys.stderr)
+            return 3
     finally:
         await engine.dispose()
     if args.json:

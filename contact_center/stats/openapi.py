@@ -206,7 +206,10 @@ PATHS: Spec = {
                            "computed from the records. A filter on a dimension a section does not have "
                            "(e.g. queue for chats) leaves that section empty; `channel` selects the sections "
                            "(phone: calls; callback: callbacks; web_chat/facebook/instagram: that chat channel). "
-                           "Response header Server-Timing: app;dur=<ms> is the server time.",
+                           "Response header Server-Timing: app;dur=<ms> is the server time. Several of queue, "
+                           "agent, direction, district at once are computed from the records: at most 400 days "
+                           "(422 otherwise). 503 (Retry-After) for periods over 62 days while the rollups are "
+                           "built for the first time.",
             "security": [{"apiToken": []}],
             "parameters": [
                 _q("from", "first local date", True, format="date"),
@@ -221,7 +224,7 @@ PATHS: Spec = {
             "responses": {
                 "200": {"description": "the figures",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatsSummary"}}}},
-                **error_responses(401, 422),
+                **error_responses(401, 422, 503),
             },
         }
     }

@@ -108,3 +108,20 @@ async def test_other_areas_register_their_paths(make_client, stats_settings):
         spec = await (await client.get("/api/v1/openapi.json")).json()
     assert "/api/v1/chat/ping" in spec["paths"] and "/api/v1/stats/summary" in spec["paths"]
     assert "ChatPing" in spec["components"]["schemas"]
+
+
+async def test_long_periods_that_would_need_the_records(stats_client, stats_settings, db):
+    from tests.stats.conftest import refresh_now
+
+    # Never built: long periods wait for the first build, short ones are computed.
+    resp = await stats_client.get("/api/v1/stats/summary", params={"from": "2024-01-01", "to": "2024-12-31"},
+                                  headers=AUTH)
+    assert resp.status == 503 and resp.headers["Retry-After"] == "30"
+    assert (await resp.json())["error"] == "stats_building"
+    assert (await summary(stats_client, **{"from": "2024-08-01", "to": "2024-08-31"}))["calls"]["offered"] == 0
+    await refresh_now(db, stats_settings)
+    assert (await summary(stats_client, **{"from": "2024-01-01", "to": "2024-12-31"}))["calls"]["offered"] == 0
+    # Two rollup filters at once over more than 400 days: the second one is named.
+    resp = await stats_client.get("/api/v1/stats/summary", headers=AUTH, params={
+        "from": "2023-01-01", "to": "2024-12-31", "queue": "142", "district": "gence"})
+    assert resp.status == 422 and (await resp.json())["field"] == "district"
