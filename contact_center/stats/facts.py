@@ -77,26 +77,56 @@ async def call_facts(
     (entered by hand) with status 'manual'."""
     params: list[Any] = [tz.key]
     agent = "COALESCE(c.agent, u.extension)"
+    queue_only = Filters(queue=filters.queue)
+    rest = Filters(agent=filters.agent, direction=filters.direction, district=filters.district)
     call_cols = {"queue": "c.queue", "agent": agent, "direction": "r.direction", "district": "r.district"}
     manual_cols = {"queue": None, "agent": "u.extension", "direction": "r.direction", "district": "r.district"}
-    calls_where = ranges.sql("c.enqueued_at", params) + _filter_sql(filters, params, call_cols)
+    calls_where = ranges.sql("c.enqueued_at", params) + _filter_sql(queue_only, params, call_cols)
+    joined_where = _filter_sql(rest, params, call_cols)
     manual_where = ranges.sql("r.occurred_at", params) + _filter_sql(filters, params, manual_cols)
-    sql = f"""
+    # The registrations of the period's calls lie between the smallest and the
+    # largest of those calls' ids: one index range scan and a hash join, where
+    # a plain join would scan every registration and a per-call probe is slow.
+    if filters.direction is None and filters.district is None:
+        calls_part = f"""
+WITH c AS MATERIALIZED (
+    SELECT c.id, c.enqueued_at, c.queue, c.agent, c.status, c.wait_seconds, c.talk_seconds
+    FROM calls c
+    WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}
+), span AS (SELECT min(id) AS lo, max(id) AS hi FROM c),
+r AS MATERIALIZED (
+    SELECT r.id, r.call_id, r.agent_id, r.direction, r.district, r.call_type, r.outcome
+    FROM span JOIN call_registrations r ON r.call_id BETWEEN span.lo AND span.hi
+)
 SELECT timezone($1, c.enqueued_at)::date AS day,
        extract(hour FROM timezone($1, c.enqueued_at))::int AS hour,
        c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds,
        r.direction, r.district, r.call_type, r.outcome, r.id IS NOT NULL AS registered
-FROM calls c
--- LATERAL: one index probe per call; a plain join lets the planner scan every
--- registration to hash them when the period holds many calls.
-LEFT JOIN LATERAL (
-    SELECT r.id, r.agent_id, r.direction, r.district, r.call_type, r.outcome
-    FROM call_registrations r WHERE r.call_id = c.id
-    LIMIT 1  -- (unique anyway) keeps the planner from flattening it into a join
-) r ON TRUE
+FROM c
+LEFT JOIN r ON r.call_id = c.id
 LEFT JOIN users u ON u.id = r.agent_id
-WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}
-UNION ALL
+WHERE TRUE{joined_where}
+"""
+    else:
+        # Direction and district match registered calls only: start from the
+        # registrations in the id span (filtered) and fetch just their calls.
+        calls_part = f"""
+WITH span AS (
+    -- (id + 0: not min/max by walking the primary key, which may pass millions of rows)
+    SELECT min(c.id + 0) AS lo, max(c.id + 0) AS hi FROM calls c
+    WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}
+)
+SELECT timezone($1, c.enqueued_at)::date AS day,
+       extract(hour FROM timezone($1, c.enqueued_at))::int AS hour,
+       c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds,
+       r.direction, r.district, r.call_type, r.outcome, TRUE AS registered
+FROM span
+JOIN call_registrations r ON r.call_id BETWEEN span.lo AND span.hi
+JOIN calls c ON c.id = r.call_id
+LEFT JOIN users u ON u.id = r.agent_id
+WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}{joined_where}
+"""
+    sql = calls_part + f"""UNION ALL
 SELECT timezone($1, r.occurred_at)::date, extract(hour FROM timezone($1, r.occurred_at))::int,
        NULL, u.extension, 'manual', NULL, NULL,
        r.direction, r.district, r.call_type, r.outcome, TRUE
