@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install install-browser migrate run test bench clean
+.PHONY: install install-bot install-browser train migrate run test screenshots bench clean
 
-install: $(STAMP)
+install: $(STAMP) install-bot
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,17 +23,32 @@ install-browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
+# Rasa 3.6 lives in its own virtualenv (.venv-rasa); see chatbot/README.md.
+install-bot:
+	$(PYTHON) chatbot/manage.py install
+
+# Trains only when chatbot/ changed (models are cached by a content hash).
+train: install-bot
+	$(PYTHON) chatbot/manage.py train
+
 migrate: install
 	$(BIN)/cc142 migrate
 
-run: install migrate
-	$(BIN)/cc142 serve
+run: install train
+	$(BIN)/cc142 up
 
-test: install install-browser
+test: install install-browser train
 	$(BIN)/pytest
 
-bench: install
+# Refresh docs/screenshots from the browser tests.
+screenshots: install install-browser train
+	CC142_SCREENSHOTS=1 $(BIN)/pytest -q tests/console/test_browser.py tests/chat/test_widget_browser.py
+
+bench: install train
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -q wrk; }
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/stats.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) .venv-rasa var .pytest_cache chatbot/models

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
+from contact_center.chat_runtime import chat_runtime
 from contact_center.config import Settings
 from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=CLIENT_MAX_SIZE)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(chat_runtime)  # after _database: it needs the sessionmaker
     app.cleanup_ctx.append(refresher_ctx)
     app.router.add_routes(health.routes)
     app.router.add_routes(calls_api.routes)

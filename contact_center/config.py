@@ -101,6 +101,8 @@ class Settings:
     rasa_timeout_seconds: float = 10.0
     chat_rate_per_ip: int = 120  # messages per minute
     chat_rate_per_visitor: int = 30  # messages per minute
+    # A handed-off chat with no human reply is abandoned after this much citizen silence.
+    chat_abandon_minutes: int = 15
     # Meta (Facebook Messenger, Instagram)
     meta_verify_token: str = ""
     meta_app_secret: str = ""
@@ -150,6 +152,7 @@ class Settings:
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 10),
             chat_rate_per_ip=_int(env, "CHAT_RATE_PER_IP", 120),
             chat_rate_per_visitor=_int(env, "CHAT_RATE_PER_VISITOR", 30),
+            chat_abandon_minutes=_int(env, "CHAT_ABANDON_MINUTES", 15),
             meta_verify_token=env.get("META_VERIFY_TOKEN", ""),
             meta_app_secret=env.get("META_APP_SECRET", ""),
             meta_page_access_token=env.get("META_PAGE_ACCESS_TOKEN", ""),

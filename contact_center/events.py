@@ -23,3 +23,14 @@ async def publish(session: AsyncSession, topic: str, data: dict[str, Any]) -> No
     NOTIFY payloads are limited to 8000 bytes."""
     payload = json.dumps({"topic": topic, "data": data}, default=str, separators=(",", ":"))
     await session.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+
+
+async def publish_many(session: AsyncSession, items: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several events in one round trip (same delivery rules as `publish`)."""
+    if not items:
+        return
+    calls = ", ".join(f"pg_notify(:channel, :p{i})" for i in range(len(items)))
+    params: dict[str, Any] = {"channel": CHANNEL}
+    for i, (topic, data) in enumerate(items):
+        params[f"p{i}"] = json.dumps({"topic": topic, "data": data}, default=str, separators=(",", ":"))
+    await session.execute(text(f"SELECT {calls}"), params)

@@ -11,6 +11,7 @@ from contact_center.services import call_hooks
 from contact_center.services.pbx_ingest import ingest_events
 from contact_center.services.queue_log import import_report, parse_lines
 from contact_center.web.errors import InputError, json_error
+from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
 from webhooks.pbx_payload import parse_events
 
@@ -34,6 +35,7 @@ async def _signed_body(request: web.Request) -> bytes:
 
 
 @routes.post("/api/v1/pbx/events", name="pbx_events")
+@permission("signed")
 async def post_events(request: web.Request) -> web.Response:
     body = await _signed_body(request)
     try:
@@ -54,6 +56,7 @@ async def post_events(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/pbx/queue-log", name="pbx_queue_log")
+@permission("signed")
 async def post_queue_log(request: web.Request) -> web.Response:
     body = await _signed_body(request)
     try:

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from webhooks import pbx
+from webhooks import callbacks_api, chat, meta, pbx
 
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(pbx.routes)
+    app.router.add_routes(callbacks_api.routes)
+    chat.setup(app)
+    meta.setup(app)

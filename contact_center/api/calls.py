@@ -9,6 +9,7 @@ from contact_center.services.calls import calls_in_period
 from contact_center.timeutil import local_date, parse_date
 from contact_center.web.api_auth import api_principal
 from contact_center.web.errors import json_error
+from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
 
@@ -23,6 +24,7 @@ def _int_param(request: web.Request, name: str, default: int, lo: int, hi: int) 
 
 
 @routes.get("/api/v1/calls", name="api_calls")
+@permission("api")
 async def list_calls(request: web.Request) -> web.Response:
     await api_principal(request)
     tz = request.app[SETTINGS].tz

@@ -16,6 +16,7 @@ from contact_center.stats.report.model import build_report, parse_month, report_
 from contact_center.stats.service import StatsUnavailable, check_params, summary_from_query
 from contact_center.web.api_auth import api_principal
 from contact_center.web.errors import json_error
+from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
 
@@ -25,6 +26,7 @@ def _dumps(data: object) -> str:
 
 
 @routes.get("/api/v1/stats/summary", name="api_stats_summary")
+@permission("api")
 async def stats_summary(request: web.Request) -> web.Response:
     await api_principal(request)
     started = time.perf_counter()
@@ -47,6 +49,7 @@ async def stats_summary(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/stats/report", name="api_stats_report")
+@permission("api")
 async def stats_report(request: web.Request) -> web.StreamResponse:
     """The monthly overview: JSON (the report's tables) or a pdf/xlsx/csv file."""
     await api_principal(request)

@@ -2,18 +2,68 @@
 
 Runs inside the ingest transaction, so its effects commit or roll back with
 the events themselves. It receives the Core connection of the hot ingest
-path; work that needs the ORM opens `AsyncSession(bind=conn)`, which joins
-the same transaction, and only when some call actually needs it.
+path, so it stays cheap: deciding what to do is plain Python over the
+changed calls, most calls need nothing (no statement at all), and each kind
+of work is one statement for the whole batch:
+
+- screen pop: a call answered just now on an extension -> `call.answered`
+  to that extension's console (one pg_notify per call, one statement);
+- abandoned call: a caller who gave up after waiting at least
+  SHORT_ABANDON_SECONDS gets a callback, unless the call already had one
+  or the number already has one open (one INSERT ... ON CONFLICT DO NOTHING
+  that also announces the new callbacks).
+
+Old history (a queue_log import of last month, demo data) pops nothing and
+queues no callbacks: only calls answered in the last POP_MAX_AGE and
+abandoned in the last ABANDON_MAX_AGE count.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import Text
 
 from contact_center.config import Settings
+from contact_center.db.models.calls import UNANSWERED_TYPES
+from contact_center.events import CHANNEL
+from contact_center.services.callbacks import create_for_abandoned_calls, due_time
 from contact_center.services.pbx_ingest import ChangedCall
+from contact_center.text import normalize_phone
+
+POP_MAX_AGE = timedelta(minutes=10)
+ABANDON_MAX_AGE = timedelta(hours=24)
+_UNANSWERED = frozenset(UNANSWERED_TYPES)
+
+_POP_SQL = text(f"SELECT pg_notify('{CHANNEL}', p) FROM unnest(:payloads) AS p").bindparams(
+    bindparam("payloads", type_=ARRAY(Text))
+)
+
+
+def is_short_abandon(call: ChangedCall, settings: Settings) -> bool:
+    """Hung up within SHORT_ABANDON_SECONDS: a misdial or a change of mind, not a lost citizen."""
+    return call.wait_seconds is not None and call.wait_seconds < settings.short_abandon_seconds
+
+
+def _pop_payload(call: ChangedCall) -> str:
+    return json.dumps(
+        {
+            "topic": "call.answered",
+            "data": {
+                "call_id": call.id,
+                "caller": call.caller,
+                "wait_seconds": call.wait_seconds,
+                "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+                "audience": {"extension": call.agent},
+            },
+        },
+        separators=(",", ":"),
+    )
 
 
 async def calls_changed(
@@ -21,3 +71,25 @@ async def calls_changed(
 ) -> None:
     if not calls:
         return
+    now = datetime.now(UTC)
+    pops: list[str] = []
+    abandons: list[tuple[int, str, datetime]] = []
+    for call in calls:
+        if call.answered_now:
+            if call.agent and call.answered_at is not None and now - call.answered_at <= POP_MAX_AGE:
+                pops.append(_pop_payload(call))
+        elif (
+            call.status in _UNANSWERED
+            and call.wait_seconds is not None
+            and not is_short_abandon(call, settings)
+            and call.ended_at is not None
+            and now - call.ended_at <= ABANDON_MAX_AGE
+            and call.caller
+        ):
+            phone = normalize_phone(call.caller)
+            if phone is not None:  # withheld or foreign numbers cannot be called back from here
+                abandons.append((call.id, phone, due_time(call.ended_at, settings)))
+    if pops:
+        await conn.execute(_POP_SQL, {"payloads": pops})
+    if abandons:
+        await create_for_abandoned_calls(conn, abandons)

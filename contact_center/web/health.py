@@ -5,17 +5,20 @@ from sqlalchemy import text
 
 from contact_center.appkeys import ENGINE
 from contact_center.db.migrate import current_revision, head_revision
+from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/healthz", name="healthz")
+@permission("public")
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive (no dependencies checked)."""
     return web.json_response({"status": "ok"})
 
 
 @routes.get("/readyz", name="readyz")
+@permission("public")
 async def readyz(request: web.Request) -> web.Response:
     """Ready to serve: the database answers and its schema is at the head revision."""
     engine = request.app[ENGINE]

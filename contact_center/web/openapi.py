@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from contact_center.web.permissions import permission
+
 Spec = dict[str, Any]
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 
@@ -68,6 +70,7 @@ def error_responses(*codes: int) -> Spec:
 
 
 @routes.get("/api/v1/openapi.json", name="openapi")
+@permission("public")  # the description of the API, no data
 async def openapi_json(request: web.Request) -> web.Response:
     return web.json_response(_registry(request.app))
 

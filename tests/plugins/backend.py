@@ -79,10 +79,11 @@ def start_backend(env_overrides: dict[str, str], log_dir: Path, *, timeout: floa
     port = free_port()
     env = {**os.environ, **env_overrides, "CC142_HOST": "127.0.0.1", "CC142_PORT": str(port)}
     log = log_dir / f"backend-{port}.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "contact_center", "serve"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "contact_center", "serve"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

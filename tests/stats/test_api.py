@@ -125,3 +125,20 @@ async def test_long_periods_that_would_need_the_records(stats_client, stats_sett
     resp = await stats_client.get("/api/v1/stats/summary", headers=AUTH, params={
         "from": "2023-01-01", "to": "2024-12-31", "queue": "142", "district": "gence"})
     assert resp.status == 422 and (await resp.json())["field"] == "district"
+
+
+async def test_supervisor_session_but_not_an_agent(stats_client, make_user):
+    from tests.plugins.console import login
+
+    await make_user("leyla", role="supervisor")
+    await make_user("orxan", role="agent", extension="1009")
+    params = {"from": "2024-08-01", "to": "2024-08-31"}
+    await login(stats_client, "orxan")
+    resp = await stats_client.get("/api/v1/stats/summary", params=params)
+    assert resp.status == 401  # an agent's session is not enough
+    stats_client.session.cookie_jar.clear()
+    await login(stats_client, "leyla")
+    resp = await stats_client.get("/api/v1/stats/summary", params=params)
+    assert resp.status == 200 and (await resp.json())["calls"]["offered"] == 0
+    resp = await stats_client.get("/api/v1/stats/report", params={"month": "2024-08"})
+    assert resp.status == 200

@@ -16,6 +16,7 @@ from contact_center.db.models.reference import (
     District,
     Outcome,
 )
+from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
 from contact_center.db.models.users import User, UserSession
@@ -33,6 +34,7 @@ __all__ = [
     "Direction",
     "District",
     "Message",
+    "MetaInboxItem",
     "Outcome",
     "OutboxItem",
     "PbxEvent",

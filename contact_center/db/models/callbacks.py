@@ -47,6 +47,12 @@ class Callback(Base):
             unique=True,
             postgresql_where=text("status IN ('open','claimed')"),
         ),
+        # Added by migration 0002: "has this abandoned call had a callback?"
+        Index(
+            "ix_callbacks_abandoned_call_id",
+            "abandoned_call_id",
+            postgresql_where=text("abandoned_call_id IS NOT NULL"),
+        ),
     )
 
 

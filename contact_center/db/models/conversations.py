@@ -50,6 +50,8 @@ class Conversation(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_agent_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_citizen_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The web chat widget was last connected (the citizen is still waiting).
+    citizen_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(ForeignKey("outcomes.code"))
@@ -73,6 +75,7 @@ class Conversation(Base):
             postgresql_where=text("status <> 'resolved'"),
         ),
         Index("ix_conversations_waiting", "urgent", "handoff_at", postgresql_where=text("status = 'pending'")),
+        Index("ix_conversations_assigned_open", "assigned_to", postgresql_where=text("status = 'open'")),
     )
 
 
@@ -134,6 +137,10 @@ class OutboxItem(Base):
     next_attempt_at: Mapped[datetime] = created_at_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+    # Added by migration 0004 (Meta): when a worker took the item for sending
+    # (NULL when idle), and when the Send API accepted it.
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),

@@ -1,0 +1,84 @@
+"""Typed page contexts: what each template receives as `page` (no ORM objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from contact_center.services.callbacks import AttemptRow, CallbackRow
+from contact_center.services.reference import Choices
+from contact_center.services.registrations import (
+    CallerHistory,
+    CallInfo,
+    Change,
+    RegistrationList,
+    RegistrationRow,
+)
+
+
+@dataclass(frozen=True)
+class HomePage:
+    recent_calls: list[CallInfo]
+    my_callbacks: list[CallbackRow]
+    queue: dict[str, int]
+    tz: str
+    floor: dict[str, int] | None = None  # supervisors: agents by status
+
+
+@dataclass
+class RegistrationForm:
+    """The wrap-up form: new (for a PBX call, a callback, or by hand) or an edit."""
+
+    choices: Choices
+    action: str
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    call: CallInfo | None = None
+    callback: CallbackRow | None = None
+    history: CallerHistory | None = None
+    editing: RegistrationRow | None = None
+    phone_editable: bool = True
+
+
+@dataclass(frozen=True)
+class RegistrationListPage:
+    choices: Choices
+    result: RegistrationList
+    filters: dict[str, Any]
+    agents: list[tuple[int, str]]
+    show_agent_filter: bool
+    errors: dict[str, str]
+    page_links: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class RegistrationPage:
+    choices: Choices
+    reg: RegistrationRow
+    changes: list[Change]
+    can_edit: bool
+    edit_until: str | None
+    field_labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CallbackQueuePage:
+    choices: Choices
+    queue: list[CallbackRow]
+    closed: list[CallbackRow]
+    counts: dict[str, int]
+    user_id: int
+    now: Any
+    can_manage: bool
+
+
+@dataclass(frozen=True)
+class CallbackPage:
+    choices: Choices
+    cb: CallbackRow
+    attempts: list[AttemptRow]
+    history: CallerHistory
+    user_id: int
+    can_manage: bool
+    max_attempts: int

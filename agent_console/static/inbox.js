@@ -1,0 +1,137 @@
+/* Chat inbox: live queue and transcript, sending without reloading, canned
+ * responses, typing indicators, the supervisors' urgent alert.
+ * Enhances forms that also work without JavaScript (POST + redirect). */
+(function () {
+  "use strict";
+  var live = window.cc142Live;
+  if (!live) return;
+  var TYPING_EVERY_MS = 3000;
+  var TYPING_SHOW_MS = 6000;
+  var role = document.body.dataset.role;
+  var alertBox = document.getElementById("urgent-alert");
+
+  function pendingBadge() {
+    var lists = document.getElementById("inbox-lists");
+    if (lists) live.setBadge("inbox", Number(lists.dataset.pending || 0));
+  }
+
+  // Supervisors hear of urgent conversations (violence, a child at risk, self-harm) at once.
+  if (alertBox && (role === "supervisor" || role === "admin")) {
+    live.on("chat.urgent", function (data) {
+      alertBox.innerHTML = "";
+      var a = document.createElement("a");
+      a.href = "/console/inbox/" + encodeURIComponent(data.conversation_id);
+      a.textContent = "TƏCİLİ söhbət № " + data.conversation_id + " operator gözləyir — açın";
+      alertBox.appendChild(a);
+      alertBox.hidden = false;
+    });
+  }
+
+  /* ---- the queue page ---- */
+  var lists = document.getElementById("inbox-lists");
+  if (lists) {
+    pendingBadge();
+    new MutationObserver(pendingBadge).observe(lists.parentNode, { childList: true });
+    // Waiting times keep counting between refreshes.
+    setInterval(function () {
+      document.querySelectorAll("[data-since]").forEach(function (cell) {
+        var since = Date.parse(cell.dataset.since);
+        if (isNaN(since)) return;
+        var s = Math.max(0, Math.round((Date.now() - since) / 1000));
+        var m = Math.floor(s / 60);
+        cell.textContent = m >= 60 ? Math.floor(m / 60) + " saat " + ("0" + (m % 60)).slice(-2) + " dəq"
+          : m ? m + " dəq " + ("0" + (s % 60)).slice(-2) + " san" : s + " san";
+      });
+    }, 5000);
+  }
+
+  /* ---- one conversation ---- */
+  var box = document.getElementById("conversation");
+  if (!box) return;
+  var id = Number(box.dataset.conversation);
+  var transcript = document.getElementById("transcript");
+  var typingLine = document.getElementById("citizen-typing");
+  var typingTimer = null;
+
+  function scrollDown() { var t = document.getElementById("transcript"); if (t) t.scrollTop = t.scrollHeight; }
+  scrollDown();
+  new MutationObserver(scrollDown).observe(transcript.parentNode, { childList: true });
+
+  live.on("chat.message", function (data) {
+    if (data.conversation_id !== id) return;
+    if (data.sender === "citizen" && typingLine) typingLine.hidden = true;
+    live.refreshRegion("transcript");
+  });
+  var leaving = false;  // a form of ours is being submitted: its redirect decides what comes next
+  document.addEventListener("submit", function (e) { if (!e.defaultPrevented) leaving = true; });
+  live.on("chat.conversation", function (data) {
+    if (data.conversation_id !== id || leaving) return;
+    // Status changed (claimed, resolved, abandoned...): the forms change too.
+    if (data.status !== box.dataset.status) location.reload();
+    else live.refreshRegion("conversation-side");
+  });
+  live.on("chat.typing", function (data) {
+    if (data.conversation_id !== id || data.who !== "citizen" || !typingLine) return;
+    typingLine.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typingLine.hidden = true; }, TYPING_SHOW_MS);
+  });
+
+  function sendForm(form, onDone) {
+    var data = {};
+    new FormData(form).forEach(function (v, k) { if (k !== "csrf_token") data[k] = v; });
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    return live.post(form.action, data)
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) { onDone(res.ok ? null : (res.body.message || "Xəta"), res.body); })
+      .catch(function () { onDone("Əlaqə yoxdur: yenidən cəhd edin."); })
+      .then(function () { if (button) button.disabled = false; });
+  }
+
+  var reply = document.getElementById("reply-form");
+  if (reply) {
+    var text = document.getElementById("reply-text");
+    var err = document.getElementById("reply-error");
+    var canned = document.getElementById("canned");
+    var lastTyping = 0;
+    reply.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!text.value.trim()) { err.textContent = "Mətn boş ola bilməz."; return; }
+      sendForm(reply, function (error) {
+        err.textContent = error || "";
+        if (!error) { text.value = ""; if (canned) canned.value = ""; live.refreshRegion("transcript"); }
+        text.focus();
+      });
+    });
+    text.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); reply.requestSubmit(); }
+    });
+    text.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTyping > TYPING_EVERY_MS) { lastTyping = now; live.post(box.dataset.typingUrl, {}); }
+    });
+    if (canned) {
+      canned.addEventListener("change", function () {
+        var opt = canned.options[canned.selectedIndex];
+        if (opt && opt.dataset.text) {
+          text.value = text.value ? text.value + "\n" + opt.dataset.text : opt.dataset.text;
+          text.focus();
+        }
+      });
+    }
+  }
+
+  var note = document.getElementById("note-form");
+  if (note) {
+    note.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var input = note.querySelector("input[name=text]");
+      if (!input.value.trim()) return;
+      sendForm(note, function (error) {
+        if (!error) { input.value = ""; live.refreshRegion("transcript"); }
+        else alert(error);
+      });
+    });
+  }
+})();

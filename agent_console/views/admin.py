@@ -1,0 +1,220 @@
+"""Administration: console users and reference data (lists, canned responses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
+from agent_console.security import current_user
+from contact_center.appkeys import SESSIONMAKER
+from contact_center.db.models.users import ROLES
+from contact_center.services import canned_responses, reference, users
+from contact_center.services.users import ROLE_LABELS, UserInputError, UserRow
+from contact_center.web.permissions import permission
+
+routes = web.RouteTableDef()
+
+
+@dataclass
+class UsersPage:
+    users: list[UserRow]
+    roles: dict[str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class UserPage:
+    account: UserRow
+    roles: dict[str, str]
+    is_self: bool
+    errors: dict[str, str] = field(default_factory=dict)
+    password_errors: dict[str, str] = field(default_factory=dict)
+
+
+def _roles() -> dict[str, str]:
+    return {r: ROLE_LABELS[r] for r in ROLES}
+
+
+@routes.get("/console/admin/users", name="console_admin_users")
+@permission("admin")
+async def user_list(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await users.list_users(session)
+    return render(request, "admin/users.html", UsersPage(rows, _roles(), {"role": "agent"}), title="İstifadəçilər")
+
+
+@routes.post("/console/admin/users", name="console_admin_user_create")
+@permission("admin")
+async def user_create(request: web.Request) -> web.Response:
+    form = await request.post()
+    values = {k: str(form.get(k, "")) for k in ("username", "full_name", "role", "extension")}
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            created = await users.create_user(session, password=str(form.get("password", "")), **values)
+    except UserInputError as exc:
+        async with request.app[SESSIONMAKER]() as session:
+            rows = await users.list_users(session)
+        page = UsersPage(rows, _roles(), values, exc.errors)
+        return render(request, "admin/users.html", page, title="İstifadəçilər", status=422)
+    return redirect(request, "console_admin_users", flash=f"İstifadəçi «{created.username}» yaradıldı.")
+
+
+async def _user_page(request: web.Request, user_id: int, **errors: dict[str, str]) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        account = await users.get_user(session, user_id)
+    if account is None:
+        return render_error(request, 404, "İstifadəçi tapılmadı.")
+    page = UserPage(account, _roles(), account.id == current_user(request).id, **errors)
+    status = 422 if any(errors.values()) else 200
+    return render(request, "admin/user.html", page, title=f"İstifadəçi {account.username}", status=status)
+
+
+@routes.get("/console/admin/users/{id:\\d{1,9}}", name="console_admin_user")
+@permission("admin")
+async def user_detail(request: web.Request) -> web.Response:
+    return await _user_page(request, int(request.match_info["id"]))
+
+
+@routes.post("/console/admin/users/{id:\\d{1,9}}", name="console_admin_user_update")
+@permission("admin")
+async def user_update(request: web.Request) -> web.Response:
+    me = current_user(request)
+    user_id = int(request.match_info["id"])
+    form = await request.post()
+    active = form.get("active") == "1"
+    role = str(form.get("role", ""))
+    if user_id == me.id and (not active or role != "admin"):
+        return await _user_page(
+            request, user_id, errors={"active": "Öz hesabınızı deaktiv edə və ya rolunu endirə bilməzsiniz."}
+        )
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            updated = await users.update_user(
+                session, user_id, role=role, extension=str(form.get("extension", "")),
+                full_name=str(form.get("full_name", "")), active=active,
+            )
+    except UserInputError as exc:
+        return await _user_page(request, user_id, errors=exc.errors)
+    if updated is None:
+        return render_error(request, 404, "İstifadəçi tapılmadı.")
+    return redirect(request, "console_admin_user", id=user_id, flash="Dəyişiklik saxlanıldı.")
+
+
+@routes.post("/console/admin/users/{id:\\d{1,9}}/password", name="console_admin_user_password")
+@permission("admin")
+async def user_password(request: web.Request) -> web.Response:
+    user_id = int(request.match_info["id"])
+    form = await request.post()
+    password = str(form.get("password", ""))
+    if password != str(form.get("password2", "")):
+        return await _user_page(request, user_id, password_errors={"password2": "Şifrələr eyni deyil."})
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            found = await users.set_password(session, user_id, password)
+    except UserInputError as exc:
+        return await _user_page(request, user_id, password_errors=exc.errors)
+    if not found:
+        return render_error(request, 404, "İstifadəçi tapılmadı.")
+    return redirect(request, "console_admin_user", id=user_id,
+                    flash="Yeni şifrə təyin edildi; hesab blokdan çıxarıldı və bütün sessiyaları bağlandı.")
+
+
+@dataclass
+class ReferencePage:
+    kind: str
+    kinds: dict[str, str]
+    items: list[reference.ReferenceItem]
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@routes.get("/console/admin/reference", name="console_admin_reference")
+@permission("admin")
+async def reference_list(request: web.Request) -> web.Response:
+    kind = request.query.get("kind", "directions")
+    if kind not in reference.EDITABLE_KINDS:
+        return render_error(request, 404, "Belə siyahı yoxdur.")
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await reference.items(session, kind)
+    page = ReferencePage(kind, reference.EDITABLE_KINDS, rows)
+    return render(request, "admin/reference.html", page, title="Soraqçalar")
+
+
+@routes.post("/console/admin/reference/{kind}/{code}", name="console_admin_reference_update")
+@permission("admin")
+async def reference_update(request: web.Request) -> web.Response:
+    kind, code = request.match_info["kind"], request.match_info["code"]
+    if kind not in reference.EDITABLE_KINDS:
+        return render_error(request, 404, "Belə siyahı yoxdur.")
+    form = await request.post()
+    async with request.app[SESSIONMAKER].begin() as session:
+        errors = await reference.update_item(
+            session, kind, code, label=str(form.get("label", "")), sort_order=str(form.get("sort_order", "")),
+            active=form.get("active") == "1",
+        )
+    if errors:
+        async with request.app[SESSIONMAKER]() as session:
+            rows = await reference.items(session, kind)
+        page = ReferencePage(kind, reference.EDITABLE_KINDS, rows, {code: errors})
+        return render(request, "admin/reference.html", page, title="Soraqçalar", status=422)
+    return redirect(request, "console_admin_reference", query={"kind": kind}, flash="Saxlanıldı.")
+
+
+@dataclass
+class CannedPage:
+    items: list[canned_responses.Canned]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    item_errors: dict[int, dict[str, str]] = field(default_factory=dict)
+
+
+@routes.get("/console/admin/canned", name="console_admin_canned")
+@permission("admin")
+async def canned_list(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await canned_responses.list_canned(session)
+    return render(request, "admin/canned.html", CannedPage(rows), title="Hazır cavablar")
+
+
+@routes.post("/console/admin/canned", name="console_admin_canned_create")
+@permission("admin")
+async def canned_create(request: web.Request) -> web.Response:
+    form = await request.post()
+    title, text = str(form.get("title", "")), str(form.get("text", ""))
+    async with request.app[SESSIONMAKER].begin() as session:
+        new_id, errors = await canned_responses.create(session, title, text)
+    if new_id is None:
+        async with request.app[SESSIONMAKER]() as session:
+            rows = await canned_responses.list_canned(session)
+        page = CannedPage(rows, {"title": title, "text": text}, errors)
+        return render(request, "admin/canned.html", page, title="Hazır cavablar", status=422)
+    return redirect(request, "console_admin_canned", flash="Hazır cavab əlavə edildi.")
+
+
+@routes.post("/console/admin/canned/{id:\\d{1,9}}", name="console_admin_canned_update")
+@permission("admin")
+async def canned_update(request: web.Request) -> web.Response:
+    item_id = int(request.match_info["id"])
+    form = await request.post()
+    async with request.app[SESSIONMAKER].begin() as session:
+        errors = await canned_responses.update(
+            session, item_id, str(form.get("title", "")), str(form.get("text", "")), form.get("active") == "1"
+        )
+    if errors is None:
+        return render_error(request, 404, "Hazır cavab tapılmadı.")
+    if errors:
+        async with request.app[SESSIONMAKER]() as session:
+            rows = await canned_responses.list_canned(session)
+        page = CannedPage(rows, item_errors={item_id: errors})
+        return render(request, "admin/canned.html", page, title="Hazır cavablar", status=422)
+    return redirect(request, "console_admin_canned", flash="Saxlanıldı.")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)
+    add_nav_item(app, NavItem("admin_users", "İstifadəçilər", "console_admin_users", level="admin", order=80))
+    add_nav_item(app, NavItem("admin_reference", "Soraqçalar", "console_admin_reference", level="admin", order=81))
+    add_nav_item(app, NavItem("admin_canned", "Hazır cavablar", "console_admin_canned", level="admin", order=82))

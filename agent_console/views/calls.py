@@ -1,0 +1,305 @@
+"""Calls: the screen pop, registration (wrap-up), edits with history, the list."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.layout import (
+    NavItem,
+    add_nav_item,
+    redirect,
+    render,
+    render_error,
+    render_fragment,
+    set_flash,
+    url_for,
+)
+from agent_console.pages import RegistrationForm, RegistrationListPage, RegistrationPage
+from agent_console.security import current_user
+from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.services import callbacks as callbacks_service
+from contact_center.services import reference, registrations
+from contact_center.services.auth import CurrentUser
+from contact_center.services.registrations import FIELD_LABELS, Filters, RegistrationError
+from contact_center.timeutil import local_date
+from contact_center.web.permissions import permission
+
+routes = web.RouteTableDef()
+
+PER_PAGE = 50
+
+
+def _is_supervisor(user: CurrentUser) -> bool:
+    return user.role in ("supervisor", "admin")
+
+
+def _int_query(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+def _safe_next(raw: object) -> str | None:
+    value = str(raw or "")
+    if value.startswith("/console") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+async def _new_form(
+    session: AsyncSession, request: web.Request, user: CurrentUser, call_id: int | None, callback_id: int | None
+) -> RegistrationForm | web.Response:
+    """The form for a new registration, with what we know about the call or callback."""
+    choices = await reference.choices(session)
+    query = {"call": call_id, "callback": callback_id}
+    form = RegistrationForm(choices=choices, action=url_for(request, "console_register_post", query=query))
+    if call_id is not None:
+        call = await registrations.call_info(session, call_id)
+        if call is None:
+            return render_error(request, 404, "Zəng tapılmadı.")
+        if not _is_supervisor(user) and call.agent and call.agent != user.extension:
+            return render_error(request, 403, "Bu zəng sizin daxili nömrənizdə cavablandırılmayıb.")
+        form.call = call
+        form.phone_editable = not call.phone
+        form.history = await registrations.caller_history(session, call.phone, exclude_call=call.id)
+        form.values["phone"] = call.phone or ""
+    if callback_id is not None:
+        cb = await callbacks_service.get_callback(session, callback_id)
+        if cb is None:
+            return render_error(request, 404, "Geri zəng sorğusu tapılmadı.")
+        form.callback = cb
+        form.phone_editable = False
+        form.history = await registrations.caller_history(session, cb.phone)
+        form.values.update(
+            phone=cb.phone, citizen_name=cb.citizen_name or "", district=cb.district or "",
+            direction=cb.direction or "",
+        )
+    return form
+
+
+@routes.get("/console/pbx-calls/{id:\\d{1,18}}/pop", name="console_call_pop")
+@permission("agent")
+async def call_pop(request: web.Request) -> web.Response:
+    """The screen pop (a fragment the console's JS shows when a call is answered)."""
+    user = current_user(request)
+    call_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER]() as session:
+        form = await _new_form(session, request, user, call_id, None)
+    if isinstance(form, web.Response):
+        return form
+    form.values["next"] = _safe_next(request.headers.get("X-Console-Page")) or ""
+    return render_fragment(request, "calls/_pop.html", form=form)
+
+
+@routes.get("/console/calls/new", name="console_register")
+@permission("agent")
+async def register_form(request: web.Request) -> web.Response:
+    user = current_user(request)
+    call_id, callback_id = _int_query(request, "call"), _int_query(request, "callback")
+    async with request.app[SESSIONMAKER]() as session:
+        form = await _new_form(session, request, user, call_id, callback_id)
+    if isinstance(form, web.Response):
+        return form
+    if form.call is not None and form.call.registration_id is not None:
+        return redirect(request, "console_registration", id=form.call.registration_id,
+                        flash="Bu zəng artıq qeydiyyatdan keçib.", flash_kind="info")
+    return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı")
+
+
+@routes.post("/console/calls/new", name="console_register_post")
+@permission("agent")
+async def register(request: web.Request) -> web.Response:
+    user = current_user(request)
+    call_id, callback_id = _int_query(request, "call"), _int_query(request, "callback")
+    posted = await request.post()
+    async with request.app[SESSIONMAKER].begin() as session:
+        form = await _new_form(session, request, user, call_id, callback_id)
+        if isinstance(form, web.Response):
+            return form
+        data, errors = registrations.check_registration(
+            posted, form.choices, phone_required=call_id is None and callback_id is None
+        )
+        if data is not None and not form.phone_editable:
+            data = registrations.RegistrationInput(**(asdict(data) | {"phone": None}))
+        if data is None:
+            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+            form.errors = errors
+            return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı", status=422)
+        try:
+            new_id = await registrations.register_call(
+                session, user, data, call_id=call_id, callback_id=callback_id
+            )
+        except RegistrationError as exc:
+            if exc.existing_id is not None:
+                return redirect(request, "console_registration", id=exc.existing_id,
+                                flash=exc.message, flash_kind="info")
+            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+            form.error = exc.message
+            return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı", status=409)
+    message = f"Zəng qeydə alındı (№ {new_id})."
+    next_url = _safe_next(posted.get("next"))
+    if next_url:
+        response = web.Response(status=303, headers={"Location": next_url})
+        set_flash(request, response, message)
+        return response
+    if callback_id is not None:
+        return redirect(request, "console_callbacks", flash=message)
+    return redirect(request, "console_registration", id=new_id, flash=message)
+
+
+async def _load_own(
+    session: AsyncSession, request: web.Request, user: CurrentUser
+) -> registrations.RegistrationRow | web.Response:
+    reg = await registrations.get_registration(session, int(request.match_info["id"]))
+    if reg is None:
+        return render_error(request, 404, "Qeydiyyat tapılmadı.")
+    if not _is_supervisor(user) and reg.agent_id != user.id:
+        return render_error(request, 403, "Operator yalnız öz qeydiyyatlarını görə bilər.")
+    return reg
+
+
+@routes.get("/console/calls/{id:\\d{1,18}}", name="console_registration")
+@permission("agent")
+async def registration(request: web.Request) -> web.Response:
+    user = current_user(request)
+    tz = request.app[SETTINGS].tz
+    async with request.app[SESSIONMAKER]() as session:
+        reg = await _load_own(session, request, user)
+        if isinstance(reg, web.Response):
+            return reg
+        choices = await reference.choices(session)
+        changes = await registrations.history(session, reg.id)
+    can_edit = registrations.may_edit(user, reg.agent_id, reg.created_at, tz)
+    until = None
+    if can_edit and not _is_supervisor(user):
+        until = registrations.edit_deadline(reg.created_at, tz).strftime("%d.%m.%Y %H:%M")
+    page = RegistrationPage(choices, reg, changes, can_edit, until, FIELD_LABELS)
+    return render(request, "calls/detail.html", page, title=f"Qeydiyyat № {reg.id}")
+
+
+def _edit_form(request: web.Request, choices: reference.Choices, reg: registrations.RegistrationRow) -> RegistrationForm:
+    return RegistrationForm(
+        choices=choices,
+        action=url_for(request, "console_registration_edit_post", id=reg.id),
+        values={
+            "phone": reg.phone or "", "citizen_name": reg.citizen_name or "", "direction": reg.direction,
+            "call_type": reg.call_type, "district": reg.district, "outcome": reg.outcome, "note": reg.note,
+        },
+        editing=reg,
+        phone_editable=reg.call_id is None and reg.channel == "phone",
+    )
+
+
+EDIT_CLOSED = (
+    "Bu qeydiyyatı artıq dəyişmək olmaz: operator öz qeydiyyatını yalnız həmin gün bitənədək "
+    "dəyişə bilər. Dəyişiklik lazımdırsa, supervayzerə müraciət edin."
+)
+
+
+@routes.get("/console/calls/{id:\\d{1,18}}/edit", name="console_registration_edit")
+@permission("agent")
+async def edit_form(request: web.Request) -> web.Response:
+    user = current_user(request)
+    tz = request.app[SETTINGS].tz
+    async with request.app[SESSIONMAKER]() as session:
+        reg = await _load_own(session, request, user)
+        if isinstance(reg, web.Response):
+            return reg
+        choices = await reference.choices(session)
+    if not registrations.may_edit(user, reg.agent_id, reg.created_at, tz):
+        return render_error(request, 403, EDIT_CLOSED)
+    return render(request, "calls/form.html", _edit_form(request, choices, reg), title=f"Qeydiyyat № {reg.id}: dəyiş")
+
+
+@routes.post("/console/calls/{id:\\d{1,18}}/edit", name="console_registration_edit_post")
+@permission("agent")
+async def edit(request: web.Request) -> web.Response:
+    user = current_user(request)
+    tz = request.app[SETTINGS].tz
+    posted = await request.post()
+    async with request.app[SESSIONMAKER].begin() as session:
+        reg = await _load_own(session, request, user)
+        if isinstance(reg, web.Response):
+            return reg
+        choices = await reference.choices(session)
+        form = _edit_form(request, choices, reg)
+        data, errors = registrations.check_registration(posted, choices, phone_required=False)
+        if data is not None and not form.phone_editable:
+            data = registrations.RegistrationInput(**(asdict(data) | {"phone": None}))
+        if data is None:
+            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+            form.errors = errors
+            return render(request, "calls/form.html", form, title=f"Qeydiyyat № {reg.id}: dəyiş", status=422)
+        try:
+            changed = await registrations.update_registration(session, user, reg.id, data, tz)
+        except RegistrationError as exc:
+            return render_error(request, 403 if exc.code == "edit_closed" else 409, exc.message)
+    flash = "Dəyişiklik saxlanıldı." if changed else "Heç nə dəyişmədi."
+    return redirect(request, "console_registration", id=reg.id, flash=flash, flash_kind="ok" if changed else "info")
+
+
+def _parse_filters(request: web.Request, user: CurrentUser, tz) -> tuple[Filters, dict[str, str]]:  # type: ignore[no-untyped-def]
+    q = request.query
+    errors: dict[str, str] = {}
+    today = local_date(datetime.now(UTC), tz)
+
+    def day(name: str):  # type: ignore[no-untyped-def]
+        raw = q.get(name, "").strip()
+        if not raw:
+            return today
+        try:
+            return datetime.strptime(raw, "%Y-%m-%d").date()
+        except ValueError:
+            errors[name] = "Tarixi İİİİ-AA-GG formatında yazın."
+            return today
+
+    date_from, date_to = day("from"), day("to")
+    if date_to < date_from:
+        errors["to"] = "Son tarix başlanğıc tarixindən əvvəl ola bilməz."
+        date_to = date_from
+    agent_raw = q.get("agent", "")
+    agent_id = int(agent_raw) if agent_raw.isdigit() and len(agent_raw) < 10 else None
+    if not _is_supervisor(user):
+        agent_id = user.id  # agents see their own work
+    page_raw = q.get("page", "1")
+    page = int(page_raw) if page_raw.isdigit() and 0 < len(page_raw) < 7 else 1
+    filters = Filters(
+        date_from=date_from, date_to=date_to, agent_id=agent_id,
+        direction=q.get("direction") or None, district=q.get("district") or None,
+        outcome=q.get("outcome") or None, phone=(q.get("phone") or "").strip()[:32] or None, page=max(page, 1),
+    )
+    return filters, errors
+
+
+@routes.get("/console/calls", name="console_registrations")
+@permission("agent")
+async def registration_list(request: web.Request) -> web.Response:
+    user = current_user(request)
+    tz = request.app[SETTINGS].tz
+    filters, errors = _parse_filters(request, user, tz)
+    async with request.app[SESSIONMAKER]() as session:
+        choices = await reference.choices(session)
+        result = await registrations.list_registrations(session, tz, filters, per_page=PER_PAGE)
+        agents = await registrations.agents_for_filter(session) if _is_supervisor(user) else []
+    args = filters.query_args()
+    if not _is_supervisor(user):
+        args.pop("agent")
+    links = {
+        "prev": url_for(request, "console_registrations", query=args | {"page": result.page - 1}) if result.page > 1 else None,
+        "next": url_for(request, "console_registrations", query=args | {"page": result.page + 1})
+        if result.page < result.pages else None,
+    }
+    page = RegistrationListPage(choices, result, args, agents, _is_supervisor(user), errors, links)
+    return render(request, "calls/list.html", page, title="Qeydə alınmış zənglər")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)
+    add_nav_item(app, NavItem("registrations", "Qeydiyyatlar", "console_registrations", level="agent", order=10))

@@ -1,0 +1,199 @@
+"""The agents' chat inbox: the queue, a conversation's transcript, and the actions
+on it (claim, reply, note, classify, resolve). Thin: contact_center.services.inbox
+does the work. Forms post and redirect (works without JavaScript); inbox.js
+sends the same forms with fetch (JSON answers) and keeps the page live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
+from agent_console.security import current_user, wants_json
+from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.services import canned_responses, inbox, reference
+from contact_center.services.auth import CurrentUser
+from contact_center.services.canned_responses import Canned
+from contact_center.services.inbox import Actor, ConversationRow, InboxError, Transcript
+from contact_center.services.reference import Choices
+from contact_center.web.permissions import permission
+
+routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    queue: list[ConversationRow]
+    open: list[ConversationRow]
+    resolved: list[ConversationRow]
+    choices: Choices
+    supervises: bool
+    user_id: int
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    t: Transcript
+    canned: list[Canned]
+    choices: Choices
+    supervises: bool
+
+
+def actor_of(user: CurrentUser) -> Actor:
+    # The citizen sees only the first name ("Aysel söhbətə qoşuldu").
+    return Actor(id=user.id, name=inbox.first_name(user.full_name, user.username), role=user.role)
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+@routes.get("/console/inbox", name="console_inbox")
+@permission("agent")
+async def inbox_page(request: web.Request) -> web.Response:
+    user = current_user(request)
+    actor = actor_of(user)
+    async with request.app[SESSIONMAKER]() as session:
+        page = InboxPage(
+            queue=await inbox.pending_queue(session),
+            open=await inbox.open_conversations(session, actor),
+            resolved=await inbox.recently_resolved(session, actor),
+            choices=await reference.choices(session),
+            supervises=actor.supervises,
+            user_id=user.id,
+        )
+    return render(request, "inbox/list.html", page, title="Çat")
+
+
+@routes.get("/console/inbox/{id:\\d+}", name="console_conversation")
+@permission("agent")
+async def conversation_page(request: web.Request) -> web.Response:
+    actor = actor_of(current_user(request))
+    async with request.app[SESSIONMAKER]() as session:
+        try:
+            t = await inbox.transcript(session, _id(request), actor)
+        except InboxError as exc:
+            return render_error(request, 404, exc.message)
+        page = ConversationPage(
+            t=t,
+            canned=await canned_responses.list_canned(session, active_only=True),
+            choices=await reference.choices(session),
+            supervises=actor.supervises,
+        )
+    return render(request, "inbox/conversation.html", page, title=f"Çat № {t.conversation.id}")
+
+
+Action = Callable[[AsyncSession, Actor, int, Any], Awaitable[str]]
+
+
+async def _act(request: web.Request, action: Action, *, done: str = "console_conversation") -> web.Response:
+    """Run one inbox action in its own transaction; answer JSON or redirect with a flash."""
+    actor = actor_of(current_user(request))
+    conversation_id = _id(request)
+    form = await request.json() if request.content_type == "application/json" else await request.post()
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            flash = await action(session, actor, conversation_id, form)
+    except InboxError as exc:
+        if wants_json(request):
+            status = {"not_found": 404, "empty": 422, "too_long": 422, "invalid": 422, "required": 422}.get(exc.code, 409)
+            return web.json_response({"error": exc.code, "message": exc.message, "field": exc.field}, status=status)
+        if exc.code in ("taken", "not_found"):  # nothing to see there: back to the queue
+            return redirect(request, "console_inbox", flash=exc.message, flash_kind="error")
+        return redirect(request, "console_conversation", id=conversation_id, flash=exc.message, flash_kind="error")
+    if wants_json(request):
+        return web.json_response({"ok": True, "message": flash})
+    if done == "console_inbox":
+        return redirect(request, done, flash=flash)
+    return redirect(request, done, id=conversation_id, flash=flash)
+
+
+def _field(form: Any, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+@routes.post("/console/inbox/{id:\\d+}/claim", name="console_conversation_claim")
+@permission("agent")
+async def claim(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        await inbox.claim(session, settings, cid, actor)
+        return "Söhbət sizə verildi; vətəndaş operatorun qoşulduğunu gördü."
+
+    return await _act(request, run)
+
+
+@routes.post("/console/inbox/{id:\\d+}/reply", name="console_conversation_reply")
+@permission("agent")
+async def reply(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        text = _field(form, "text")
+        canned_id = _field(form, "canned")
+        if not text and canned_id.isdigit():
+            # Without JavaScript the chosen canned response is sent as it is.
+            found = [c for c in await canned_responses.list_canned(session, active_only=True)
+                     if c.id == int(canned_id)]
+            text = found[0].text if found else ""
+        await inbox.reply(session, settings, cid, actor, text)
+        return "Cavab göndərildi."
+
+    return await _act(request, run)
+
+
+@routes.post("/console/inbox/{id:\\d+}/note", name="console_conversation_note")
+@permission("agent")
+async def note(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        await inbox.add_note(session, settings, cid, actor, _field(form, "text"))
+        return "Daxili qeyd əlavə olundu (vətəndaş görmür)."
+
+    return await _act(request, run)
+
+
+@routes.post("/console/inbox/{id:\\d+}/classify", name="console_conversation_classify")
+@permission("agent")
+async def classify(request: web.Request) -> web.Response:
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        await inbox.classify(session, cid, actor, direction=_field(form, "direction") or None,
+                             district=_field(form, "district") or None)
+        return "İstiqamət və rayon yadda saxlanıldı."
+
+    return await _act(request, run)
+
+
+@routes.post("/console/inbox/{id:\\d+}/resolve", name="console_conversation_resolve")
+@permission("agent")
+async def resolve(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        await inbox.resolve(session, settings, cid, actor, outcome=_field(form, "outcome"),
+                            direction=_field(form, "direction") or None, district=_field(form, "district") or None)
+        return f"Söhbət № {cid} bağlandı; vətəndaşdan xidməti qiymətləndirməsi xahiş olundu."
+
+    return await _act(request, run, done="console_inbox")
+
+
+@routes.post("/console/inbox/{id:\\d+}/typing", name="console_conversation_typing")
+@permission("agent")
+async def typing(request: web.Request) -> web.Response:
+    actor = actor_of(current_user(request))
+    async with request.app[SESSIONMAKER].begin() as session:
+        await inbox.agent_typing(session, _id(request), actor)
+    return web.Response(status=204)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)
+    add_nav_item(app, NavItem("inbox", "Çat", "console_inbox", level="agent", order=20))

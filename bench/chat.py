@@ -1,0 +1,227 @@
+"""Chat reply latency: a real backend process and the real Rasa bot, driven
+from this second process on loopback.
+
+20 concurrent conversations (visitors) each send a series of ordinary
+citizen questions through POST /api/v1/chat/messages and wait for the bot's
+reply before the next one, after a "reading and typing" pause (--think
+seconds, randomised +-50 %). Latency = request sent -> full reply received
+(citizen message stored, Rasa asked, replies stored and delivered).
+
+The same load is also sent straight to Rasa's REST webhook, and the backend
+reports its own share in a Server-Timing header (store / bot / reply), so
+the figures separate what the backend adds from what Rasa takes. A first
+phase sends one message at a time (service time without queueing); a last
+one sends with no pause at all (saturation, informative).
+
+Targets (issue 4): p50 <= 100 ms, p95 <= 250 ms through the backend.
+
+    .venv/bin/python bench/chat.py [--conversations 20] [--messages 6] [--rounds 3] [--think 3.0]
+                                   [--rasa-url http://127.0.0.1:5005]
+
+Without --rasa-url (or RASA_URL) the bot is trained if needed and started
+with chatbot/manage.py on free ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench._common import backend, percentile  # noqa: E402
+
+# Ordinary questions the bot answers itself (no hand-off), several directions.
+QUESTIONS = [
+    "Salam",
+    "Ünvanlı sosial yardım almaq üçün nə etməliyəm?",
+    "Pensiyamın məbləğini necə öyrənə bilərəm?",
+    "İşsiz kimi qeydiyyata necə düşə bilərəm?",
+    "Vakansiyalara harada baxa bilərəm?",
+    "Əlilliyin müəyyən edilməsi üçün hara müraciət edim?",
+    "DOST mərkəzləri saat neçədə işləyir?",
+    "Arayışı necə ala bilərəm?",
+    "Özünüməşğulluq proqramına necə qoşulum?",
+    "Əmək haqqımı vermirlər, nə edim?",
+    "e-sosial.az portalında nə var?",
+    "Təşəkkür edirəm",
+]
+
+Send = Callable[[aiohttp.ClientSession, str, str], Awaitable[bool]]
+
+
+# Server-Timing of each backend answer: store / bot / reply milliseconds.
+SERVER_TIMINGS: list[dict[str, float]] = []
+
+
+def backend_sender(base: str) -> Send:
+    async def send(http: aiohttp.ClientSession, visitor: str, text: str) -> bool:
+        async with http.post(f"{base}/api/v1/chat/messages", json={"visitor_id": visitor, "text": text}) as r:
+            body = await r.json()
+            if r.status != 200:
+                raise RuntimeError(f"HTTP {r.status}: {body}")
+            timing = {}
+            for part in r.headers.get("Server-Timing", "").split(","):
+                name, _, dur = part.strip().partition(";dur=")
+                if dur:
+                    timing[name] = float(dur)
+            SERVER_TIMINGS.append(timing)
+            return bool(body["handoff"])
+
+    return send
+
+
+def report_own_time(label: str) -> None:
+    """The backend's own share: storing the message and the replies (Rasa excluded)."""
+    own = [t.get("store", 0) + t.get("reply", 0) for t in SERVER_TIMINGS if t]
+    bot = [t.get("bot", 0) for t in SERVER_TIMINGS if t]
+    store = [t.get("store", 0) for t in SERVER_TIMINGS if t]
+    reply = [t.get("reply", 0) for t in SERVER_TIMINGS if t]
+    SERVER_TIMINGS.clear()
+    if own:
+        print(f"{label:<34}        p50 {percentile(own, 50):6.1f} ms  p95 {percentile(own, 95):6.1f} ms"
+              f"   (store p50 {percentile(store, 50):.1f}, reply p50 {percentile(reply, 50):.1f}; "
+              f"waiting for Rasa p50 {percentile(bot, 50):.1f} ms, p95 {percentile(bot, 95):.1f} ms)")
+
+
+def rasa_sender(rasa_url: str) -> Send:
+    async def send(http: aiohttp.ClientSession, visitor: str, text: str) -> bool:
+        body = {"sender": visitor, "message": text, "metadata": {"channel": "web_chat"}}
+        async with http.post(f"{rasa_url}/webhooks/rest/webhook", json=body) as r:
+            if r.status != 200:
+                raise RuntimeError(f"Rasa HTTP {r.status}")
+            await r.json()
+            return False
+
+    return send
+
+
+async def run_load(send: Send, conversations: int, messages: int, think: float) -> tuple[list[float], int, float]:
+    """-> (latencies in seconds, hand-offs, wall time)."""
+    latencies: list[float] = []
+    handoffs = 0
+
+    async def conversation(n: int, http: aiohttp.ClientSession) -> None:
+        nonlocal handoffs
+        visitor = f"bench-{secrets.token_hex(8)}"
+        rnd = random.Random(n)
+        await asyncio.sleep(rnd.uniform(0, think or 0.05))  # do not start in lock-step
+        for i in range(messages):
+            text = QUESTIONS[(n + i) % len(QUESTIONS)]
+            t0 = time.perf_counter()
+            handed = await send(http, visitor, text)
+            latencies.append(time.perf_counter() - t0)
+            if handed:
+                handoffs += 1
+                return  # with the humans now: no longer a bot conversation
+            if think:
+                await asyncio.sleep(rnd.uniform(think * 0.5, think * 1.5))
+
+    connector = aiohttp.TCPConnector(limit=conversations * 2)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(conversation(n, http) for n in range(conversations)))
+        wall = time.perf_counter() - t0
+    return latencies, handoffs, wall
+
+
+def report(label: str, latencies: list[float], handoffs: int, wall: float) -> dict[str, float]:
+    ms = [x * 1000 for x in latencies]
+    figures = {"p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99),
+               "mean": statistics.fmean(ms), "max": max(ms), "rate": len(ms) / wall}
+    print(f"{label:<34} n={len(ms):4d}  p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
+          f"p99 {figures['p99']:6.1f} ms  max {figures['max']:6.1f} ms  {figures['rate']:5.1f} msg/s"
+          + (f"  hand-offs {handoffs}" if handoffs else ""))
+    return figures
+
+
+@contextlib.contextmanager
+def bot(rasa_url: str | None) -> Iterator[str]:
+    if rasa_url:
+        yield rasa_url.rstrip("/")
+        return
+    sys.path.insert(0, str(ROOT / "chatbot"))
+    import manage  # type: ignore[import-not-found]
+
+    print("training the bot if needed, starting Rasa and the action server ...", flush=True)
+    handle = manage.start(log_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "cc142-bench-rasa")
+    try:
+        yield handle.url
+    finally:
+        handle.stop()
+
+
+async def bench(base: str, rasa_url: str, args: argparse.Namespace) -> None:
+    # Warm both paths (TensorFlow's first predictions, connection pools).
+    await run_load(rasa_sender(rasa_url), 4, 5, 0)
+    await run_load(backend_sender(base), 4, 5, 0)
+    SERVER_TIMINGS.clear()
+    print(f"load average at the start (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
+    print("\none conversation at a time (service time, no queueing):")
+    report("Rasa REST webhook alone", *await run_load(rasa_sender(rasa_url), 1, 30, 0.05))
+    SERVER_TIMINGS.clear()
+    report("through the backend (end to end)", *await run_load(backend_sender(base), 1, 30, 0.05))
+    report_own_time("  of which the backend's own work")
+    print(f"\n{args.conversations} concurrent conversations x {args.messages} messages x {args.rounds} rounds, "
+          f"think time ~{args.think:.1f} s (Rasa alone and the backend take turns, so both see the same "
+          f"background load):")
+    rasa_runs: list[float] = []
+    full_runs: list[float] = []
+    rasa_handoffs = full_handoffs = 0
+    rasa_wall = full_wall = 0.0
+    SERVER_TIMINGS.clear()
+    own: list[dict[str, float]] = []
+    for _ in range(args.rounds):
+        lat, h, w = await run_load(rasa_sender(rasa_url), args.conversations, args.messages, args.think)
+        rasa_runs += lat
+        rasa_handoffs += h
+        rasa_wall += w
+        lat, h, w = await run_load(backend_sender(base), args.conversations, args.messages, args.think)
+        full_runs += lat
+        full_handoffs += h
+        full_wall += w
+        own += SERVER_TIMINGS
+        SERVER_TIMINGS.clear()
+    report("Rasa REST webhook alone", rasa_runs, rasa_handoffs, rasa_wall)
+    full = report("through the backend (end to end)", full_runs, full_handoffs, full_wall)
+    SERVER_TIMINGS.extend(own)
+    report_own_time("  of which the backend's own work")
+    print("\nsaturation (no think time, informative):")
+    report("Rasa REST webhook alone", *await run_load(rasa_sender(rasa_url), args.conversations, 5, 0))
+    SERVER_TIMINGS.clear()
+    report("through the backend", *await run_load(backend_sender(base), args.conversations, 5, 0))
+    report_own_time("  of which the backend's own work")
+    print(f"\nload average at the end (1, 5, 15 min): {os.getloadavg()}")
+    ok = full["p50"] <= 100 and full["p95"] <= 250
+    print(f"\ntarget p50 <= 100 ms, p95 <= 250 ms: {'met' if ok else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=6, help="messages per conversation and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds between a reply and the citizen's next message (randomised +-50%%)")
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
+    args = parser.parse_args()
+    with bot(args.rasa_url) as rasa_url:
+        env = {"RASA_URL": rasa_url, "CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000"}
+        with backend(env) as base:
+            print(f"backend {base}, Rasa {rasa_url}")
+            asyncio.run(bench(base, rasa_url, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Small word lists for yes / no / cancel on folded text (stdlib only)."""
+
+from __future__ import annotations
+
+import re
+
+from contact_center.text import fold
+
+_YES = re.compile(
+    r"\b(beli|he|hee|hə|ha|bəli|tesdiq\w*|duzdur|dogrudur|raziyam|ok|okey|oldu|elbette|yes|da)\b"
+)
+_NO = re.compile(r"\b(xeyr|yox|yoxdur|yoh|no|istemirem|legv\w*|imtina\w*|lazim deyil|vaz kec\w*|dayandir)\b")
+_CANCEL = re.compile(r"\b(imtina\w*|legv\w*|istemirem|lazim deyil|vaz kec\w*|dayandir\w*|xeyr|yox)\b")
+_DIGITS = re.compile(r"\d")
+
+
+def says_yes(text: str) -> bool:
+    return bool(_YES.search(fold(text or "")))
+
+
+def says_no(text: str) -> bool:
+    return bool(_NO.search(fold(text or "")))
+
+
+def wants_to_cancel(text: str) -> bool:
+    return bool(_CANCEL.search(fold(text or "")))
+
+
+def has_digits(text: str) -> bool:
+    return bool(_DIGITS.search(text or ""))

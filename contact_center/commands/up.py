@@ -1,0 +1,118 @@
+"""`cc142 up` (what `make run` runs): the database, the backend and the bot together.
+
+The parent keeps the embedded PostgreSQL alive (when DATABASE_URL is unset),
+applies the migrations, creates a first admin on an empty database, then
+supervises two children, the backend (`cc142 serve`) and the bot
+(`chatbot/manage.py serve`: Rasa + the action server), prints the URLs when
+they are ready, and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from contact_center.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _prepare(settings: Settings) -> tuple[str, str | None]:
+    """Migrate; on an empty database create `admin` with a random password."""
+    from contact_center.db.embedded import resolve_database_url
+    from contact_center.db.engine import make_engine, make_sessionmaker
+    from contact_center.db.migrate import upgrade
+    from contact_center.services.users import count_users, create_user
+
+    url = await resolve_database_url(settings.database_url, settings.data_dir)
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        password = None
+        async with make_sessionmaker(engine).begin() as session:
+            if await count_users(session) == 0:
+                password = secrets.token_urlsafe(12)
+                await create_user(session, username="admin", password=password, role="admin",
+                                  full_name="Administrator")
+    finally:
+        await engine.dispose()
+    return url, password
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    url, admin_password = asyncio.run(_prepare(settings))
+    rasa_port = os.environ.get("RASA_PORT") or "5005"
+    env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false"}
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    children: dict[str, subprocess.Popen[bytes]] = {
+        "backend": subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], cwd=ROOT, env=env),
+    }
+    if not args.no_bot:
+        children["bot"] = subprocess.Popen([sys.executable, str(ROOT / "chatbot" / "manage.py"), "serve"],
+                                           cwd=ROOT, env=env)
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    base = f"http://{settings.host}:{settings.port}"
+    announced: set[str] = set()
+    try:
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; stopping", file=sys.stderr)
+                    return proc.returncode or 1
+            if "backend" not in announced and _ready(base + "/readyz"):
+                announced.add("backend")
+                print(
+                    "\n142 is running:\n"
+                    f"  agent console     {base}/console\n"
+                    f"  web chat          {base}/chat   (embed: <script src=\"{base}/chat/widget.js\" async></script>)\n"
+                    f"  callback request  {base}/callback\n"
+                    f"  health            {base}/readyz\n"
+                    f"  bot (Rasa)        {env['RASA_URL']}" + ("  (disabled)" if args.no_bot else "  (starting, ~1 min)") + "\n",
+                    flush=True,
+                )
+                if admin_password:
+                    print(f"  first sign-in: admin / {admin_password}  (change it under Admin)\n", flush=True)
+                print("  demo traffic: .venv/bin/cc142 seed-demo --days 30\n", flush=True)
+            if "bot" in children and "bot" not in announced and _ready(env["RASA_URL"] + "/status"):
+                announced.add("bot")
+                print(f"bot ready: {env['RASA_URL']}", flush=True)
+            time.sleep(0.5)
+        return 0
+    finally:
+        for proc in children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in children.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("up", help="migrate, then run the backend and the bot together (make run)")
+    p.add_argument("--no-bot", action="store_true", help="run without Rasa (chats go to agents)")
+    p.set_defaults(func=cmd_up)

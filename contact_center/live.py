@@ -1,0 +1,260 @@
+"""The LISTEN side of live events: one asyncpg connection per process.
+
+`contact_center.events.publish()` sends events with pg_notify inside the
+writer's transaction; every backend process LISTENs on the same channel,
+so an event published by any process reaches the consoles connected to
+every other one. The hub keeps the connection alive (reconnecting with
+backoff), numbers the events it hears, keeps the recent ones for polling
+clients, and fans each one out to the subscribers allowed to see it.
+
+Who may see an event is said by an optional `audience` object in its data
+(any one matching key grants it; no audience = every signed-in console user):
+
+    {"user": 7}                 one user id
+    {"users": [7, 9]}           several users
+    {"extension": "1001"}       the user whose extension it is (screen pops)
+    {"role": "supervisor"}      that role and above (agent < supervisor < admin)
+    {"conversation": 12}        not a console key: for other subscribers
+                                (e.g. a citizen's chat widget) to match on
+
+The audience is stripped before the event leaves the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from contact_center.appkeys import ENGINE
+from contact_center.events import CHANNEL
+
+log = logging.getLogger(__name__)
+
+ROLE_RANK = {"agent": 1, "supervisor": 2, "admin": 3}
+
+# Synthetic topics the hub itself emits to its subscribers.
+RESYNC = "live.resync"  # events may have been missed: reload what you show
+LISTENER = "live.listener"  # {"listening": bool}: the database side went down / came back
+
+
+def for_user(*user_ids: int) -> dict[str, Any]:
+    return {"users": list(user_ids)} if len(user_ids) != 1 else {"user": user_ids[0]}
+
+
+def for_extension(extension: str) -> dict[str, Any]:
+    return {"extension": extension}
+
+
+def for_role(role: str) -> dict[str, Any]:
+    return {"role": role}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    seq: int
+    topic: str
+    data: dict[str, Any]
+    audience: dict[str, Any] | None
+
+    def wire(self) -> dict[str, Any]:
+        return {"seq": self.seq, "topic": self.topic, "data": self.data}
+
+
+def console_may_see(
+    audience: dict[str, Any] | None, *, user_id: int, role: str, extension: str | None
+) -> bool:
+    """The console's rule: does this signed-in user get an event with this audience?"""
+    if audience is None:
+        return True
+    if audience.get("user") == user_id:
+        return True
+    users = audience.get("users")
+    if isinstance(users, list) and user_id in users:
+        return True
+    if extension and audience.get("extension") == extension:
+        return True
+    wanted = audience.get("role")
+    if isinstance(wanted, str) and ROLE_RANK.get(role, 0) >= ROLE_RANK.get(wanted, 99):
+        return True
+    return False
+
+
+Predicate = Callable[[LiveEvent], bool]
+
+
+@dataclass(eq=False)
+class Subscription:
+    accepts: Predicate
+    queue: asyncio.Queue[LiveEvent] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    overflowed: bool = False
+
+
+class LiveHub:
+    """LISTEN on `cc142_events` and fan events out to subscribers in this process."""
+
+    def __init__(self, dsn: str, *, channel: str = CHANNEL, keep: int = 2000) -> None:
+        self.dsn = dsn
+        self.channel = channel
+        # Clients polling across a restart see a new epoch and start over.
+        self.epoch = secrets.token_hex(6)
+        self.seq = 0
+        self.listening = False
+        self._recent: collections.deque[LiveEvent] = collections.deque(maxlen=keep)
+        self._subs: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._new_events = asyncio.Event()
+        self._stopping = False
+        self._conn: asyncpg.Connection | None = None
+
+    # --- life cycle -----------------------------------------------------
+    async def start(self, *, wait: float = 10.0) -> None:
+        self._task = asyncio.create_task(self._run(), name="cc142-live-listener")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), wait)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._conn is not None and not self._conn.is_closed():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._conn.close(), 2)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        delay = 0.2
+        connected_before = False
+        while not self._stopping:
+            lost = asyncio.Event()
+            try:
+                conn = await asyncpg.connect(self.dsn, timeout=5)
+                self._conn = conn
+                conn.add_termination_listener(lambda _c: lost.set())
+                await conn.add_listener(self.channel, self._on_notify)
+                self._set_listening(True)
+                self._ready.set()
+                if connected_before:
+                    # Events published while we were away are lost to us.
+                    self._emit(RESYNC, {})
+                connected_before = True
+                delay = 0.2
+                while not lost.is_set() and not self._stopping:
+                    try:
+                        await asyncio.wait_for(lost.wait(), 15)
+                    except TimeoutError:
+                        # A half-open TCP connection raises no termination; ask.
+                        await asyncio.wait_for(conn.fetchval("SELECT 1"), 5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure means: reconnect
+                if not self._stopping:
+                    log.warning("live listener: %s; reconnecting in %.1fs", exc, delay)
+            finally:
+                self._set_listening(False)
+                conn_ = self._conn
+                self._conn = None
+                if conn_ is not None and not conn_.is_closed():
+                    with contextlib.suppress(Exception):
+                        conn_.terminate()
+            if self._stopping:
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    def _set_listening(self, value: bool) -> None:
+        if self.listening != value:
+            self.listening = value
+            self._emit(LISTENER, {"listening": value}, keep=False)
+
+    # --- events ---------------------------------------------------------
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            message = json.loads(payload)
+            topic = str(message["topic"])
+            data = dict(message.get("data") or {})
+        except (ValueError, KeyError, TypeError):
+            log.warning("live listener: ignoring a malformed event %.200r", payload)
+            return
+        audience = data.pop("audience", None)
+        self._emit(topic, data, audience if isinstance(audience, dict) else None)
+
+    def _emit(
+        self, topic: str, data: dict[str, Any], audience: dict[str, Any] | None = None, *, keep: bool = True
+    ) -> LiveEvent:
+        self.seq += 1
+        event = LiveEvent(self.seq, topic, data, audience)
+        if keep:
+            self._recent.append(event)
+        for sub in list(self._subs):
+            if not sub.accepts(event):
+                continue
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # A client that stopped reading must not hold memory: it resyncs.
+                sub.overflowed = True
+        # Wake long-polling requests: they wait on the current generation's Event.
+        self._new_events.set()
+        self._new_events = asyncio.Event()
+        return event
+
+    def emit_local(self, topic: str, data: dict[str, Any], audience: dict[str, Any] | None = None) -> LiveEvent:
+        """Deliver an event to this process's subscribers only (tests, diagnostics)."""
+        return self._emit(topic, data, audience)
+
+    @contextlib.contextmanager
+    def subscribe(self, accepts: Predicate) -> Iterator[Subscription]:
+        sub = Subscription(accepts)
+        self._subs.add(sub)
+        try:
+            yield sub
+        finally:
+            self._subs.discard(sub)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
+    def since(self, seq: int, accepts: Predicate) -> list[LiveEvent] | None:
+        """Kept events after `seq` that `accepts`; None when some were already dropped."""
+        if self._recent and seq < self._recent[0].seq - 1:
+            return None
+        return [e for e in self._recent if e.seq > seq and accepts(e)]
+
+    async def wait_for_events(self, seq: int, timeout: float) -> None:
+        """Return when an event newer than `seq` exists, or after `timeout` seconds."""
+        generation = self._new_events
+        if self.seq > seq:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(generation.wait(), timeout)
+
+
+# --- wiring into the application -------------------------------------------------
+LIVE_HUB = web.AppKey("live_hub", LiveHub)
+
+
+def hub_dsn(sqlalchemy_url: Any) -> str:
+    """asyncpg wants a libpq URL: drop SQLAlchemy's "+asyncpg" driver suffix."""
+    return sqlalchemy_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def live_hub_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: start the process's listener after the database, stop it at exit."""
+    hub = LiveHub(hub_dsn(app[ENGINE].url))
+    app[LIVE_HUB] = hub
+    await hub.start()
+    yield
+    await hub.stop()

@@ -1,0 +1,175 @@
+"""The Rasa bot, reached over HTTP like any other outside service.
+
+`POST {RASA_URL}/webhooks/rest/webhook {"sender", "message", "metadata"}`
+answers a list: text messages (optional `buttons`) and, last, one custom
+message `{"custom": {"cc142": {...}}}` with the classification. Any failure
+(connection refused, timeout, HTTP error, a body we cannot read) raises
+`BotUnavailable`: the caller hands the conversation to a human.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+DIRECTION_CODES = frozenset(
+    {"social_protection", "employment", "disability", "labour_relations", "certificates", "vem", "general"}
+)
+HANDOFF_REASONS = frozenset({"requested", "low_confidence", "urgent"})
+# Rasa's FallbackClassifier intent: the bot did not understand this turn.
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class BotUnavailable(Exception):
+    """Rasa could not be reached or answered something unusable."""
+
+
+@dataclass(frozen=True)
+class BotButton:
+    title: str
+    payload: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"title": self.title, "payload": self.payload}
+
+
+@dataclass(frozen=True)
+class BotText:
+    text: str
+    buttons: tuple[BotButton, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    phone: str
+    district: str | None = None
+    name: str | None = None
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class BotReply:
+    messages: tuple[BotText, ...] = ()
+    intent: str | None = None
+    confidence: float | None = None
+    direction: str | None = None
+    handoff: bool = False
+    urgent: bool = False
+    handoff_reason: str | None = None
+    callback: CallbackRequest | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # the cc142 payload as received
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.intent == FALLBACK_INTENT or self.handoff_reason == "low_confidence"
+
+
+def _str_or_none(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _buttons(raw: object) -> tuple[BotButton, ...]:
+    if not isinstance(raw, list):
+        return ()
+    out = []
+    for b in raw:
+        if isinstance(b, dict) and isinstance(b.get("title"), str):
+            payload = b.get("payload")
+            out.append(BotButton(b["title"], payload if isinstance(payload, str) else b["title"]))
+    return tuple(out)
+
+
+def _callback(raw: object) -> CallbackRequest | None:
+    if not isinstance(raw, dict):
+        return None
+    phone = _str_or_none(raw.get("phone"))
+    if not phone:
+        return None
+    direction = _str_or_none(raw.get("direction"))
+    return CallbackRequest(
+        phone=phone,
+        district=_str_or_none(raw.get("district")),
+        name=_str_or_none(raw.get("name")),
+        direction=direction if direction in DIRECTION_CODES else None,
+    )
+
+
+def parse_reply(body: object) -> BotReply:
+    """Read Rasa's answer. Unknown items are ignored; a non-list raises BotUnavailable."""
+    if not isinstance(body, list):
+        raise BotUnavailable(f"unexpected Rasa answer: {type(body).__name__}")
+    texts: list[BotText] = []
+    info: dict[str, Any] = {}
+    for item in body:
+        if not isinstance(item, dict):
+            continue
+        custom = item.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("cc142"), dict):
+            info = custom["cc142"]  # the last one wins: the contract puts it last
+            continue
+        text = item.get("text")
+        buttons = _buttons(item.get("buttons"))
+        if isinstance(text, str) and text.strip():
+            texts.append(BotText(text.strip(), buttons))
+        elif buttons:
+            texts.append(BotText("", buttons))
+    direction = _str_or_none(info.get("direction"))
+    reason = _str_or_none(info.get("handoff_reason"))
+    confidence = info.get("confidence")
+    urgent = info.get("urgent") is True
+    handoff = info.get("handoff") is True or urgent
+    return BotReply(
+        messages=tuple(texts),
+        intent=_str_or_none(info.get("intent")),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+        direction=direction if direction in DIRECTION_CODES else None,
+        handoff=handoff,
+        urgent=urgent,
+        handoff_reason=(reason if reason in HANDOFF_REASONS else ("urgent" if urgent else None)),
+        callback=_callback(info.get("callback")),
+        raw=info,
+    )
+
+
+class BotClient:
+    """One aiohttp ClientSession (a pooled keep-alive connection) for every call."""
+
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30),
+            )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> BotReply:
+        if self._session is None:
+            await self.start()
+        assert self._session is not None
+        url = f"{self.base_url}/webhooks/rest/webhook"
+        body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        try:
+            async with self._session.post(url, json=body) as resp:
+                if resp.status != 200:
+                    raise BotUnavailable(f"Rasa answered HTTP {resp.status}")
+                data = await resp.json(content_type=None)
+        except BotUnavailable:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise BotUnavailable(f"Rasa unreachable: {exc!r}") from exc
+        return parse_reply(data)

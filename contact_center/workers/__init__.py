@@ -1,0 +1,1 @@
+"""Background workers that run inside every backend process (app cleanup_ctx)."""

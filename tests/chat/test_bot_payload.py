@@ -1,0 +1,41 @@
+"""Reading Rasa's answer: texts, buttons and the cc142 payload (contract of the bot)."""
+
+from __future__ import annotations
+
+import pytest
+
+from contact_center.services.bot_client import BotUnavailable, CallbackRequest, parse_reply
+
+
+def test_texts_buttons_and_classification_are_read():
+    reply = parse_reply([
+        {"recipient_id": "1", "text": "Ünvanlı sosial yardım üçün…",
+         "buttons": [{"title": "Operatorla danışmaq", "payload": "/request_human"}]},
+        {"recipient_id": "1", "text": "  "},
+        {"recipient_id": "1", "custom": {"cc142": {
+            "intent": "social_protection/targeted_assistance", "confidence": 0.97, "direction": "social_protection",
+            "handoff": False, "urgent": False, "handoff_reason": None, "callback": None}}},
+    ])
+    assert [m.text for m in reply.messages] == ["Ünvanlı sosial yardım üçün…"]
+    assert reply.messages[0].buttons[0].payload == "/request_human"
+    assert (reply.intent, reply.confidence, reply.direction) == (
+        "social_protection/targeted_assistance", 0.97, "social_protection")
+    assert not reply.handoff and not reply.urgent and reply.callback is None and not reply.low_confidence
+
+
+def test_urgent_implies_handoff_and_unknown_codes_are_dropped():
+    reply = parse_reply([{"custom": {"cc142": {
+        "intent": "urgent_help", "direction": "not-a-direction", "urgent": True, "handoff": False,
+        "callback": {"phone": "+994501234567", "district": "baku_yasamal", "name": None, "direction": "vem"}}}}])
+    assert reply.handoff and reply.urgent and reply.handoff_reason == "urgent"
+    assert reply.direction is None
+    assert reply.callback == CallbackRequest("+994501234567", "baku_yasamal", None, "vem")
+
+
+def test_fallback_turns_count_as_low_confidence():
+    assert parse_reply([{"custom": {"cc142": {"intent": "nlu_fallback", "confidence": 0.2}}}]).low_confidence
+
+
+def test_an_answer_that_is_not_a_list_means_the_bot_is_unavailable():
+    with pytest.raises(BotUnavailable):
+        parse_reply({"error": "boom"})

@@ -1,0 +1,140 @@
+"""pytest plugin: a running 142 bot (Rasa server + action server) for the session.
+
+Register with ``-p tests.plugins.rasa_server`` (or ``pytest_plugins`` in a
+conftest). The ``rasa_server`` fixture:
+
+- trains the model if chatbot/ changed (``chatbot/manage.py`` logic, shared
+  lock, so parallel sessions do not train twice);
+- starts ``rasa run --enable-api`` and ``rasa run actions`` on free loopback
+  ports, logging to files in a session temp dir;
+- waits for ``/status`` (model loaded) and the action server's ``/health``;
+- yields a :class:`RasaServer` with ``.url`` and a small ``send()`` helper;
+- stops both process groups at the end of the session.
+
+On a start-up failure or timeout the test errors with the log tails. Set
+``RASA_SERVER_URL`` to reuse an already running bot instead of starting one.
+
+Only the standard library is used here, so any test venv can load it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = float(os.environ.get("RASA_START_TIMEOUT", "300"))
+
+
+def _load_manage():
+    """Import chatbot/manage.py (a script, not a package) by path."""
+    spec = importlib.util.spec_from_file_location(
+        "chatbot_manage", REPO_ROOT / "chatbot" / "manage.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("chatbot_manage", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+manage = _load_manage()
+
+PAYLOAD_KEY = "cc142"
+
+
+@dataclass
+class RasaServer:
+    """Handle on the running bot."""
+
+    url: str
+    log_dir: Path | None = None
+    processes: Any = field(default=None, repr=False)
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/rest/webhook"
+
+    def send(
+        self,
+        message: str,
+        sender: str | None = None,
+        channel: str = "web_chat",
+        timeout: float = 60.0,
+    ) -> list[dict[str, Any]]:
+        """POST one citizen message the way the backend does; return Rasa's list."""
+        body = {
+            "sender": sender or f"test-{uuid.uuid4().hex}",
+            "message": message,
+            "metadata": {"channel": channel},
+        }
+        request = urllib.request.Request(
+            self.webhook,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return json.loads(response.read().decode())
+
+    def parse(self, text: str, timeout: float = 30.0) -> dict[str, Any]:
+        """``POST /model/parse`` (NLU only, no conversation)."""
+        request = urllib.request.Request(
+            f"{self.url}/model/parse",
+            data=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return json.loads(response.read().decode())
+
+    def log_tail(self, lines: int = 80) -> str:
+        return self.processes.log_tail(lines) if self.processes else ""
+
+
+def payload_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cc142 payload, checking the contract: exactly one, and last."""
+    payloads = [m for m in messages if PAYLOAD_KEY in (m.get("custom") or {})]
+    assert len(payloads) == 1, f"expected exactly one cc142 payload, got {messages!r}"
+    assert messages[-1] is payloads[0], f"cc142 payload is not the last message: {messages!r}"
+    return payloads[0]["custom"][PAYLOAD_KEY]
+
+
+def texts_of(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
+    external = os.environ.get("RASA_SERVER_URL")
+    if external:
+        yield RasaServer(url=external.rstrip("/"))
+        return
+
+    log_dir = tmp_path_factory.mktemp("rasa-logs")
+    train_log = log_dir / "train.log"
+    try:
+        with train_log.open("w") as log:
+            model = manage.ensure_trained(log=log)
+    except manage.BotError as exc:
+        tail = train_log.read_text(errors="replace")[-6000:]
+        pytest.fail(f"training the bot failed: {exc}\n{tail}", pytrace=False)
+
+    try:
+        processes = manage.start(model=model, log_dir=log_dir, timeout=START_TIMEOUT)
+    except manage.BotError as exc:
+        pytest.fail(f"the bot did not start (logs in {log_dir}):\n{exc}", pytrace=False)
+
+    server = RasaServer(url=processes.url, log_dir=log_dir, processes=processes)
+    try:
+        yield server
+    finally:
+        processes.stop()

@@ -1,0 +1,167 @@
+"""Web chat adapter: the public JSON API, the widget's pages and assets.
+
+    POST /api/v1/chat/messages  {"visitor_id", "text", "payload"?, "client_message_id"?}
+    GET  /api/v1/chat/history   visitor id in the X-Visitor-Id header (or ?visitor_id=)
+    GET  /chat                  the chat as a full page (?embed=1 inside the widget's frame)
+    GET  /chat/widget.js        one script tag embeds the widget on any site
+
+Thin: validate, rate-limit, then `conversations.receive_message` - the same
+path as every other channel.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.chat_runtime import chat_context
+from contact_center.services import ratelimit
+from contact_center.services.chat_history import citizen_messages, citizen_state
+from contact_center.services.conversations import InboundMessage, receive_message
+from contact_center.web.errors import InputError, json_error
+from contact_center.web.permissions import add_static, permission
+from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for
+
+routes = web.RouteTableDef()
+
+STATIC = Path(__file__).parent / "chat_static"
+MAX_TEXT = 2000
+MAX_PAYLOAD = 200
+MAX_CLIENT_ID = 100
+MINUTE = timedelta(minutes=1)
+
+
+def _text_field(body: dict[str, Any], name: str, *, required: bool, max_len: int) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string", field=name)
+    value = value.strip()
+    if not value:
+        if required:
+            raise InputError(f"{name} must not be empty", field=name)
+        return None
+    if len(value) > max_len:
+        raise InputError(f"{name} is longer than {max_len} characters", field=name)
+    return value
+
+
+def parse_message(body: object) -> tuple[str, str, str | None, str | None]:
+    """-> (visitor_id, text, payload, client_message_id) or InputError naming the field."""
+    if not isinstance(body, dict):
+        raise InputError("the body must be a JSON object", field=None)
+    visitor_id = check_visitor_id(body.get("visitor_id"))
+    text = _text_field(body, "text", required=True, max_len=MAX_TEXT)
+    payload = _text_field(body, "payload", required=False, max_len=MAX_PAYLOAD)
+    client_id = _text_field(body, "client_message_id", required=False, max_len=MAX_CLIENT_ID)
+    assert text is not None
+    return visitor_id, text, payload, client_id
+
+
+async def check_rate(request: web.Request, limits: list[tuple[ratelimit.Limit, str]]) -> web.Response | None:
+    """Count the request against each limit in one short transaction; 429 when any is exceeded."""
+    async with request.app[SESSIONMAKER].begin() as session:
+        verdicts = [await ratelimit.hit(session, limit, subject) for limit, subject in limits]
+    refused = [v for v in verdicts if not v.allowed]
+    if not refused:
+        return None
+    retry = max(v.retry_after_seconds for v in refused)
+    resp = json_error(429, "rate_limited", "too many messages; try again later", retry_after=retry)
+    resp.headers["Retry-After"] = str(retry)
+    return resp
+
+
+def client_ip(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+@routes.post("/api/v1/chat/messages", name="chat_messages")
+@permission("public")
+async def post_message(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return json_error(400, "invalid_json", "the body is not valid JSON")
+    try:
+        visitor_id, text, payload, client_id = parse_message(body)
+    except InputError as exc:
+        return exc.response(422)
+    settings = request.app[SETTINGS]
+    contact_id = contact_id_for(visitor_id)
+    refused = await check_rate(request, [
+        (ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_ip(request)),
+        (ratelimit.Limit("chat-visitor", settings.chat_rate_per_visitor, MINUTE), contact_id),
+    ])
+    if refused is not None:
+        return refused
+    msg = InboundMessage(
+        channel=CHANNEL,
+        contact_id=contact_id,
+        account_id=None,
+        text=text,
+        # Scoped to the visitor, so nobody can collide with another visitor's ids.
+        external_id=f"{contact_id[:32]}:{client_id}" if client_id else None,
+        payload={"button": payload} if payload else None,
+        bot_text=payload,
+    )
+    result = await receive_message(chat_context(request.app), msg)
+    response = web.json_response(result.as_dict())
+    if result.timings:
+        response.headers["Server-Timing"] = ", ".join(f"{k};dur={v:.1f}" for k, v in result.timings.items())
+    return response
+
+
+@routes.get("/api/v1/chat/history", name="chat_history")
+@permission("public")
+async def get_history(request: web.Request) -> web.Response:
+    try:
+        visitor_id = check_visitor_id(
+            request.headers.get("X-Visitor-Id") or request.query.get("visitor_id"), "visitor_id"
+        )
+        after = int(request.query.get("after") or 0)
+    except InputError as exc:
+        return exc.response(422)
+    except ValueError:
+        return InputError("after must be a message id (an integer)", field="after").response(422)
+    settings = request.app[SETTINGS]
+    refused = await check_rate(
+        request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_ip(request))]
+    )
+    if refused is not None:
+        return refused
+    contact_id = contact_id_for(visitor_id)
+    async with request.app[SESSIONMAKER]() as session:
+        state = await citizen_state(session, CHANNEL, contact_id)
+        messages = await citizen_messages(session, CHANNEL, contact_id, after_id=after)
+    return web.json_response({"state": state, "messages": messages})
+
+
+def _file(name: str, content_type: str) -> web.FileResponse:
+    resp = web.FileResponse(STATIC / name, headers={"Content-Type": content_type})
+    resp.headers["Cache-Control"] = "no-cache"  # revalidate (ETag): a deploy shows at once
+    return resp
+
+
+@routes.get("/chat", name="chat_page")
+@permission("public")
+async def chat_page(request: web.Request) -> web.StreamResponse:
+    return _file("chat.html", "text/html; charset=utf-8")
+
+
+@routes.get("/chat/widget.js", name="chat_widget_js")
+@permission("public")
+async def widget_js(request: web.Request) -> web.StreamResponse:
+    return _file("widget.js", "text/javascript; charset=utf-8")
+
+
+def setup(app: web.Application) -> None:
+    from webhooks import chat_ws
+
+    app.router.add_routes(routes)
+    add_static(app, "/chat/static", STATIC, name="chat_static")
+    chat_ws.setup(app)
