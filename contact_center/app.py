@@ -13,7 +13,11 @@ from contact_center.config import Settings
 from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.api import calls as calls_api
-from contact_center.web import health
+from contact_center.api import specs as api_specs
+from contact_center.api import stats as stats_api
+from contact_center.stats import openapi as stats_openapi
+from contact_center.stats.refresher import refresher_ctx
+from contact_center.web import health, openapi
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +44,13 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(chat_runtime)  # after _database: it needs the sessionmaker
+    app.cleanup_ctx.append(refresher_ctx)
     app.router.add_routes(health.routes)
     app.router.add_routes(calls_api.routes)
+    app.router.add_routes(stats_api.routes)
+    openapi.setup(app)
+    openapi.register_openapi(app, paths=api_specs.PATHS, schemas=api_specs.SCHEMAS)
+    openapi.register_openapi(app, paths=stats_openapi.PATHS, schemas=stats_openapi.SCHEMAS)
     webhook_routes.setup(app)
     console_routes.setup(app)
     return app

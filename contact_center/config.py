@@ -110,6 +110,8 @@ class Settings:
     meta_page_tokens: dict[str, str] = field(default_factory=dict)
     meta_graph_url: str = "https://graph.facebook.com/v21.0"
     meta_human_agent_tag: bool = False
+    # Statistics: seconds between rollup refreshes (0: no background refresher)
+    stats_refresh_seconds: float = 1.5
 
     @property
     def tz(self) -> ZoneInfo:
@@ -157,4 +159,5 @@ class Settings:
             meta_page_tokens=_json_map(env, "META_PAGE_TOKENS"),
             meta_graph_url=(env.get("META_GRAPH_URL") or "https://graph.facebook.com/v21.0").rstrip("/"),
             meta_human_agent_tag=_bool(env, "META_HUMAN_AGENT_TAG", False),
+            stats_refresh_seconds=float(env.get("CC142_STATS_REFRESH_SECONDS") or 1.5),
         )

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.plugins.browser",
     "tests.plugins.meta",
     "tests.plugins.rasa_server",
+    "tests.plugins.stats",
 ]

@@ -1,4 +1,4 @@
-"""Core commands: serve, migrate, import-queue-log, seed-demo."""
+"""Core commands: serve, migrate, import-queue-log (seed-demo lives in commands/stats.py)."""
 
 from __future__ import annotations
 
@@ -119,17 +119,6 @@ async def cmd_import_queue_log(args: argparse.Namespace, settings: Settings) -> 
     return 0
 
 
-async def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from contact_center.demo import seed_demo
-
-    engine = await engine_for(settings)
-    try:
-        await seed_demo(engine, settings, days=args.days, seed=args.seed)
-    finally:
-        await engine.dispose()
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve", help="run the backend")
     p.add_argument("--host")
@@ -144,8 +133,3 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("path")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_import_queue_log)
-
-    p = sub.add_parser("seed-demo", help="generate realistic demo traffic")
-    p.add_argument("--days", type=int, default=14)
-    p.add_argument("--seed", type=int, default=142)
-    p.set_defaults(func=cmd_seed_demo)

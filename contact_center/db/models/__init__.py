@@ -18,6 +18,7 @@ from contact_center.db.models.reference import (
 )
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
+from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
 from contact_center.db.models.users import User, UserSession
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "PbxEvent",
     "RateCounter",
     "RegistrationChange",
+    "StatsBucket",
+    "StatsRollup",
+    "StatsState",
     "User",
     "UserSession",
 ]

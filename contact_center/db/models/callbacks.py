@@ -35,6 +35,8 @@ class Callback(Base):
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("call_registrations.id"))
     created_at: Mapped[datetime] = created_at_column()
+    # Added by migration 0005 (statistics); a trigger sets it on every UPDATE.
+    updated_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (
         Index("ix_callbacks_open_due", "due_at", postgresql_where=text("status IN ('open','claimed')")),

@@ -60,6 +60,8 @@ class Conversation(Base):
     csat_score: Mapped[int | None] = mapped_column(SmallInteger)
     csat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
+    # Added by migration 0005 (statistics); a trigger sets it on every UPDATE.
+    updated_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (
         Index("ix_conversations_created_at", "created_at"),

@@ -1,0 +1,113 @@
+"""OpenAPI entries of the foundation's endpoints (PBX, calls, health)."""
+
+from __future__ import annotations
+
+from contact_center.web.openapi import Spec, error_responses
+
+_DATE = {"type": "string", "format": "date"}
+
+SCHEMAS: Spec = {
+    "PbxEvent": {
+        "type": "object",
+        "required": ["event_id", "call_id", "type", "at"],
+        "properties": {
+            "event_id": {"type": "string", "maxLength": 200, "description": "unique per PBX; a repeat is a duplicate"},
+            "call_id": {"type": "string", "maxLength": 200, "description": "the PBX call id"},
+            "type": {"type": "string", "enum": ["enqueued", "ringing", "answered", "transferred", "completed", "abandoned"]},
+            "at": {"type": "string", "format": "date-time", "description": "with a UTC offset"},
+            "caller": {"type": "string", "nullable": True},
+            "queue": {"type": "string", "nullable": True},
+            "agent": {"type": "string", "nullable": True, "description": "the agent's extension"},
+            "direction": {"type": "string", "enum": ["inbound", "outbound"], "default": "inbound"},
+        },
+    },
+    "Call": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "pbx_call_id": {"type": "string", "nullable": True},
+            "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+            "caller": {"type": "string", "nullable": True},
+            "queue": {"type": "string", "nullable": True},
+            "agent": {"type": "string", "nullable": True, "description": "extension that answered"},
+            "status": {"type": "string", "enum": ["in_progress", "answered", "abandoned", "timeout", "exit_key", "exit_empty"]},
+            "local_date": {**_DATE, "nullable": True, "description": "local date the call entered the queue"},
+            "enqueued_at": {"type": "string", "format": "date-time", "nullable": True},
+            "answered_at": {"type": "string", "format": "date-time", "nullable": True},
+            "ended_at": {"type": "string", "format": "date-time", "nullable": True},
+            "wait_seconds": {"type": "number", "nullable": True, "description": "answer (or hang-up) minus enqueue"},
+            "talk_seconds": {"type": "number", "nullable": True, "description": "end minus answer"},
+            "transferred": {"type": "boolean"},
+        },
+    },
+}
+
+PATHS: Spec = {
+    "/api/v1/pbx/events": {
+        "post": {
+            "operationId": "pbx_events",
+            "summary": "PBX call events (one or an array of up to 1000), all-or-nothing, idempotent",
+            "security": [{"hmac": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                {"$ref": "#/components/schemas/PbxEvent"},
+                {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/PbxEvent"}},
+            ]}}}},
+            "responses": {
+                "202": {"description": "stored", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "accepted": {"type": "integer", "description": "new events stored"},
+                        "duplicates": {"type": "integer", "description": "events whose event_id was already stored"}}}}}},
+                **error_responses(400, 401, 422),
+            },
+        }
+    },
+    "/api/v1/pbx/queue-log": {
+        "post": {
+            "operationId": "pbx_queue_log",
+            "summary": "Import an Asterisk queue_log (text body); re-posting the same lines adds nothing",
+            "security": [{"hmac": []}],
+            "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "responses": {
+                "202": {"description": "import summary", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "lines": {"type": "integer"}, "events": {"type": "integer", "description": "call events read"},
+                        "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
+                        "calls": {"type": "integer", "description": "call records touched"},
+                        "non_call_events": {"type": "integer", "description": "agent and system lines"},
+                        "malformed": {"type": "array", "items": {"type": "object", "properties": {
+                            "line": {"type": "integer"}, "error": {"type": "string"}}}},
+                        "unknown_events": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "unknown_lines": {"type": "array", "items": {"type": "integer"}}}}}}},
+                **error_responses(400, 401),
+            },
+        }
+    },
+    "/api/v1/calls": {
+        "get": {
+            "operationId": "api_calls",
+            "summary": "Call records that entered the queue on local dates [from, to], oldest first",
+            "security": [{"apiToken": []}],
+            "parameters": [
+                {"name": "from", "in": "query", "required": True, "schema": _DATE},
+                {"name": "to", "in": "query", "required": True, "schema": _DATE},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            ],
+            "responses": {
+                "200": {"description": "a page of calls", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "total": {"type": "integer", "description": "calls in the period"},
+                        "calls": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}}}}}}},
+                **error_responses(401, 422),
+            },
+        }
+    },
+    "/healthz": {"get": {"operationId": "healthz", "summary": "The process is alive",
+                         "responses": {"200": {"description": "{\"status\": \"ok\"}"}}}},
+    "/readyz": {"get": {"operationId": "readyz",
+                        "summary": "The database answers and the schema is at the newest migration",
+                        "responses": {"200": {"description": "{\"status\": \"ready\", \"migration\": rev}"},
+                                      **error_responses(503)}}},
+    "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",
+                                     "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+}

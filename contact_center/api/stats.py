@@ -1,0 +1,80 @@
+"""GET /api/v1/stats/summary and /api/v1/stats/report (API token or a supervisor session)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import orjson
+from aiohttp import web
+
+from contact_center.appkeys import ENGINE, SETTINGS
+from contact_center.stats.db import read_snapshot
+from contact_center.stats.filters import FilterError, parse_period
+from contact_center.stats.report.files import CONTENT_TYPES, default_name, render
+from contact_center.stats.report.model import build_report, parse_month, report_json
+from contact_center.stats.service import StatsUnavailable, check_params, summary_from_query
+from contact_center.web.api_auth import api_principal
+from contact_center.web.errors import json_error
+from contact_center.web.permissions import permission
+
+routes = web.RouteTableDef()
+
+
+def _dumps(data: object) -> str:
+    return orjson.dumps(data).decode()  # a year's by-day list is large: the fast encoder
+
+
+@routes.get("/api/v1/stats/summary", name="api_stats_summary")
+@permission("api")
+async def stats_summary(request: web.Request) -> web.Response:
+    await api_principal(request)
+    started = time.perf_counter()
+    try:
+        # Cheap checks before taking a connection.
+        check_params(request.query)
+        parse_period(request.query)
+        async with read_snapshot(request.app[ENGINE]) as conn:
+            data = await summary_from_query(conn, request.app[SETTINGS], request.query)
+    except FilterError as exc:
+        return json_error(422, "invalid_input", exc.message, field=exc.field)
+    except StatsUnavailable:
+        return web.json_response(
+            {"error": "stats_building", "message": "the statistics are being built for the first time; "
+                                                   "periods up to 62 days are available, retry shortly"},
+            status=503, headers={"Retry-After": "30"})
+    response = web.json_response(data, dumps=_dumps)
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+@routes.get("/api/v1/stats/report", name="api_stats_report")
+@permission("api")
+async def stats_report(request: web.Request) -> web.StreamResponse:
+    """The monthly overview: JSON (the report's tables) or a pdf/xlsx/csv file."""
+    await api_principal(request)
+    started = time.perf_counter()
+    for name in request.query:
+        if name not in ("month", "format"):
+            return json_error(422, "invalid_input", f"unknown parameter {name!r}", field=name)
+    try:
+        month = parse_month(request.query.get("month"))
+    except ValueError as exc:
+        return json_error(422, "invalid_input", str(exc), field="month")
+    kind = request.query.get("format", "json")
+    if kind not in ("json", "pdf", "xlsx", "csv"):
+        return json_error(422, "invalid_input", "'format' must be json, pdf, xlsx or csv", field="format")
+    settings = request.app[SETTINGS]
+    async with read_snapshot(request.app[ENGINE]) as conn:
+        if kind == "json":
+            data = report_json(await build_report(conn, settings, month))
+            response = web.json_response(data, dumps=_dumps)
+        else:
+            buf = io.BytesIO()
+            await render(conn, settings, month, kind, buf)
+            response = web.Response(
+                body=buf.getvalue(), content_type=CONTENT_TYPES[kind],
+                headers={"Content-Disposition": f'attachment; filename="{default_name(month, kind)}"'},
+            )
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response

@@ -1,0 +1,114 @@
+"""Statistics commands: stats, report, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from contact_center.commands import engine_for
+from contact_center.config import Settings
+
+
+async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.stats.db import driver_connection, read_snapshot
+    from contact_center.stats.filters import FilterError
+    from contact_center.stats.rollups import rebuild_all
+    from contact_center.stats.service import StatsUnavailable, summary_from_query
+
+    engine = await engine_for(settings)
+    try:
+        if args.rebuild:
+            async with driver_connection(engine) as conn:
+                days = await rebuild_all(conn, settings.tz)
+            print(f"rollups rebuilt: {days} days with records", file=sys.stderr)
+            if not args.date_from:
+                return 0
+        query = {k: v for k, v in (("from", args.date_from), ("to", args.date_to), ("channel", args.channel),
+                                   ("queue", args.queue), ("agent", args.agent), ("direction", args.direction),
+                                   ("district", args.district)) if v is not None}
+        try:
+            async with read_snapshot(engine) as conn:
+                data = await summary_from_query(conn, settings, query)
+        except FilterError as exc:
+            print(f"--{exc.field}: {exc.message}", file=sys.stderr)
+            return 2
+        except StatsUnavailable:
+            print("the rollups were never built: run `cc142 stats --rebuild` (or wait for the backend's refresher)",
+                  file=sys.stderr)
+            return 3
+    finally:
+        await engine.dispose()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    c, ch = data["calls"], data["channels"]
+
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{x * 100:.2f} %"
+
+    print(f"{data['from']} .. {data['to']} ({data['timezone']})")
+    print(f"all requests {ch['total']:,}: incoming calls {ch['incoming_calls']:,}, callbacks {ch['callbacks']:,}, "
+          f"chatbot and social {ch['chatbot_and_social']:,}")
+    print(f"answered {c['answered']:,} ({pct(c['answer_rate'])}), abandoned {c['abandoned']:,} "
+          f"({pct(c['abandon_rate'])}), registered {c['registered']:,} ({pct(c['registered_rate'])})")
+    print(f"ASA {c['asa_seconds']} s, wait median {c['wait_median_seconds']} s, p90 {c['wait_p90_seconds']} s, "
+          f"AHT {c['aht_seconds']} s, service level {pct(c['service_level'])} within {c['service_level_seconds']} s")
+    print(f"CSAT {pct(data['csat']['score'])} of {data['csat']['responses']:,} ratings")
+    return 0
+
+
+async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.stats.report.files import write_report
+    from contact_center.stats.report.model import parse_month
+
+    try:
+        month = parse_month(args.month)
+    except ValueError as exc:
+        print(f"--month: {exc}", file=sys.stderr)
+        return 2
+    engine = await engine_for(settings)
+    try:
+        path = await write_report(engine, settings, month, args.format, args.out)
+    finally:
+        await engine.dispose()
+    print(path)
+    return 0
+
+
+async def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.demo import seed_demo
+
+    engine = await engine_for(settings)
+    try:
+        out = await seed_demo(engine, settings, days=args.days, years=args.years, seed=args.seed)
+    finally:
+        await engine.dispose()
+    print(f"{out.calls:,} calls ({out.calls / max(out.seconds, 1e-9):,.0f} calls/s), "
+          f"{out.registrations:,} registrations, {out.conversations:,} conversations, "
+          f"{out.messages:,} messages, {out.callbacks:,} callbacks in {out.seconds:.1f} s")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("stats", help="call-centre figures for local dates (the summary API's JSON)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    for name in ("channel", "queue", "agent", "direction", "district"):
+        p.add_argument(f"--{name}")
+    p.add_argument("--json", action="store_true", help="print GET /api/v1/stats/summary's JSON")
+    p.add_argument("--rebuild", action="store_true", help="rebuild every rollup row from the records first")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("report", help="the monthly statistical overview (Statistik icmal) as a file")
+    p.add_argument("--month", required=True, metavar="YYYY-MM")
+    p.add_argument("--format", required=True, choices=["pdf", "xlsx", "csv"])
+    p.add_argument("--out", help="file to write (default statistik-icmal-YYYY-MM.<pdf|xlsx|zip>)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("seed-demo", help="generate realistic demo traffic (COPY), then build the rollups")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--days", type=int, help="the last N days (default 14)")
+    g.add_argument("--years", type=int, help="the last N years")
+    p.add_argument("--seed", type=int, default=142)
+    p.set_defaults(func=cmd_seed_demo)

@@ -1,0 +1,28 @@
+"""Connections for the statistics: bare asyncpg under the engine's pool.
+
+The figures are read in one REPEATABLE READ, read-only transaction so the
+rollup rows, the watermark and the live records all agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """The pool's asyncpg connection, outside any transaction."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        yield raw.driver_connection  # type: ignore[misc]
+
+
+@asynccontextmanager
+async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    async with driver_connection(engine) as conn:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            yield conn
