@@ -29,6 +29,7 @@ from contact_center.db.embedded import asyncpg_url, ensure_database, start_embed
 from contact_center.db.engine import make_engine  # noqa: E402
 from contact_center.db.migrate import upgrade  # noqa: E402
 from contact_center.services import call_hooks  # noqa: E402
+from contact_center.db.driver import driver_transaction  # noqa: E402
 from contact_center.services.pbx_ingest import PbxEventIn, ingest_events  # noqa: E402
 
 LAST_YEAR = datetime.now(UTC) - timedelta(days=365)
@@ -58,7 +59,7 @@ async def main(rounds: int, per_round: int) -> None:
                 n += 1
                 events = _events(kind, n)
                 start = time.perf_counter()
-                async with engine.begin() as conn:
+                async with driver_transaction(engine) as conn:
                     result = await ingest_events(conn, events)
                     await call_hooks.calls_changed(conn, settings, result.calls)
                 samples.append((time.perf_counter() - start) * 1000)

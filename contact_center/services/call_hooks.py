@@ -1,8 +1,8 @@
 """What else happens when the PBX changes calls (every ingest path calls this).
 
 Runs inside the ingest transaction, so its effects commit or roll back with
-the events themselves. It receives the Core connection of the hot ingest
-path, so it stays cheap: deciding what to do is plain Python over the
+the events themselves. It receives the driver connection of the hot ingest
+path (contact_center/db/driver.py), so it stays cheap: deciding what to do is plain Python over the
 changed calls, most calls need nothing (no statement at all), and each kind
 of work is one statement for the whole batch:
 
@@ -24,10 +24,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import Text
+import asyncpg
 
 from contact_center.config import Settings
 from contact_center.db.models.calls import UNANSWERED_TYPES
@@ -40,9 +37,7 @@ POP_MAX_AGE = timedelta(minutes=10)
 ABANDON_MAX_AGE = timedelta(hours=24)
 _UNANSWERED = frozenset(UNANSWERED_TYPES)
 
-_POP_SQL = text(f"SELECT pg_notify('{CHANNEL}', p) FROM unnest(:payloads) AS p").bindparams(
-    bindparam("payloads", type_=ARRAY(Text))
-)
+_POP_SQL = f"SELECT pg_notify('{CHANNEL}', p) FROM unnest($1::text[]) AS p"
 
 
 def is_short_abandon(call: ChangedCall, settings: Settings) -> bool:
@@ -67,7 +62,7 @@ def _pop_payload(call: ChangedCall) -> str:
 
 
 async def calls_changed(
-    conn: AsyncConnection, settings: Settings, calls: Sequence[ChangedCall]
+    conn: asyncpg.Connection, settings: Settings, calls: Sequence[ChangedCall]
 ) -> None:
     if not calls:
         return
@@ -90,6 +85,6 @@ async def calls_changed(
             if phone is not None:  # withheld or foreign numbers cannot be called back from here
                 abandons.append((call.id, phone, due_time(call.ended_at, settings)))
     if pops:
-        await conn.execute(_POP_SQL, {"payloads": pops})
+        await conn.execute(_POP_SQL, pops)
     if abandons:
         await create_for_abandoned_calls(conn, abandons)

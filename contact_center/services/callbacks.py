@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy import bindparam, case, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -224,10 +225,9 @@ async def create_callback(
 # The abandoned-call rule, in one statement on the PBX ingest path: a callback for
 # each abandoned call that never had one, unless the number already has one open;
 # the new ones are announced to the consoles in the same statement.
-_ABANDONED_SQL = text(
-    f"""
+_ABANDONED_SQL = f"""
 WITH src AS (
-    SELECT * FROM unnest(:call_id, :phone, :due_at) AS s(call_id, phone, due_at)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS s(call_id, phone, due_at)
 ), ins AS (
     INSERT INTO callbacks (phone, note, source, status, due_at, attempts, abandoned_call_id)
     SELECT s.phone, '', 'abandoned_call', 'open', s.due_at, 0, s.call_id
@@ -243,24 +243,20 @@ SELECT pg_notify('{CHANNEL}', json_build_object(
                               'audience', json_build_object('role', 'agent'))
 )::text) FROM ins
 """
-).bindparams(
-    bindparam("call_id", type_=ARRAY(BigInteger)),
-    bindparam("phone", type_=ARRAY(Text)),
-    bindparam("due_at", type_=ARRAY(TIMESTAMP(timezone=True))),
-)
 
 
 async def create_for_abandoned_calls(
-    conn: AsyncConnection, items: Sequence[tuple[int, str, datetime]]
+    conn: asyncpg.Connection, items: Sequence[tuple[int, str, datetime]]
 ) -> int:
-    """(call id, normalised phone, due time) for each abandoned call; returns how many were queued."""
+    """(call id, normalised phone, due time) for each abandoned call; returns how many were queued.
+
+    Runs on the PBX ingest's driver connection (contact_center/db/driver.py)."""
     if not items:
         return 0
-    result = await conn.execute(
-        _ABANDONED_SQL,
-        {"call_id": [i[0] for i in items], "phone": [i[1] for i in items], "due_at": [i[2] for i in items]},
+    rows = await conn.fetch(
+        _ABANDONED_SQL, [i[0] for i in items], [i[1] for i in items], [i[2] for i in items]
     )
-    return len(result.all())
+    return len(rows)
 
 
 # --- the queue ------------------------------------------------------------------------------

@@ -13,10 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import Text
+import asyncpg
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +53,14 @@ class IngestResult:
 
 _TERMINAL = "('completed','abandoned','transferred','timeout','exit_key','exit_empty')"
 
-_INGEST_SQL = text(
-    f"""
+INGEST_SQL = f"""
 WITH ev AS (
     SELECT * FROM unnest(
-        :event_id, :call_id, :type, :at, :caller, :queue, :agent, :direction
+        $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[]
     ) AS e(event_id, call_id, type, at, caller, queue, agent, direction)
 ), ins AS (
     INSERT INTO pbx_events (event_id, call_id, type, at, caller, queue, agent, direction, source)
-    SELECT event_id, call_id, type, at, caller, queue, agent, direction, :source FROM ev
+    SELECT event_id, call_id, type, at, caller, queue, agent, direction, $9::text FROM ev
     ON CONFLICT (event_id) DO NOTHING
     RETURNING call_id, type, at, caller, queue, agent, direction
 ), agg AS (
@@ -110,39 +106,28 @@ RETURNING c.id, c.pbx_call_id, c.status, c.caller, c.agent, c.wait_seconds,
           c.pbx_call_id IN (SELECT call_id FROM agg WHERE answered_at IS NOT NULL) AS answered_now,
           (SELECT count(*) FROM ins) AS inserted
 """
-).bindparams(
-    bindparam("event_id", type_=ARRAY(Text)),
-    bindparam("call_id", type_=ARRAY(Text)),
-    bindparam("type", type_=ARRAY(Text)),
-    bindparam("at", type_=ARRAY(TIMESTAMP(timezone=True))),
-    bindparam("caller", type_=ARRAY(Text)),
-    bindparam("queue", type_=ARRAY(Text)),
-    bindparam("agent", type_=ARRAY(Text)),
-    bindparam("direction", type_=ARRAY(Text)),
-)
+
 
 async def ingest_events(
-    conn: AsyncConnection, events: Sequence[PbxEventIn], *, source: str = "api"
+    conn: asyncpg.Connection, events: Sequence[PbxEventIn], *, source: str = "api"
 ) -> IngestResult:
+    """Store `events` and merge them into their calls, on a driver connection inside
+    the caller's transaction (see contact_center/db/driver.py)."""
     if not events:
         return IngestResult(0, 0, [])
-    rows = (
-        await conn.execute(
-            _INGEST_SQL,
-            {
-                "event_id": [e.event_id for e in events],
-                "call_id": [e.call_id for e in events],
-                "type": [e.type for e in events],
-                "at": [e.at for e in events],
-                "caller": [e.caller for e in events],
-                "queue": [e.queue for e in events],
-                "agent": [e.agent for e in events],
-                "direction": [e.direction for e in events],
-                "source": source,
-            },
-        )
-    ).all()
+    rows = await conn.fetch(
+        INGEST_SQL,
+        [e.event_id for e in events],
+        [e.call_id for e in events],
+        [e.type for e in events],
+        [e.at for e in events],
+        [e.caller for e in events],
+        [e.queue for e in events],
+        [e.agent for e in events],
+        [e.direction for e in events],
+        source,
+    )
     # No row back means every event was a duplicate (nothing to merge).
-    accepted = rows[0][-1] if rows else 0
-    calls = [ChangedCall(*row[:-1]) for row in rows]
+    accepted = rows[0]["inserted"] if rows else 0
+    calls = [ChangedCall(*tuple(row)[:-1]) for row in rows]
     return IngestResult(accepted, len(events) - accepted, calls)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from contact_center.services.pbx_ingest import ChangedCall, PbxEventIn, ingest_events
 
@@ -147,7 +147,7 @@ def _batches(events: list[PbxEventIn], size: int) -> Iterator[list[PbxEventIn]]:
 
 
 async def import_report(
-    conn: AsyncConnection,
+    conn: asyncpg.Connection,
     report: ParseReport,
     *,
     batch_size: int = 1000,
