@@ -7,15 +7,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install install-bot install-browser train migrate run test screenshots bench clean
+.PHONY: install install-bot install-fonts install-browser train migrate run test screenshots bench clean
 
-install: $(STAMP) install-bot
+install: $(STAMP) install-bot install-fonts
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	@rm -f $(VENV)/.installed-*; touch $@
+
+# The PDF report needs DejaVu Sans (Azerbaijani letters); Debian's fonts-dejavu-core.
+install-fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || [ -n "$$CC142_FONT_DIR" ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q fonts-dejavu-core || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q fonts-dejavu-core; }; }
 
 # Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
 install-browser:
