@@ -9,7 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import Conversation, Message
-from contact_center.services.conversations import CSAT_WINDOW, last_rateable_conversation
+from contact_center.services.conversations import (
+    CSAT_WINDOW,
+    last_rateable_conversation,
+    latest_conversation,
+)
 
 HISTORY_LIMIT = 200
 
@@ -51,14 +55,7 @@ async def citizen_messages(
 
 async def citizen_state(session: AsyncSession, channel: str, contact_id: str) -> dict[str, Any]:
     """The contact's latest conversation: status, and whether a CSAT rating is awaited."""
-    conv = (
-        await session.scalars(
-            select(Conversation)
-            .where(Conversation.channel == channel, Conversation.contact_id == contact_id)
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
-    ).one_or_none()
+    conv = await latest_conversation(session, channel, contact_id)
     if conv is None:
         return {"conversation_id": None, "status": None, "urgent": False, "agent_joined": False,
                 "csat_pending": False, "csat_score": None}

@@ -231,6 +231,18 @@ async def live_conversation(
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def latest_conversation(session: AsyncSession, channel: str, contact_id: str) -> Conversation | None:
+    """The contact's most recent conversation, live or resolved."""
+    return (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.channel == channel, Conversation.contact_id == contact_id)
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+
+
 async def open_live_conversation(
     session: AsyncSession, channel: str, contact_id: str, account_id: str | None, *, now: datetime
 ) -> tuple[Conversation, bool]:
@@ -636,14 +648,7 @@ async def record_outgoing_echo(
         return False
     conv = await live_conversation(session, channel, contact_id, lock=True)
     if conv is None:
-        conv = (
-            await session.scalars(
-                select(Conversation)
-                .where(Conversation.channel == channel, Conversation.contact_id == contact_id)
-                .order_by(Conversation.id.desc())
-                .limit(1)
-            )
-        ).one_or_none()
+        conv = await latest_conversation(session, channel, contact_id)
     if conv is None:
         # The page wrote first: keep it as history (it takes no place in the inbox).
         now = _now()
