@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 
 # The refresher shares the process with the PBX ingest: after a refresh that
 # took t seconds it rests at least BUSY_FACTOR * t, so it never takes more
-# than about a fifth of the process however busy the day is (queries stay
+# than about a tenth of the process however busy the day is (queries stay
 # exact meanwhile: days not yet refreshed are computed from the records).
-BUSY_FACTOR = 4
+BUSY_FACTOR = 9
 
 
 async def _loop(app: web.Application, interval: float) -> None:
