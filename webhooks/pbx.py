@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.db.driver import driver_transaction
 from contact_center.services import call_hooks
-from contact_center.services.pbx_ingest import ingest_events
 from contact_center.services.queue_log import import_report, parse_lines
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
+from webhooks.pbx_batcher import PbxBatcher
 from webhooks.pbx_payload import parse_events
 
 routes = web.RouteTableDef()
+PBX_BATCHER = web.AppKey("pbx_batcher", PbxBatcher)
+
 
 SIGNATURE_HEADER = "X-Signature-256"
-MAX_QUEUE_LOG_BYTES = 50 * 1024 * 1024
 
 
 async def _signed_body(request: web.Request) -> bytes:
@@ -47,13 +49,11 @@ async def post_events(request: web.Request) -> web.Response:
         events = parse_events(payload)
     except InputError as exc:
         return exc.response(422)
-    settings = request.app[SETTINGS]
-    # The driver connection, not an ORM session: this is the hottest path (the
-    # PBX posts every event); see contact_center/db/driver.py.
-    async with driver_transaction(request.app[ENGINE]) as conn:
-        result = await ingest_events(conn, events)
-        await call_hooks.calls_changed(conn, settings, result.calls)
-    return web.json_response({"accepted": result.accepted, "duplicates": result.duplicates}, status=202)
+    # The hottest path: the exchange posts every event. Concurrent requests
+    # share a transaction (webhooks/pbx_batcher.py) on the asyncpg driver
+    # (contact_center/db/driver.py); each is answered once its events committed.
+    counts = await request.app[PBX_BATCHER].ingest(events)
+    return web.json_response({"accepted": counts.accepted, "duplicates": counts.duplicates}, status=202)
 
 
 @routes.post("/api/v1/pbx/queue-log", name="pbx_queue_log")
@@ -70,3 +70,13 @@ async def post_queue_log(request: web.Request) -> web.Response:
         summary = await import_report(conn, report)
         await call_hooks.calls_changed(conn, settings, summary.changed_calls)
     return web.json_response(summary.as_dict(), status=202)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)
+
+    async def batcher(app: web.Application) -> AsyncIterator[None]:
+        app[PBX_BATCHER] = PbxBatcher(app[ENGINE], app[SETTINGS])
+        yield
+
+    app.cleanup_ctx.append(batcher)

@@ -6,7 +6,7 @@ from webhooks import callbacks_api, chat, meta, pbx
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_routes(pbx.routes)
+    pbx.setup(app)
     app.router.add_routes(callbacks_api.routes)
     chat.setup(app)
     meta.setup(app)

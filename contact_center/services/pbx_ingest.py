@@ -49,6 +49,9 @@ class IngestResult:
     accepted: int
     duplicates: int
     calls: list[ChangedCall]
+    # The event ids this call stored (not duplicates), for callers that
+    # share one statement between several requests.
+    inserted_ids: frozenset[str] = frozenset()
 
 
 _TERMINAL = "('completed','abandoned','transferred','timeout','exit_key','exit_empty')"
@@ -62,7 +65,7 @@ WITH ev AS (
     INSERT INTO pbx_events (event_id, call_id, type, at, caller, queue, agent, direction, source)
     SELECT event_id, call_id, type, at, caller, queue, agent, direction, $9::text FROM ev
     ON CONFLICT (event_id) DO NOTHING
-    RETURNING call_id, type, at, caller, queue, agent, direction
+    RETURNING event_id, call_id, type, at, caller, queue, agent, direction
 ), agg AS (
     SELECT
         call_id,
@@ -76,7 +79,7 @@ WITH ev AS (
         min(type) FILTER (WHERE type IN ('abandoned','timeout','exit_key','exit_empty')) AS unanswered_reason,
         bool_or(type = 'transferred') AS transferred
     FROM ins GROUP BY call_id
-)
+), up AS (
 INSERT INTO calls AS c (
     pbx_call_id, direction, caller, queue, agent, enqueued_at, answered_at, ended_at,
     unanswered_reason, transferred
@@ -103,8 +106,12 @@ ON CONFLICT (pbx_call_id) DO UPDATE SET
     updated_at = now()
 RETURNING c.id, c.pbx_call_id, c.status, c.caller, c.agent, c.wait_seconds,
           c.enqueued_at, c.answered_at, c.ended_at,
-          c.pbx_call_id IN (SELECT call_id FROM agg WHERE answered_at IS NOT NULL) AS answered_now,
-          (SELECT count(*) FROM ins) AS inserted
+          c.pbx_call_id IN (SELECT call_id FROM agg WHERE answered_at IS NOT NULL) AS answered_now
+)
+-- the stored event ids ride on the first row only (not repeated on every call)
+SELECT up.*,
+       CASE WHEN row_number() OVER () = 1 THEN (SELECT array_agg(event_id) FROM ins) END AS inserted
+FROM up
 """
 
 
@@ -128,6 +135,6 @@ async def ingest_events(
         source,
     )
     # No row back means every event was a duplicate (nothing to merge).
-    accepted = rows[0]["inserted"] if rows else 0
+    inserted = frozenset(rows[0]["inserted"]) if rows else frozenset()
     calls = [ChangedCall(*tuple(row)[:-1]) for row in rows]
-    return IngestResult(accepted, len(events) - accepted, calls)
+    return IngestResult(len(inserted), len(events) - len(inserted), calls, inserted)

@@ -175,3 +175,30 @@ async def test_outbound_call(client, sessionmaker):
     ])
     call = await only_call(sessionmaker)
     assert (call.direction, call.status, call.talk_seconds, call.wait_seconds) == ("outbound", "answered", 120, None)
+
+
+async def test_concurrent_requests_share_transactions_but_keep_their_own_answers(client, sessionmaker):
+    """Requests that arrive together are written together (group commit); each is
+    still answered for its own events, and a repeated event is accepted once."""
+    import asyncio
+
+    requests = [
+        [event(f"g{i}-1", f"g{i}", "enqueued", "2026-03-02T10:00:00+04:00", caller="+994501112233"),
+         event(f"g{i}-2", f"g{i}", "answered", "2026-03-02T10:00:07+04:00", agent="1001")]
+        for i in range(40)
+    ]
+    # the same event again, in ten other requests racing the first ones
+    requests += [[event("g0-1", "g0", "enqueued", "2026-03-02T10:00:00+04:00")] for _ in range(10)]
+    answers = await asyncio.gather(*(post_pbx(client, r) for r in requests))
+    assert all(a.status == 202 for a in answers)
+    bodies = [await a.json() for a in answers]
+    assert sum(b["accepted"] for b in bodies) == 80
+    assert sum(b["duplicates"] for b in bodies) == 10
+    assert all(b == {"accepted": 2, "duplicates": 0} for b in bodies[1:40])
+    # whoever came first, the repeated event was stored once and answered once as new
+    racers = sorted(b["accepted"] for b in [bodies[0], *bodies[40:]])
+    assert racers in ([0] * 10 + [2], [0] * 9 + [1, 1])
+    assert await count(sessionmaker, PbxEvent) == 80
+    async with sessionmaker() as s:
+        calls = (await s.execute(select(Call))).scalars().all()
+    assert len(calls) == 40 and all(c.status == "answered" and c.wait_seconds == 7 for c in calls)
