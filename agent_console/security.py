@@ -164,7 +164,17 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
     elif declared.level == PUBLIC and declared.csrf and unsafe:
         if not _same(await _submitted_token(request), request.cookies.get(PRESESSION_COOKIE, "")):
             return refuse(request, 403, "csrf", CSRF_MESSAGE)
+    if unsafe and await _form_has_nul(request):
+        # PostgreSQL text cannot hold NUL: one clear refusal for every form.
+        return refuse(request, 400, "invalid_input", "Mətndə icazə verilməyən simvol var.")
     return await handler(request)
+
+
+async def _form_has_nul(request: web.Request) -> bool:
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return False
+    form = await request.post()  # cached for the handler
+    return any(isinstance(v, str) and "\x00" in v for v in form.values())
 
 
 def _same_origin(request: web.Request) -> bool:

@@ -25,6 +25,8 @@ def _text(event: dict[str, Any], name: str, index: int, *, required: bool, limit
     if not isinstance(value, str):
         raise InputError(f"'{name}' must be a string", field=name, index=index)
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold it; refuse it here, clearly
+        raise InputError(f"'{name}' contains a NUL character", field=name, index=index)
     if required and not value:
         raise InputError(f"'{name}' must not be empty", field=name, index=index)
     if len(value) > limit:

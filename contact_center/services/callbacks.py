@@ -110,6 +110,8 @@ def _optional_text(payload: Mapping[str, Any], name: str, limit: int, label_az: 
         return None
     if not isinstance(value, str):
         raise CallbackInputError(name, f"'{name}' must be a string", f"{label_az} düzgün deyil.")
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise CallbackInputError(name, f"'{name}' contains a NUL character", f"{label_az} düzgün deyil.")
     value = " ".join(value.split()) if name != "note" else value.strip()
     if len(value) > limit:
         raise CallbackInputError(

@@ -94,6 +94,14 @@ class InboundMessage:
     bot_text: str | None = None  # what goes to the bot if different (postback payload or title)
     at: datetime | None = None  # when the citizen sent it
 
+    def __post_init__(self) -> None:
+        # PostgreSQL text cannot hold NUL; whatever channel it came from, drop it
+        # rather than lose the message.
+        for name in ("text", "bot_text"):
+            value = getattr(self, name)
+            if value is not None and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
 
 @dataclass(frozen=True)
 class Reply:

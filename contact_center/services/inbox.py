@@ -323,7 +323,7 @@ async def claim(session: AsyncSession, settings: Settings, conversation_id: int,
 
 
 def _text(value: str, field: str = "text") -> str:
-    value = (value or "").strip()
+    value = (value or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if not value:
         raise InboxError("empty", "Mətn boş ola bilməz.", field=field)
     if len(value) > MAX_REPLY:

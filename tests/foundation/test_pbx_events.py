@@ -149,6 +149,7 @@ async def test_each_field_is_checked_and_named(client):
         (dict(base, at="yesterday"), "at"),
         (dict(base, direction="sideways"), "direction"),
         (dict(base, caller={"n": 1}), "caller"),
+        (dict(base, caller="+99450\u0000"), "caller"),
     ]
     for payload, field in cases:
         resp = await post_pbx(client, [base, payload])
