@@ -270,10 +270,14 @@ def _parse_filters(request: web.Request, user: CurrentUser, tz) -> tuple[Filters
         agent_id = user.id  # agents see their own work
     page_raw = q.get("page", "1")
     page = int(page_raw) if page_raw.isdigit() and 0 < len(page_raw) < 7 else 1
+    area = q.get("area") if q.get("area") in ("baku", "region") else None
     filters = Filters(
         date_from=date_from, date_to=date_to, agent_id=agent_id,
         direction=q.get("direction") or None, district=q.get("district") or None,
         outcome=q.get("outcome") or None, phone=(q.get("phone") or "").strip()[:32] or None, page=max(page, 1),
+        # the dashboard's drill-down: counted as the statistics count
+        stats=q.get("stats") == "1", call_type=q.get("call_type") or None, area=area,
+        queue=(q.get("queue") or "").strip()[:64] or None, extension=(q.get("extension") or "").strip()[:32] or None,
     )
     return filters, errors
 
