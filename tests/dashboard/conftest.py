@@ -58,10 +58,11 @@ def tile(html: str, key: str) -> dict[str, Any]:
         "raw": m.group(1),
         "value": unescape(re.sub(r"<[^>]+>", "", value_text.split('<span class="tile-rate">')[0])).strip(),
         "rate": (unescape(r.group(1)) if (r := re.search(r'<span class="tile-rate">(.*?)</span>', body)) else None),
-        "href": (unescape(h.group(1)) if (h := re.search(r'data-drill="[^"]+"', body)) and
-                 (h := re.search(r'<a href="([^"]+)" data-drill', body)) else None),
-        "yoy": {k: unescape(re.sub(r"<[^>]+>", "", v)).strip()
-                for k, v in re.findall(r'<p class="yoy [^"]*" data-yoy="([^"]+)">(.*?)</p>', body, re.S)},
+        "href": unescape(h.group(1)) if (h := re.search(r'<a href="([^"]+)" data-drill', body)) else None,
+        "yoy": {k: unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", v))).strip()
+                for _, k, v in re.findall(r'<p class="yoy yoy-(\w+)" data-yoy="([^"]+)">(.*?)</p>', body, re.S)},
+        "tone": {k: tone for tone, k, _ in re.findall(r'<p class="yoy yoy-(\w+)" data-yoy="([^"]+)">(.*?)</p>', body,
+                                                      re.S)},
         "lines": [(unescape(h) if h else None, unescape(t).strip()) for h, t in
                   re.findall(r'<p class="tile-line">(?:<a href="([^"]+)">)?(.*?)(?:</a>)?</p>', body, re.S)],
     }
@@ -74,3 +75,8 @@ def list_ids(html: str, attr: str) -> list[int]:
 
 def total(html: str) -> int:
     return int(re.search(r'<strong id="total">(\d+)</strong>', html).group(1))
+
+
+def links(html: str, pattern: str) -> list[str]:
+    """Every href (unescaped) matching `pattern` (a regex), in page order."""
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', html) if re.search(pattern, unescape(h))]
