@@ -282,8 +282,8 @@ def wait_bins(hist: list[dict[str, Any]], threshold: int, max_bins: int = 24) ->
     width = next((w for w in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800) if (cap + 1) / w <= max_bins), 3600)
     edge = (threshold + 1) % width  # bins start at edge + k * width; the first one starts at 0
     starts = [0] + [e for e in range(edge or width, cap + 1, width) if e > 0]
-    if len(starts) > 1 and starts[1] < width / 2:  # a sliver at the start: merge it into the next bin
-        starts.pop(1)
+    if len(starts) > 2 and starts[1] < width / 2 and starts[1] != threshold + 1:
+        starts.pop(1)  # a sliver at the start: merged into the next bin (never the threshold's edge)
     bins = []
     for i, start in enumerate(starts):
         end = starts[i + 1] - 1 if i + 1 < len(starts) else None
