@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console.layout import render, url_for
+from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.services import reference
@@ -123,6 +124,7 @@ class RecordsPage:
 # --- PBX calls -----------------------------------------------------------------------------
 @routes.get("/console/pbx-calls", name="console_pbx_calls")
 @permission("supervisor")
+@server_timing
 async def pbx_calls(request: web.Request) -> web.Response:
     form = _Form(request.query, _today(request))
     date_from, date_to = form.period()
@@ -149,6 +151,7 @@ async def pbx_calls(request: web.Request) -> web.Response:
 # --- chat conversations ----------------------------------------------------------------------
 @routes.get("/console/conversations", name="console_conversations")
 @permission("supervisor")
+@server_timing
 async def conversations(request: web.Request) -> web.Response:
     form = _Form(request.query, _today(request))
     date_from, date_to = form.period()
@@ -174,6 +177,7 @@ async def conversations(request: web.Request) -> web.Response:
 # --- callback requests -----------------------------------------------------------------------
 @routes.get("/console/callback-requests", name="console_callback_requests")
 @permission("supervisor")
+@server_timing
 async def callback_requests(request: web.Request) -> web.Response:
     form = _Form(request.query, _today(request))
     date_from, date_to = form.period()

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from agent_console import dashboard
 from agent_console.drill import Drill
 from agent_console.layout import NavItem, add_nav_item, render, url_for
+from agent_console.timing import server_timing
 from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.report.model import build_report, parse_month, report_json
@@ -43,6 +44,7 @@ def _month_url(request: web.Request, month: date) -> str:
 
 @routes.get("/console/reports/monthly", name="console_report_monthly")
 @permission("supervisor")
+@server_timing
 async def monthly(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     raw = (request.query.get("month") or "").strip()

@@ -25,6 +25,7 @@ from agent_console.stats_query import (
     filter_error_message,
     parse_stats_query,
 )
+from agent_console.timing import server_timing
 from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.stats import facts
 from contact_center.stats.db import read_snapshot
@@ -109,6 +110,7 @@ def _agent_rows(summary: dict[str, Any], drill: Drill) -> list[AgentRow]:
 
 @routes.get("/console/stats", name="console_stats")
 @permission("supervisor")
+@server_timing
 async def stats_dashboard(request: web.Request) -> web.Response:
     started = time.perf_counter()
     settings = request.app[SETTINGS]
@@ -158,9 +160,7 @@ async def stats_dashboard(request: web.Request) -> web.Response:
             report_url=url_for(request, "console_report_monthly", query={"month": f"{query.date_to:%Y-%m}"}),
             server_ms=round((time.perf_counter() - started) * 1000, 1),
         )
-    response = render(request, "stats/dashboard.html", page, title="Statistika", status=status)
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-    return response
+    return render(request, "stats/dashboard.html", page, title="Statistika", status=status)
 
 
 def setup(app: web.Application) -> None:

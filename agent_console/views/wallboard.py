@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, render, render_fragment, url_for
+from agent_console.timing import server_timing
 from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
 from contact_center.db.models.users import AGENT_STATUSES
 from contact_center.services import agent_status, callbacks, inbox
@@ -147,6 +148,7 @@ class Region:
 
 @routes.get("/console/wallboard", name="console_wallboard")
 @permission("supervisor")
+@server_timing
 async def wallboard(request: web.Request) -> web.Response:
     regions = {
         key: Region(key, template, url_for(request, "console_wallboard_region", region=key), topics, every,
@@ -158,6 +160,7 @@ async def wallboard(request: web.Request) -> web.Response:
 
 @routes.get("/console/wallboard/{region}", name="console_wallboard_region")
 @permission("supervisor")
+@server_timing
 async def wallboard_region(request: web.Request) -> web.Response:
     entry = REGIONS.get(request.match_info["region"])
     if entry is None:
