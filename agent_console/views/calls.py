@@ -20,6 +20,7 @@ from agent_console.layout import (
 )
 from agent_console.pages import RegistrationForm, RegistrationListPage, RegistrationPage
 from agent_console.security import current_user
+from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.services import callbacks as callbacks_service
 from contact_center.services import reference, registrations
@@ -284,6 +285,7 @@ def _parse_filters(request: web.Request, user: CurrentUser, tz) -> tuple[Filters
 
 @routes.get("/console/calls", name="console_registrations")
 @permission("agent")
+@server_timing
 async def registration_list(request: web.Request) -> web.Response:
     user = current_user(request)
     tz = request.app[SETTINGS].tz

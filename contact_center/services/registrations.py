@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from contact_center.db.models import (
     Call,
@@ -321,26 +322,36 @@ class RegistrationList:
         self.pages = max(1, -(-self.total // self.per_page))
 
 
+# A PBX call's registration happened when the call was answered (or entered the
+# queue): never a day after it entered the queue. This bounds the stats-period
+# rows on the indexed occurred_at before the exact test on the call.
+QUEUE_TO_REGISTRATION = timedelta(days=1)
+
+
 def _stats_period(start: datetime, end: datetime, filters: Filters) -> Any:
     """Registrations the call figures count in [start, end) (contact_center/stats/facts.py
     call_facts): of inbound calls that entered the queue then, and, on the day they
-    happened, phone registrations without a queue record."""
-    queued = and_(Call.direction == "inbound", Call.enqueued_at >= start, Call.enqueued_at < end)
-    if filters.queue is not None:
-        queued = and_(queued, Call.queue == filters.queue)
-    if filters.extension is not None:
-        queued = and_(queued, func.coalesce(Call.agent, User.extension) == filters.extension)
-    if filters.queue is not None:  # registrations without a queue record have no queue
-        return queued
+    happened, phone registrations without a queue record. The call is looked up per
+    registration (EXISTS on its primary key): a steady plan, where a join lets the
+    planner scan every call."""
+    window = and_(CallRegistration.occurred_at >= start - QUEUE_TO_REGISTRATION,
+                  CallRegistration.occurred_at < end + QUEUE_TO_REGISTRATION)
     in_period = and_(CallRegistration.occurred_at >= start, CallRegistration.occurred_at < end)
-    manual = or_(
-        and_(CallRegistration.call_id.is_(None), CallRegistration.channel == "phone"),
-        and_(Call.enqueued_at.is_(None), Call.direction == "inbound"),
-    )
-    manual = and_(manual, in_period)
+    call = aliased(Call)
+    queued = and_(call.enqueued_at >= start, call.enqueued_at < end)
+    if filters.queue is not None:
+        queued = and_(queued, call.queue == filters.queue)
     if filters.extension is not None:
-        manual = and_(manual, User.extension == filters.extension)
-    return or_(queued, manual)
+        queued = and_(queued, func.coalesce(call.agent, User.extension) == filters.extension)
+    own = User.extension == filters.extension if filters.extension is not None else true()
+    if filters.queue is not None:  # registrations without a queue record have no queue
+        of_call = queued
+        manual = false()
+    else:
+        of_call = or_(queued, and_(call.enqueued_at.is_(None), in_period, own))
+        manual = and_(CallRegistration.call_id.is_(None), CallRegistration.channel == "phone", in_period, own)
+    has_call = exists().where(call.id == CallRegistration.call_id, call.direction == "inbound", of_call)
+    return and_(window, or_(manual, has_call))
 
 
 async def list_registrations(
@@ -368,9 +379,7 @@ async def list_registrations(
             where.append(CallRegistration.phone.like(f"%{digits}"))
     total = (
         await session.execute(
-            select(func.count()).select_from(CallRegistration)
-            .join(User, User.id == CallRegistration.agent_id)
-            .outerjoin(Call, Call.id == CallRegistration.call_id)
+            select(func.count()).select_from(CallRegistration).join(User, User.id == CallRegistration.agent_id)
             .where(*where)
         )
     ).scalar_one()

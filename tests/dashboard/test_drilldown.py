@@ -153,3 +153,21 @@ async def test_lists_page_and_explain_bad_filters(supervisor, stats_data):
     bad = await get_html(supervisor, "/console/callback-requests", {"from": "2024-08-05", "to": "2024-08-01"},
                          status=422)
     assert "Son tarix başlanğıc tarixindən əvvəl ola bilməz." in bad
+
+
+async def test_registrations_count_on_their_calls_queue_day(supervisor, stats_data):
+    agent = await stats_data.user("1001")
+    # Entered the queue at 23:59:50 on 31 August, answered (and registered) on 1 September.
+    late = await stats_data.call("2024-08-31 23:59:50", wait=15, talk=60, agent="1001")
+    await stats_data.register(agent, call_id=late)
+    outbound = await stats_data.call("2024-08-20 10:00:00", wait=1, talk=60, agent="1001", direction="outbound")
+    await stats_data.register(agent, call_id=outbound)  # outbound calls are never offered nor counted
+    html = await get_html(supervisor, "/console/stats", AUGUST)
+    assert tile(html, "registered")["value"] == "1"
+    assert total(await get_html(supervisor, tile(html, "registered")["href"])) == 1
+    # The plain list (by the time of the conversation) puts it in September, as an agent expects.
+    plain = await get_html(supervisor, "/console/calls", {"from": "2024-08-01", "to": "2024-08-31"})
+    assert total(plain) == 1  # only the outbound one, on 20 August
+    september = await get_html(supervisor, "/console/calls", {"from": "2024-09-01", "to": "2024-09-30",
+                                                               "stats": "1"})
+    assert total(september) == 0
