@@ -112,6 +112,7 @@ async def test_dashboard_wallboard_and_report_in_the_browser(page, console_serve
         await expect(page.locator("h1")).to_have_text("Zənglər")
         await expect(page.locator("#total")).to_have_text(unanswered)
         await expect(page.locator("#r-status")).to_have_value("unanswered")
+        await screenshot(page, "dashboard_drilldown")
 
     # The wallboard: a call enters the PBX queue and shows up within a few seconds.
     boss = await _user_id(sessionmaker, "boss")
@@ -143,7 +144,7 @@ async def test_dashboard_wallboard_and_report_in_the_browser(page, console_serve
     await expect(page.locator("h1")).to_contain_text("Statistik icmal")
     await expect(page.locator("#t-calls")).to_be_visible()
     await expect(page.locator('#downloads a[data-format="pdf"]')).to_be_visible()
-    await screenshot(page, "report_monthly", full_page=True)
+    await screenshot(page, "report_monthly", full_page=True, clip={"x": 0, "y": 0, "width": 1366, "height": 1700})
 
 
 def _re(pattern: str):  # noqa: ANN202
