@@ -297,7 +297,7 @@ class Filters:
     # these match the figures' filters.
     stats: bool = False
     call_type: str | None = None
-    area: str | None = None  # baku | regions (the district's area)
+    area: str | None = None  # baku | region (the district's area)
     queue: str | None = None  # stats only: the call's queue
     extension: str | None = None  # stats only: the answering extension, else the registering agent's
 
