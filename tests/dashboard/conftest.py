@@ -75,8 +75,3 @@ def list_ids(html: str, attr: str) -> list[int]:
 
 def total(html: str) -> int:
     return int(re.search(r'<strong id="total">(\d+)</strong>', html).group(1))
-
-
-def links(html: str, pattern: str) -> list[str]:
-    """Every href (unescaped) matching `pattern` (a regex), in page order."""
-    return [unescape(h) for h in re.findall(r'href="([^"]+)"', html) if re.search(pattern, unescape(h))]
