@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from webhooks import callbacks_api, chat, meta, pbx
+from contact_center.web.openapi import register_openapi
+from webhooks import callbacks_api, chat, meta, pbx, specs
 
 
 def setup(app: web.Application) -> None:
@@ -10,3 +11,4 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(callbacks_api.routes)
     chat.setup(app)
     meta.setup(app)
+    register_openapi(app, paths=specs.PATHS, schemas=specs.SCHEMAS)

@@ -20,6 +20,7 @@ from agent_console.layout import (
 )
 from agent_console.pages import RegistrationForm, RegistrationListPage, RegistrationPage
 from agent_console.security import current_user
+from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.services import callbacks as callbacks_service
 from contact_center.services import reference, registrations
@@ -270,16 +271,21 @@ def _parse_filters(request: web.Request, user: CurrentUser, tz) -> tuple[Filters
         agent_id = user.id  # agents see their own work
     page_raw = q.get("page", "1")
     page = int(page_raw) if page_raw.isdigit() and 0 < len(page_raw) < 7 else 1
+    area = q.get("area") if q.get("area") in ("baku", "region") else None
     filters = Filters(
         date_from=date_from, date_to=date_to, agent_id=agent_id,
         direction=q.get("direction") or None, district=q.get("district") or None,
         outcome=q.get("outcome") or None, phone=(q.get("phone") or "").strip()[:32] or None, page=max(page, 1),
+        # the dashboard's drill-down: counted as the statistics count
+        stats=q.get("stats") == "1", call_type=q.get("call_type") or None, area=area,
+        queue=(q.get("queue") or "").strip()[:64] or None, extension=(q.get("extension") or "").strip()[:32] or None,
     )
     return filters, errors
 
 
 @routes.get("/console/calls", name="console_registrations")
 @permission("agent")
+@server_timing
 async def registration_list(request: web.Request) -> web.Response:
     user = current_user(request)
     tz = request.app[SETTINGS].tz

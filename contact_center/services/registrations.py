@@ -15,11 +15,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from contact_center.db.models import Call, Callback, CallbackAttempt, CallRegistration, RegistrationChange, User
+from contact_center.db.models import (
+    Call,
+    Callback,
+    CallbackAttempt,
+    CallRegistration,
+    District,
+    RegistrationChange,
+    User,
+)
 from contact_center.events import publish
 from contact_center.live import for_role
 from contact_center.services.auth import CurrentUser
@@ -283,12 +292,21 @@ class Filters:
     outcome: str | None = None
     phone: str | None = None  # full number or its last digits
     page: int = 1
+    # The statistics' view (the dashboard's drill-down): `stats` counts a
+    # registration on its call's queue day as the figures do (phone only), and
+    # these match the figures' filters.
+    stats: bool = False
+    call_type: str | None = None
+    area: str | None = None  # baku | region (the district's area)
+    queue: str | None = None  # stats only: the call's queue
+    extension: str | None = None  # stats only: the answering extension, else the registering agent's
 
     def query_args(self) -> dict[str, Any]:
         return {
             "from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "agent": self.agent_id,
             "direction": self.direction, "district": self.district, "outcome": self.outcome,
-            "phone": self.phone,
+            "phone": self.phone, "stats": "1" if self.stats else None, "call_type": self.call_type,
+            "area": self.area, "queue": self.queue, "extension": self.extension,
         }
 
 
@@ -304,17 +322,54 @@ class RegistrationList:
         self.pages = max(1, -(-self.total // self.per_page))
 
 
+# A PBX call's registration happened when the call was answered (or entered the
+# queue): never a day after it entered the queue. This bounds the stats-period
+# rows on the indexed occurred_at before the exact test on the call.
+QUEUE_TO_REGISTRATION = timedelta(days=1)
+
+
+def _stats_period(start: datetime, end: datetime, filters: Filters) -> Any:
+    """Registrations the call figures count in [start, end) (contact_center/stats/facts.py
+    call_facts): of inbound calls that entered the queue then, and, on the day they
+    happened, phone registrations without a queue record. The call is looked up per
+    registration (EXISTS on its primary key): a steady plan, where a join lets the
+    planner scan every call."""
+    window = and_(CallRegistration.occurred_at >= start - QUEUE_TO_REGISTRATION,
+                  CallRegistration.occurred_at < end + QUEUE_TO_REGISTRATION)
+    in_period = and_(CallRegistration.occurred_at >= start, CallRegistration.occurred_at < end)
+    call = aliased(Call)
+    queued = and_(call.enqueued_at >= start, call.enqueued_at < end)
+    if filters.queue is not None:
+        queued = and_(queued, call.queue == filters.queue)
+    if filters.extension is not None:
+        queued = and_(queued, func.coalesce(call.agent, User.extension) == filters.extension)
+    own = User.extension == filters.extension if filters.extension is not None else true()
+    if filters.queue is not None:  # registrations without a queue record have no queue
+        of_call = queued
+        manual = false()
+    else:
+        of_call = or_(queued, and_(call.enqueued_at.is_(None), in_period, own))
+        manual = and_(CallRegistration.call_id.is_(None), CallRegistration.channel == "phone", in_period, own)
+    has_call = exists().where(call.id == CallRegistration.call_id, call.direction == "inbound", of_call)
+    return and_(window, or_(manual, has_call))
+
+
 async def list_registrations(
     session: AsyncSession, tz: ZoneInfo, filters: Filters, *, per_page: int = 50
 ) -> RegistrationList:
     start, end = local_range(filters.date_from, filters.date_to, tz)
-    where = [CallRegistration.occurred_at >= start, CallRegistration.occurred_at < end]
+    if filters.stats:
+        where = [_stats_period(start, end, filters)]
+    else:
+        where = [CallRegistration.occurred_at >= start, CallRegistration.occurred_at < end]
     if filters.agent_id is not None:
         where.append(CallRegistration.agent_id == filters.agent_id)
-    for name in ("direction", "district", "outcome"):
+    for name in ("direction", "district", "outcome", "call_type"):
         value = getattr(filters, name)
         if value:
             where.append(getattr(CallRegistration, name) == value)
+    if filters.area:
+        where.append(CallRegistration.district.in_(select(District.code).where(District.area == filters.area)))
     if filters.phone:
         digits = "".join(ch for ch in filters.phone if ch.isdigit())
         full = normalize_phone(filters.phone)
@@ -323,7 +378,10 @@ async def list_registrations(
         elif digits:
             where.append(CallRegistration.phone.like(f"%{digits}"))
     total = (
-        await session.execute(select(func.count()).select_from(CallRegistration).where(*where))
+        await session.execute(
+            select(func.count()).select_from(CallRegistration).join(User, User.id == CallRegistration.agent_id)
+            .where(*where)
+        )
     ).scalar_one()
     page = max(1, filters.page)
     rows = await session.execute(

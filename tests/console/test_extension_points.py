@@ -33,7 +33,7 @@ async def test_another_area_adds_a_page_and_a_nav_item(settings, make_user, tmp_
     )
     routes = web.RouteTableDef()
 
-    @routes.get("/console/stats", name="console_stats")
+    @routes.get("/console/example-area", name="console_example_area")
     @permission("supervisor")
     async def stats(request: web.Request) -> web.Response:
         assert current_user(request).role in ("supervisor", "admin")
@@ -41,23 +41,23 @@ async def test_another_area_adds_a_page_and_a_nav_item(settings, make_user, tmp_
 
     app = create_app(settings)
     app.router.add_routes(routes)
-    add_nav_item(app, NavItem("stats", "Statistika", "console_stats", level="supervisor", order=70))
+    add_nav_item(app, NavItem("example", "Nümunə", "console_example_area", level="supervisor", order=70))
     add_template_dir(app, tmp_path)
     await make_user("aysel", extension="1001")
     await make_user("boss", role="supervisor")
     async with TestClient(TestServer(app)) as client:
         await login(client, "aysel")
         home = await (await client.get("/console")).text()
-        assert 'id="nav-stats"' not in home  # agents do not see it
-        assert (await client.get("/console/stats")).status == 403
+        assert 'id="nav-example"' not in home  # agents do not see it
+        assert (await client.get("/console/example-area")).status == 403
         client.session.cookie_jar.clear()
         await login(client, "boss")
-        page = await client.get("/console/stats")
+        page = await client.get("/console/example-area")
         html = await page.text()
         assert page.status == 200
         assert '<p id="answered">748099</p>' in html and '<p id="who">boss</p>' in html
-        assert '<a id="nav-stats" href="/console/stats" aria-current="page">Statistika' in html
-        assert html.index('id="nav-callbacks"') < html.index('id="nav-agents"') < html.index('id="nav-stats"')  # by order
+        assert '<a id="nav-example" href="/console/example-area" aria-current="page">Nümunə' in html
+        assert html.index('id="nav-callbacks"') < html.index('id="nav-agents"') < html.index('id="nav-example"')  # by order
         assert 'id="live-indicator"' in html  # the layout's live parts come with it
 
         # An event published by the other area reaches this supervisor's socket.

@@ -1,0 +1,204 @@
+"""The records behind the figures (the dashboard's drill-down), paged and filterable:
+PBX calls, chat conversations and callback requests of a period, selected as
+the statistics count them (agent_console/drill.py builds the links). Registered
+calls use the registrations list (/console/calls, `stats=1`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from agent_console.layout import render, url_for
+from agent_console.timing import server_timing
+from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.db.models.callbacks import CALLBACK_SOURCES
+from contact_center.services import reference
+from contact_center.services.callback_search import (
+    SLA_FILTER_LABELS,
+    CallbackFilters,
+    CallbackList,
+    search_callbacks,
+)
+from contact_center.services.callback_search import STATUS_FILTER_LABELS as CALLBACK_STATUS_LABELS
+from contact_center.services.callbacks import SOURCE_LABELS
+from contact_center.services.calls import STATUS_FILTER_LABELS, CallFilters, CallList, search_calls
+from contact_center.services.conversation_search import (
+    CHAT_CHANNELS,
+    CSAT_LABELS,
+    HANDOFF_LABELS,
+    ConversationFilters,
+    ConversationList,
+    search_conversations,
+)
+from contact_center.services.inbox import CHANNEL_LABELS
+from contact_center.services.reference import Choices
+from contact_center.timeutil import local_date
+from contact_center.web.permissions import permission
+
+routes = web.RouteTableDef()
+PER_PAGE = 50
+CHOOSE = "Siyahıdan seçin."
+
+
+class _Form:
+    """Reads a list's query string; collects Azerbaijani messages for what is wrong."""
+
+    def __init__(self, query: Mapping[str, str], today: date) -> None:
+        self.q = query
+        self.today = today
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str, limit: int = 64) -> str | None:
+        return (self.q.get(name) or "").strip()[:limit] or None
+
+    def day(self, name: str, default: date) -> date:
+        raw = (self.q.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.errors[name] = "Tarixi İİİİ-AA-GG formatında yazın."
+            return default
+
+    def period(self) -> tuple[date, date]:
+        date_from = self.day("from", self.today)
+        date_to = self.day("to", date_from)
+        if date_to < date_from:
+            self.errors["to"] = "Son tarix başlanğıc tarixindən əvvəl ola bilməz."
+            date_to = date_from
+        return date_from, date_to
+
+    def choice(self, name: str, allowed: Mapping[str, str] | tuple[str, ...]) -> str | None:
+        raw = self.text(name)
+        if raw is not None and raw not in allowed:
+            self.errors[name] = CHOOSE
+            return None
+        return raw
+
+    def seconds(self, name: str, hi: int = 86_400) -> int | None:
+        raw = self.text(name)
+        if raw is None:
+            return None
+        if not raw.isdigit() or int(raw) > hi:
+            self.errors[name] = f"0 ilə {hi} arasında tam ədəd yazın."
+            return None
+        return int(raw)
+
+    def page(self) -> int:
+        raw = self.q.get("page", "1")
+        return max(1, int(raw)) if raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+def _today(request: web.Request) -> date:
+    return local_date(datetime.now(UTC), request.app[SETTINGS].tz)
+
+
+def _page_links(request: web.Request, route: str, args: dict[str, Any], page: int, pages: int) -> dict[str, str | None]:
+    return {
+        "prev": url_for(request, route, query=args | {"page": page - 1}) if page > 1 else None,
+        "next": url_for(request, route, query=args | {"page": page + 1}) if page < pages else None,
+    }
+
+
+def _dashboard_link(request: web.Request, args: dict[str, Any]) -> str:
+    keep = {k: args.get(k) for k in ("from", "to", "queue", "agent", "direction", "district")}
+    return url_for(request, "console_stats", query={"period": "custom", **keep})
+
+
+@dataclass(frozen=True)
+class RecordsPage:
+    choices: Choices
+    args: dict[str, Any]  # the filters as query parameters
+    errors: dict[str, str]
+    result: CallList | ConversationList | CallbackList
+    page_links: dict[str, str | None]
+    dashboard_url: str
+    options: dict[str, Mapping[str, str]]
+
+
+# --- PBX calls -----------------------------------------------------------------------------
+@routes.get("/console/pbx-calls", name="console_pbx_calls")
+@permission("supervisor")
+@server_timing
+async def pbx_calls(request: web.Request) -> web.Response:
+    form = _Form(request.query, _today(request))
+    date_from, date_to = form.period()
+    hour = form.seconds("hour", 23)
+    registered = form.choice("registered", ("yes", "no"))
+    filters = CallFilters(
+        date_from, date_to, status=form.choice("status", STATUS_FILTER_LABELS),
+        wait_from=form.seconds("wait_from"), wait_to=form.seconds("wait_to"), hour=hour,
+        queue=form.text("queue"), agent=form.text("agent", 32), direction=form.text("direction"),
+        district=form.text("district"), registered=None if registered is None else registered == "yes",
+        page=form.page(),
+    )
+    async with request.app[SESSIONMAKER]() as session:
+        choices = await reference.choices(session)
+        result = await search_calls(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
+    args = filters.query_args()
+    page = RecordsPage(choices, args, form.errors, result,
+                       _page_links(request, "console_pbx_calls", args, result.page, result.pages),
+                       _dashboard_link(request, args),
+                       {"status": STATUS_FILTER_LABELS, "registered": {"yes": "Bəli", "no": "Xeyr"}})
+    return render(request, "records/calls.html", page, title="Zənglər (PBX)", status=422 if form.errors else 200)
+
+
+# --- chat conversations ----------------------------------------------------------------------
+@routes.get("/console/conversations", name="console_conversations")
+@permission("supervisor")
+@server_timing
+async def conversations(request: web.Request) -> web.Response:
+    form = _Form(request.query, _today(request))
+    date_from, date_to = form.period()
+    filters = ConversationFilters(
+        date_from, date_to, channel=form.choice("channel", CHAT_CHANNELS),
+        handoff=form.choice("handoff", HANDOFF_LABELS), abandoned=request.query.get("abandoned") == "1",
+        csat=form.choice("csat", CSAT_LABELS), agent=form.text("agent", 32), queue=form.text("queue"),
+        direction=form.text("direction"), district=form.text("district"), page=form.page(),
+    )
+    async with request.app[SESSIONMAKER]() as session:
+        choices = await reference.choices(session)
+        result = await search_conversations(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
+    args = filters.query_args()
+    page = RecordsPage(choices, args, form.errors, result,
+                       _page_links(request, "console_conversations", args, result.page, result.pages),
+                       _dashboard_link(request, args),
+                       {"channel": {c: CHANNEL_LABELS[c] for c in CHAT_CHANNELS}, "handoff": HANDOFF_LABELS,
+                        "csat": CSAT_LABELS})
+    return render(request, "records/conversations.html", page, title="Söhbətlər",
+                  status=422 if form.errors else 200)
+
+
+# --- callback requests -----------------------------------------------------------------------
+@routes.get("/console/callback-requests", name="console_callback_requests")
+@permission("supervisor")
+@server_timing
+async def callback_requests(request: web.Request) -> web.Response:
+    form = _Form(request.query, _today(request))
+    date_from, date_to = form.period()
+    filters = CallbackFilters(
+        date_from, date_to, status=form.choice("status", CALLBACK_STATUS_LABELS),
+        source=form.choice("source", CALLBACK_SOURCES), sla=form.choice("sla", SLA_FILTER_LABELS),
+        recovered=request.query.get("recovered") == "1", agent=form.text("agent", 32), queue=form.text("queue"),
+        direction=form.text("direction"), district=form.text("district"), page=form.page(),
+    )
+    async with request.app[SESSIONMAKER]() as session:
+        choices = await reference.choices(session)
+        result = await search_callbacks(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
+    args = filters.query_args()
+    page = RecordsPage(choices, args, form.errors, result,
+                       _page_links(request, "console_callback_requests", args, result.page, result.pages),
+                       _dashboard_link(request, args),
+                       {"status": CALLBACK_STATUS_LABELS, "source": {s: SOURCE_LABELS.get(s, s) for s in CALLBACK_SOURCES},
+                        "sla": SLA_FILTER_LABELS})
+    return render(request, "records/callbacks.html", page, title="Geri zəng sorğuları",
+                  status=422 if form.errors else 200)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)

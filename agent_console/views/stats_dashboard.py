@@ -1,0 +1,168 @@
+"""The supervisors' statistics dashboard ("Statistika"): one summary of the
+statistics engine for the chosen period and filters, as KPI tiles with the
+change against last year and server-rendered SVG charts, each linked to the
+records behind it (agent_console/dashboard.py builds them)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aiohttp import web
+from markupsafe import Markup
+
+from agent_console import dashboard
+from agent_console.dashboard import Tile
+from agent_console.drill import Drill
+from agent_console.layout import NavItem, add_nav_item, render, url_for
+from agent_console.stats_query import (
+    CHANNEL_LABELS,
+    PERIODS,
+    QueryErrors,
+    StatsQuery,
+    filter_error_message,
+    parse_stats_query,
+)
+from agent_console.timing import server_timing
+from contact_center.appkeys import ENGINE, SETTINGS
+from contact_center.stats import facts
+from contact_center.stats.db import read_snapshot
+from contact_center.stats.filters import FilterError
+from contact_center.stats.options import known_queues
+from contact_center.stats.service import StatsUnavailable, summary_from_query
+from contact_center.stats.summary import Labels, load_labels
+from contact_center.timeutil import local_date
+from contact_center.web.permissions import permission
+
+routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    channels: dict[str, str]
+    directions: dict[str, str]
+    baku_districts: list[tuple[str, str]]
+    region_districts: list[tuple[str, str]]
+    agents: dict[str, str]  # extension -> name
+    queues: list[str]
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    extension: str
+    name: str
+    answered: int
+    aht: str
+    registered: int
+    calls_url: str | None
+    registrations_url: str | None
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    query: StatsQuery | None
+    values: dict[str, str]  # the form as submitted
+    errors: dict[str, str]
+    periods: dict[str, str]
+    period_links: dict[str, str]
+    choices: FilterChoices
+    tiles: list[Tile] = field(default_factory=list)
+    charts: dict[str, Markup] = field(default_factory=dict)
+    agents: list[AgentRow] = field(default_factory=list)
+    yoy_label: str = ""
+    filter_labels: list[str] = field(default_factory=list)
+    report_url: str = ""
+    server_ms: float = 0.0
+
+
+def _choices(labels: Labels, queues: list[str]) -> FilterChoices:
+    baku = [(c, label) for c, label in labels.district.items() if labels.district_area.get(c) == "baku"]
+    regions = [(c, label) for c, label in labels.district.items() if labels.district_area.get(c) != "baku"]
+    return FilterChoices(CHANNEL_LABELS, labels.direction, baku, regions, labels.agent, queues)
+
+
+def _filter_labels(q: StatsQuery, labels: Labels) -> list[str]:
+    f = q.filters
+    out = []
+    if "channel" in f:
+        out.append(f"Kanal: {CHANNEL_LABELS.get(f['channel'], f['channel'])}")
+    if "queue" in f:
+        out.append(f"Növbə: {f['queue']}")
+    if "direction" in f:
+        out.append(f"İstiqamət: {labels.direction.get(f['direction'], f['direction'])}")
+    if "district" in f:
+        out.append(f"Rayon: {labels.district.get(f['district'], f['district'])}")
+    if "agent" in f:
+        out.append(f"Operator: {labels.agent.get(f['agent'], f['agent'])} ({f['agent']})")
+    return out
+
+
+def _agent_rows(summary: dict[str, Any], drill: Drill) -> list[AgentRow]:
+    return [
+        AgentRow(a["agent"], a["name"] or a["agent"], a["answered"], dashboard.text(a["aht_seconds"], "seconds"),
+                 a["registered"], drill.calls(agent=a["agent"], status="answered") if a["answered"] else None,
+                 drill.registrations(extension=a["agent"]) if a["registered"] else None)
+        for a in summary["calls"]["per_agent"]
+    ]
+
+
+@routes.get("/console/stats", name="console_stats")
+@permission("supervisor")
+@server_timing
+async def stats_dashboard(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    settings = request.app[SETTINGS]
+    today = local_date(datetime.now(UTC), settings.tz)
+    summary: dict[str, Any] | None = None
+    errors: dict[str, str] = {}
+    status = 200
+    async with read_snapshot(request.app[ENGINE]) as conn:
+        labels = await load_labels(conn)
+        queues = await known_queues(conn)
+        cumulative = request.query.get("period") == "cumulative"
+        first = await facts.first_activity(conn, settings.tz) if cumulative else None
+        parsed = parse_stats_query(request.query, today, first)
+        if isinstance(parsed, StatsQuery):
+            try:
+                summary = await summary_from_query(conn, settings, parsed.engine_query())
+            except FilterError as exc:
+                errors[exc.field] = filter_error_message(exc)
+                status = 422
+            except StatsUnavailable:
+                errors["period"] = ("Statistika ilk dəfə hazırlanır: hələlik 62 günə qədər dövr seçmək olar. "
+                                    "Bir az sonra yenidən baxın.")
+                status = 503
+        else:
+            errors, status = parsed.errors, 422
+    query = parsed if isinstance(parsed, StatsQuery) else None
+    values = parsed.values if isinstance(parsed, QueryErrors) else {
+        "period": parsed.period, "from": parsed.date_from.isoformat(), "to": parsed.date_to.isoformat(),
+        **parsed.filters}
+    keep = query.filters if query else {k: v for k, v in values.items() if k not in ("period", "from", "to") and v}
+    page = DashboardPage(
+        query=query, values=values, errors=errors, periods=PERIODS,
+        period_links={k: url_for(request, "console_stats", query={"period": k, **keep})
+                      for k in PERIODS if k != "custom"},
+        choices=_choices(labels, queues),
+    )
+    if summary is not None and query is not None:
+        drill = Drill(request, query.date_from, query.date_to, query.filters)
+        yoy_from, yoy_to = (date.fromisoformat(summary["yoy"][k]) for k in ("from", "to"))
+        page = replace(
+            page,
+            tiles=dashboard.tiles(summary, drill),
+            charts=dashboard.all_charts(summary, drill),
+            agents=_agent_rows(summary, drill),
+            yoy_label=f"{yoy_from:%d.%m.%Y} – {yoy_to:%d.%m.%Y}",
+            filter_labels=_filter_labels(query, labels),
+            report_url=url_for(request, "console_report_monthly", query={"month": f"{query.date_to:%Y-%m}"}),
+            server_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+    return render(request, "stats/dashboard.html", page, title="Statistika", status=status)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)
+    add_nav_item(app, NavItem("stats", "Statistika", "console_stats", level="supervisor", order=50))
