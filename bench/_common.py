@@ -63,3 +63,44 @@ def describe(latencies_s: list[float]) -> str:
     ms = [x * 1000 for x in latencies_s]
     return (f"p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
             f"mean {statistics.fmean(ms):.1f} ms")
+
+
+def cli(url: str, *args: str) -> str:
+    """Run `cc142 ARGS` against the database at `url`; returns its stdout."""
+    env = {**os.environ, "DATABASE_URL": url}
+    out = subprocess.run([sys.executable, "-m", "contact_center", *args], cwd=ROOT, env=env, check=True,
+                         stdout=subprocess.PIPE, text=True)
+    return out.stdout or ""
+
+
+async def count_calls(url: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        if not await conn.fetchval("SELECT to_regclass('calls') IS NOT NULL"):
+            return 0
+        return await conn.fetchval("SELECT count(*) FROM calls")
+    finally:
+        await conn.close()
+
+
+def seeded_database(data_dir: Path, years: int, *, reseed: bool) -> tuple[str, int, str | None]:
+    """An embedded database under data_dir with `years` of demo traffic, reused when
+    already seeded. Returns (url, calls, seed-demo's output or None when reused)."""
+    import asyncio
+    import shutil
+
+    from contact_center.db.embedded import asyncpg_url, ensure_database, start_embedded
+
+    if reseed and data_dir.exists():
+        shutil.rmtree(data_dir)
+    uri = start_embedded(data_dir)
+    asyncio.run(ensure_database(uri, "cc142"))
+    url = asyncpg_url(uri, "cc142")
+    cli(url, "migrate")
+    if asyncio.run(count_calls(url)) >= years * 900_000:
+        return url, asyncio.run(count_calls(url)), None
+    print(f"seeding {years} years into {data_dir} ...", flush=True)
+    out = cli(url, "seed-demo", "--years", str(years)).strip()
+    return url, asyncio.run(count_calls(url)), out

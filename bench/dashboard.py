@@ -13,11 +13,9 @@ is reused when it already holds the seeded years.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -27,20 +25,11 @@ from urllib.parse import urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import backend, percentile  # noqa: E402
-from bench.stats import count_calls  # noqa: E402
-from contact_center.db.embedded import asyncpg_url, ensure_database, start_embedded  # noqa: E402
+from bench._common import backend, cli, percentile, seeded_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Baku")
 USER, PASSWORD = "bench-boss", "bench-supervisor-142"
-
-
-def cli(url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url}
-    out = subprocess.run([sys.executable, "-m", "contact_center", *args], cwd=ROOT, env=env, check=True,
-                         stdout=subprocess.PIPE, text=True)
-    return out.stdout or ""
 
 
 class Browser:
@@ -116,18 +105,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
-    data_dir = Path(args.data_dir)
-    if args.reseed and data_dir.exists():
-        shutil.rmtree(data_dir)
-    uri = start_embedded(data_dir)
-    asyncio.run(ensure_database(uri, "cc142"))
-    url = asyncpg_url(uri, "cc142")
-    cli(url, "migrate")
-    n_calls = asyncio.run(count_calls(url))
-    if n_calls < args.years * 900_000:
-        print(f"seeding {args.years} years into {data_dir} ...", flush=True)
-        print(cli(url, "seed-demo", "--years", str(args.years)).strip(), flush=True)
-        n_calls = asyncio.run(count_calls(url))
+    url, n_calls, seeded = seeded_database(Path(args.data_dir), args.years, reseed=args.reseed)
+    if seeded is not None:
+        print(seeded, flush=True)
     try:
         cli(url, "create-user", USER, "--role", "supervisor", "--full-name", "Bench", "--password", PASSWORD)
     except subprocess.CalledProcessError:

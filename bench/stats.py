@@ -16,12 +16,9 @@ docs/stats.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -30,33 +27,12 @@ from urllib.parse import urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import backend, percentile  # noqa: E402
-from contact_center.db.embedded import asyncpg_url, ensure_database, start_embedded  # noqa: E402
+from bench._common import backend, percentile, seeded_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
 TZ = ZoneInfo("Asia/Baku")
 MARK_START, MARK_END = "<!-- bench:stats:start -->", "<!-- bench:stats:end -->"
-
-
-def cli(url: str, *args: str, capture: bool = True) -> str:
-    env = {**os.environ, "DATABASE_URL": url}
-    out = subprocess.run([sys.executable, "-m", "contact_center", *args], cwd=ROOT, env=env, check=True,
-                         stdout=subprocess.PIPE if capture else None, text=True)
-    return out.stdout or ""
-
-
-async def count_calls(url: str) -> int:
-    import asyncpg
-
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(dsn)
-    try:
-        if not await conn.fetchval("SELECT to_regclass('calls') IS NOT NULL"):
-            return 0
-        return await conn.fetchval("SELECT count(*) FROM calls")
-    finally:
-        await conn.close()
 
 
 class Client:
@@ -122,22 +98,13 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     data_dir = Path(args.data_dir)
-    if args.reseed and data_dir.exists():
-        shutil.rmtree(data_dir)
-    uri = start_embedded(data_dir)
-    asyncio.run(ensure_database(uri, "cc142"))
-    url = asyncpg_url(uri, "cc142")
-    cli(url, "migrate")
     lines: list[str] = []
-    n_calls = asyncio.run(count_calls(url))
-    if n_calls < args.years * 900_000:
-        print(f"seeding {args.years} years into {data_dir} ...", flush=True)
-        started = time.perf_counter()
-        out = cli(url, "seed-demo", "--years", str(args.years))
-        print(out.strip())
-        lines.append(f"Seed: `cc142 seed-demo --years {args.years}`: {out.strip()} "
+    started = time.perf_counter()
+    url, n_calls, seeded = seeded_database(data_dir, args.years, reseed=args.reseed)
+    if seeded is not None:
+        print(seeded)
+        lines.append(f"Seed: `cc142 seed-demo --years {args.years}`: {seeded} "
                      f"(with the rollup build: {time.perf_counter() - started:.0f} s in all).")
-        n_calls = asyncio.run(count_calls(url))
     else:
         lines.append(f"Reused the seeded database in {data_dir} ({n_calls:,} calls).")
     today = datetime.now(TZ).date()

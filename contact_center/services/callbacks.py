@@ -20,11 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from sqlalchemy import bindparam, case, func, literal_column, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
+from sqlalchemy import case, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.types import BigInteger, Text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.config import Settings
 from contact_center.db.models import Callback, CallbackAttempt, Direction, District, User

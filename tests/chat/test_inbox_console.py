@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contact_center.db.models import CannedResponse, Conversation, Message
 from tests.chat.conftest import say, visitor
-from tests.plugins.console import csrf_from, login
+from tests.plugins.console import login
 
 
 async def test_agent_works_a_conversation_from_the_inbox(make_client, dead_rasa, sessionmaker, make_user):
