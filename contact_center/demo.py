@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from contact_center.config import Settings
 from contact_center.reference import districts as reference_districts
-from contact_center.stats.db import driver_connection
+from contact_center.db.driver import driver_connection
 from contact_center.stats.rollups import month_end, next_month, rebuild_all
 from contact_center.timeutil import day_start
 

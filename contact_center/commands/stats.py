@@ -11,7 +11,8 @@ from contact_center.config import Settings
 
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from contact_center.stats.db import driver_connection, read_snapshot
+    from contact_center.db.driver import driver_connection
+    from contact_center.stats.db import read_snapshot
     from contact_center.stats.filters import FilterError
     from contact_center.stats.rollups import rebuild_all
     from contact_center.stats.service import StatsUnavailable, summary_from_query

@@ -1,4 +1,5 @@
-"""Connections for the statistics: bare asyncpg under the engine's pool.
+"""Connections for the statistics: bare asyncpg under the engine's pool
+(contact_center/db/driver.py).
 
 The figures are read in one REPEATABLE READ, read-only transaction so the
 rollup rows, the watermark and the live records all agree.
@@ -12,13 +13,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-
-@asynccontextmanager
-async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """The pool's asyncpg connection, outside any transaction."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        yield raw.driver_connection  # type: ignore[misc]
+from contact_center.db.driver import driver_connection
 
 
 @asynccontextmanager

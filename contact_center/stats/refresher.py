@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE, SETTINGS
-from contact_center.stats.db import driver_connection
+from contact_center.db.driver import driver_connection
 from contact_center.stats.rollups import refresh
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.config import Settings
-from contact_center.stats.db import driver_connection
+from contact_center.db.driver import driver_connection
 from contact_center.stats.rollups import refresh
 from tests.plugins.backend import API_TOKEN
 

@@ -8,7 +8,8 @@ from datetime import date
 
 from sqlalchemy import text
 
-from contact_center.stats.db import driver_connection, read_snapshot
+from contact_center.db.driver import driver_connection
+from contact_center.stats.db import read_snapshot
 from contact_center.stats.query import plan, snapshot
 from contact_center.stats.rollups import LOCK_KEY
 from tests.helpers import event, post_pbx
