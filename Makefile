@@ -29,13 +29,14 @@ install-browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
-# Rasa 3.6 lives in its own virtualenv (.venv-rasa); see chatbot/README.md.
-install-bot:
-	$(PYTHON) chatbot/manage.py install
+# Rasa 3.6 lives in its own virtualenv (.venv-rasa); see chatbot/README.md. The backend
+# venv brings uv, so nothing is ever installed into the machine's own Python.
+install-bot: $(STAMP)
+	$(BIN)/python chatbot/manage.py install
 
 # Trains only when chatbot/ changed (models are cached by a content hash).
 train: install-bot
-	$(PYTHON) chatbot/manage.py train
+	$(BIN)/python chatbot/manage.py train
 
 migrate: install
 	$(BIN)/cc142 migrate

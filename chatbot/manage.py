@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -85,13 +84,57 @@ def installed_version() -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def _uv() -> list[str]:
-    found = shutil.which("uv")
-    if found:
-        return [found]
-    if importlib.util.find_spec("uv") is None:
-        subprocess.run([sys.executable, "-m", "pip", "install", "uv"], check=True)
-    return [sys.executable, "-m", "uv"]
+def backend_venv() -> Path:
+    """The backend's virtualenv, which brings ``uv`` (a dependency in pyproject.toml)."""
+    return Path(os.environ.get("CC142_VENV") or REPO_ROOT / ".venv")
+
+
+def uv_executable() -> Path:
+    """``uv`` from the backend's virtualenv, never one found on PATH or in the machine's Python.
+
+    Run as ``python -m uv`` it would install into the interpreter running it
+    (the machine's own Python), whatever ``VIRTUAL_ENV`` says.
+    """
+    uv = backend_venv() / "bin" / "uv"
+    if not uv.exists():
+        raise BotError(f"{uv} not found: run `make install` (the backend venv brings uv)")
+    return uv
+
+
+def base_interpreter() -> Path:
+    """The real interpreter behind the running Python (outside any venv), for ``uv venv``.
+
+    Rasa 3.6's TensorFlow 2.12 has wheels up to Python 3.11 only.
+    """
+    if sys.version_info[:2] != (3, 11):
+        raise BotError(
+            f"Rasa 3.6 needs Python 3.11, this is {sys.version.split()[0]}: "
+            "run make with PYTHON=python3.11"
+        )
+    return Path(getattr(sys, "_base_executable", None) or sys.executable).resolve()
+
+
+def uv_env() -> dict[str, str]:
+    """uv never fetches an interpreter; it uses the one it is given."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PYTHON"}}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def install_commands(uv: Path, interpreter: Path, create_venv: bool) -> list[list[str]]:
+    """The commands that build ``.venv-rasa``; every one names its target explicitly."""
+    commands = []
+    if create_venv:
+        commands.append([str(uv), "venv", "--python", str(interpreter), str(VENV)])
+    commands.append(
+        [
+            str(uv), "pip", "install",
+            "--python", str(VENV / "bin" / "python"),
+            "--override", str(BOT_DIR / "overrides.txt"),
+            f"rasa=={RASA_VERSION}",
+        ]
+    )
+    return commands
 
 
 def install() -> Path:
@@ -99,19 +142,11 @@ def install() -> Path:
     if installed_version() == RASA_VERSION:
         print(f"rasa {RASA_VERSION} already installed in {VENV}")
         return VENV
-    uv = _uv()
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([*uv, "venv", "-p", "python3.11", str(VENV)], check=True)
-    env = {**os.environ, "VIRTUAL_ENV": str(VENV)}
-    subprocess.run(
-        [
-            *uv, "pip", "install",
-            "--override", str(BOT_DIR / "overrides.txt"),
-            f"rasa=={RASA_VERSION}",
-        ],
-        check=True,
-        env=env,
+    commands = install_commands(
+        uv_executable(), base_interpreter(), create_venv=not (VENV / "bin" / "python").exists()
     )
+    for command in commands:
+        subprocess.run(command, check=True, env=uv_env())
     version = installed_version()
     if version != RASA_VERSION:
         raise BotError(f"expected rasa {RASA_VERSION} in {VENV}, found {version}")
@@ -423,13 +458,18 @@ def start(
     return handle
 
 
-def serve() -> int:
-    """Run both servers in the foreground until a signal or a crash."""
+def serve(log_dir: Path | None = None) -> int:
+    """Run both servers in the foreground until a signal or a crash.
+
+    With ``log_dir`` Rasa's own output (its old dependencies warn at every
+    start) goes to ``rasa.log`` and ``actions.log`` there; this process prints
+    only "bot ready" or, on a failure, the logs' tails.
+    """
     rasa_port = int(os.environ.get("RASA_PORT") or DEFAULT_RASA_PORT)
     actions_port = int(os.environ.get("ACTIONS_PORT") or DEFAULT_ACTIONS_PORT)
     try:
         model = ensure_trained()
-        handle = start(rasa_port, actions_port, model=model, wait=False)
+        handle = start(rasa_port, actions_port, model=model, log_dir=log_dir, wait=False)
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -445,20 +485,21 @@ def serve() -> int:
         deadline = time.monotonic() + 300
         while not stopping and not handle.is_ready():
             if not handle.alive() or time.monotonic() > deadline:
-                print("bot failed to start", file=sys.stderr)
+                print("bot failed to start\n" + handle.log_tail(), file=sys.stderr)
                 return 1
             time.sleep(1.0)
         if not stopping:
+            logs = f"; logs in {log_dir}" if log_dir else ""
             print(
                 f"bot ready: rasa {handle.url} (model {model.name}), "
-                f"actions {handle.actions_url}",
+                f"actions {handle.actions_url}{logs}",
                 flush=True,
             )
         while not stopping:
             if not handle.alive():
                 print(
                     f"bot process exited (rasa={handle.rasa.poll()}, "
-                    f"actions={handle.actions.poll()})",
+                    f"actions={handle.actions.poll()})\n" + handle.log_tail(),
                     file=sys.stderr,
                 )
                 return 1
@@ -477,7 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("install", help="create .venv-rasa with rasa 3.6.21")
     train = commands.add_parser("train", help="train when chatbot/ changed")
     train.add_argument("--force", action="store_true", help="retrain anyway")
-    commands.add_parser("serve", help="run rasa and the action server")
+    serve_cmd = commands.add_parser("serve", help="run rasa and the action server")
+    serve_cmd.add_argument("--log-dir", type=Path, help="write Rasa's output to files there")
     commands.add_parser("model-path", help="print the model path for the current content")
     args = parser.parse_args(argv)
     try:
@@ -486,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "train":
             print(ensure_trained(force=args.force))
         elif args.command == "serve":
-            return serve()
+            return serve(log_dir=args.log_dir)
         elif args.command == "model-path":
             print(model_path())
     except (BotError, subprocess.CalledProcessError) as exc:

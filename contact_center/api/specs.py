@@ -106,7 +106,10 @@ PATHS: Spec = {
                          "responses": {"200": {"description": "{\"status\": \"ok\"}"}}}},
     "/readyz": {"get": {"operationId": "readyz",
                         "summary": "The database answers and the schema is at the newest migration",
-                        "responses": {"200": {"description": "{\"status\": \"ready\", \"migration\": rev}"},
+                        "description": "`bot` (cached a few seconds) is `ready`, `starting` or `unavailable`; "
+                                       "it never makes the answer 503: chats reach a person without the bot",
+                        "responses": {"200": {"description": "{\"status\": \"ready\", \"migration\": rev, "
+                                                             "\"bot\": \"ready\"}"},
                                       **error_responses(503)}}},
     "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",
                                      "responses": {"200": {"description": "OpenAPI 3 document"}}}},

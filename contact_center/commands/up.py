@@ -64,11 +64,13 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     children: dict[str, subprocess.Popen[bytes]] = {
         "backend": subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], cwd=ROOT, env=env),
     }
+    log_dir = (settings.data_dir / "logs").resolve()
     if not args.no_bot:
-        # Rasa's old dependencies warn at every start; the console should show our URLs.
-        bot_env = {**env, "PYTHONWARNINGS": "ignore"}
-        children["bot"] = subprocess.Popen([sys.executable, str(ROOT / "chatbot" / "manage.py"), "serve"],
-                                           cwd=ROOT, env=bot_env)
+        # Rasa's old dependencies warn at every start: that goes to the bot's log
+        # files, the terminal shows our URLs and the "bot ready" line.
+        children["bot"] = subprocess.Popen(
+            [sys.executable, str(ROOT / "chatbot" / "manage.py"), "serve", "--log-dir", str(log_dir)],
+            cwd=ROOT, env=env)
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,12 @@ DIRECTION_CODES = frozenset(
 HANDOFF_REASONS = frozenset({"requested", "low_confidence", "urgent"})
 # Rasa's FallbackClassifier intent: the bot did not understand this turn.
 FALLBACK_INTENT = "nlu_fallback"
+# /readyz asks Rasa at most this often; a health check must not load the bot.
+HEALTH_TTL_SECONDS = 5.0
+# Rasa loads TensorFlow and the model for about a minute: not answering before
+# that (and never answered yet) is "starting", later "unavailable".
+STARTUP_GRACE_SECONDS = 300.0
+HEALTH_PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2)
 
 
 class BotUnavailable(Exception):
@@ -144,6 +151,9 @@ class BotClient:
         self.base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
+        self._created = time.monotonic()
+        self._health: tuple[float, str] | None = None  # (checked at, status)
+        self._ever_ready = False
 
     async def start(self) -> None:
         if self._session is None:
@@ -156,6 +166,30 @@ class BotClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    async def health(self) -> str:
+        """``"ready" | "starting" | "unavailable"``, cached for HEALTH_TTL_SECONDS."""
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < HEALTH_TTL_SECONDS:
+            return self._health[1]
+        if self._session is None:
+            await self.start()
+        assert self._session is not None
+        try:
+            # Rasa's root answers once the server (and so the model) is up.
+            async with self._session.get(f"{self.base_url}/", timeout=HEALTH_PROBE_TIMEOUT) as resp:
+                answered = resp.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            answered = False
+        if answered:
+            self._ever_ready = True
+            status = "ready"
+        elif not self._ever_ready and now - self._created < STARTUP_GRACE_SECONDS:
+            status = "starting"
+        else:
+            status = "unavailable"
+        self._health = (time.monotonic(), status)
+        return status
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> BotReply:
         if self._session is None:

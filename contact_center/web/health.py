@@ -4,6 +4,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from contact_center.appkeys import ENGINE
+from contact_center.chat_runtime import chat_context
 from contact_center.db.migrate import current_revision, head_revision
 from contact_center.web.permissions import permission
 
@@ -20,7 +21,11 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz", name="readyz")
 @permission("public")
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to serve: the database answers and its schema is at the head revision."""
+    """Ready to serve: the database answers and its schema is at the head revision.
+
+    ``bot`` says whether Rasa answers (cached); chats reach a person without
+    it, so it never makes the backend unready.
+    """
     engine = request.app[ENGINE]
     try:
         async with engine.connect() as conn:
@@ -33,4 +38,5 @@ async def readyz(request: web.Request) -> web.Response:
         return web.json_response(
             {"status": "unavailable", "migrations": {"current": current, "head": head}}, status=503
         )
-    return web.json_response({"status": "ready", "migration": current})
+    bot = await chat_context(request.app).bot.health()
+    return web.json_response({"status": "ready", "migration": current, "bot": bot})
