@@ -1,7 +1,7 @@
 """What a statistics question asks: the period and the filters, read from query
 parameters the same way for the JSON API, the dashboard and `cc142 stats`.
 
-Parameters (each at most once; anything else is refused):
+Parameters (any other name is refused):
 - `period`: today, week (Monday to today), month (the 1st to today), custom
   (`from` .. `to`) or cumulative (the first record to today). Without it,
   `from` or `to` mean custom and nothing means today. `from` and `to` are
