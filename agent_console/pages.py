@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contact_center.paging import Page
 from contact_center.services.callbacks import AttemptRow, CallbackRow
 from contact_center.services.reference import Choices
 from contact_center.services.registrations import (
     CallerHistory,
     CallInfo,
     Change,
-    RegistrationList,
     RegistrationRow,
 )
 
@@ -44,7 +44,7 @@ class RegistrationForm:
 @dataclass(frozen=True)
 class RegistrationListPage:
     choices: Choices
-    result: RegistrationList
+    result: Page[RegistrationRow]
     filters: dict[str, Any]
     agents: list[tuple[int, str]]
     show_agent_filter: bool

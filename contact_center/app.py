@@ -28,7 +28,7 @@ CLIENT_MAX_SIZE = 50 * 1024 * 1024
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     url = await resolve_database_url(settings.database_url, settings.data_dir)
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=settings.db_pool_size)
     app[ENGINE] = engine
     app[SESSIONMAKER] = make_sessionmaker(engine)
     yield

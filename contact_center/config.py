@@ -1,12 +1,16 @@
-"""Settings, read once from the environment (each one is in the README's table)."""
+"""Settings, read once from the environment: every backend setting is a field
+of `Settings` declared with the variable it comes from (the README's table
+lists each one; tests/foundation/test_settings.py checks both ways)."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -14,25 +18,49 @@ class SettingError(SystemExit):
     pass
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+# A parser turns a variable's non-empty text into the field's value (SettingError if it cannot).
+Parser = Callable[[str, str], Any]
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _url(name: str, raw: str) -> str:
+    return raw.rstrip("/")
+
+
+def _path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def _int(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError as exc:
         raise SettingError(f"setting {name} must be an integer, got {raw!r}") from exc
 
 
-def _bool(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingError(f"setting {name} must be a number, got {raw!r}") from exc
+
+
+def _bool(name: str, raw: str) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _hours(env: dict[str, str], name: str, default: str) -> tuple[time, time]:
-    raw = env.get(name) or default
+def _timezone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except Exception as exc:  # noqa: BLE001 - any lookup failure is a bad setting
+        raise SettingError(f"{name}: unknown time zone {raw!r}") from exc
+    return raw
+
+
+def _hours(name: str, raw: str) -> tuple[time, time]:
     try:
         start, end = (time.fromisoformat(p.strip()) for p in raw.split("-"))
     except ValueError as exc:
@@ -42,9 +70,8 @@ def _hours(env: dict[str, str], name: str, default: str) -> tuple[time, time]:
     return start, end
 
 
-def _days(env: dict[str, str], name: str, default: str) -> frozenset[int]:
+def _days(name: str, raw: str) -> frozenset[int]:
     """ISO weekdays (1 = Monday) as "1-5" or "1,2,3,4,5,6"."""
-    raw = env.get(name) or default
     days: set[int] = set()
     try:
         for part in raw.split(","):
@@ -60,10 +87,7 @@ def _days(env: dict[str, str], name: str, default: str) -> frozenset[int]:
     return frozenset(days)
 
 
-def _json_map(env: dict[str, str], name: str) -> dict[str, str]:
-    raw = env.get(name)
-    if not raw:
-        return {}
+def _json_map(name: str, raw: str) -> dict[str, str]:
     try:
         value = json.loads(raw)
     except ValueError as exc:
@@ -73,45 +97,57 @@ def _json_map(env: dict[str, str], name: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+def _env(variable: str, default: Any, parse: Parser = _text) -> Any:
+    """A field read from `variable` by `parse`; unset or empty: `default`."""
+    meta = {"env": variable, "parse": parse}
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
     # Foundation
-    database_url: str | None = None
-    data_dir: Path = Path("var")
-    host: str = "127.0.0.1"
-    port: int = 8080
-    timezone: str = "Asia/Baku"
-    pbx_webhook_secret: str = ""
-    short_abandon_seconds: int = 10
-    service_level_seconds: int = 20
-    api_token: str = ""
+    database_url: str | None = _env("DATABASE_URL", None)
+    data_dir: Path = _env("CC142_DATA_DIR", Path("var"), _path)
+    host: str = _env("CC142_HOST", "127.0.0.1")
+    port: int = _env("CC142_PORT", 8080, _int)
+    workers: int = _env("CC142_WORKERS", 1, _int)  # `cc142 serve` processes sharing the port
+    db_pool_size: int = _env("CC142_DB_POOL_SIZE", 10, _int)  # connections per process (as many again on bursts)
+    timezone: str = _env("CC142_TIMEZONE", "Asia/Baku", _timezone)
+    pbx_webhook_secret: str = _env("PBX_WEBHOOK_SECRET", "")
+    short_abandon_seconds: int = _env("SHORT_ABANDON_SECONDS", 10, _int)
+    service_level_seconds: int = _env("SERVICE_LEVEL_SECONDS", 20, _int)
+    api_token: str = _env("CC142_API_TOKEN", "")
     # Console and callbacks
-    secure_cookies: bool = False
-    session_hours: int = 12
-    login_max_failures: int = 5
-    login_lock_minutes: int = 15
-    callback_sla_minutes: int = 60
-    callback_max_attempts: int = 3
-    work_hours: tuple[time, time] = (time(9, 0), time(18, 0))
-    work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
-    callback_rate_per_ip: int = 10  # requests per hour
-    callback_rate_per_phone: int = 3  # requests per day
+    secure_cookies: bool = _env("CC142_SECURE_COOKIES", False, _bool)
+    session_hours: int = _env("CC142_SESSION_HOURS", 12, _int)
+    login_max_failures: int = _env("CC142_LOGIN_MAX_FAILURES", 5, _int)
+    login_lock_minutes: int = _env("CC142_LOGIN_LOCK_MINUTES", 15, _int)
+    callback_sla_minutes: int = _env("CALLBACK_SLA_MINUTES", 60, _int)
+    callback_max_attempts: int = _env("CALLBACK_MAX_ATTEMPTS", 3, _int)
+    work_hours: tuple[time, time] = _env("CC142_WORK_HOURS", (time(9, 0), time(18, 0)), _hours)
+    work_days: frozenset[int] = _env("CC142_WORK_DAYS", frozenset({1, 2, 3, 4, 5}), _days)
+    callback_rate_per_ip: int = _env("CALLBACK_RATE_PER_IP", 10, _int)  # requests per hour
+    callback_rate_per_phone: int = _env("CALLBACK_RATE_PER_PHONE", 3, _int)  # requests per day
     # Chat and the bot
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_timeout_seconds: float = 10.0
-    chat_rate_per_ip: int = 120  # messages per minute
-    chat_rate_per_visitor: int = 30  # messages per minute
+    rasa_url: str = _env("RASA_URL", "http://127.0.0.1:5005", _url)
+    rasa_timeout_seconds: float = _env("RASA_TIMEOUT_SECONDS", 10.0, _float)
+    chat_rate_per_ip: int = _env("CHAT_RATE_PER_IP", 120, _int)  # messages per minute
+    chat_rate_per_visitor: int = _env("CHAT_RATE_PER_VISITOR", 30, _int)  # messages per minute
     # A handed-off chat with no human reply is abandoned after this much citizen silence.
-    chat_abandon_minutes: int = 15
+    chat_abandon_minutes: int = _env("CHAT_ABANDON_MINUTES", 15, _int)
     # Meta (Facebook Messenger, Instagram)
-    meta_verify_token: str = ""
-    meta_app_secret: str = ""
-    meta_page_access_token: str = ""
-    meta_page_tokens: dict[str, str] = field(default_factory=dict)
-    meta_graph_url: str = "https://graph.facebook.com/v21.0"
-    meta_human_agent_tag: bool = False
+    meta_verify_token: str = _env("META_VERIFY_TOKEN", "")
+    meta_app_secret: str = _env("META_APP_SECRET", "")
+    meta_page_access_token: str = _env("META_PAGE_ACCESS_TOKEN", "")
+    meta_page_tokens: dict[str, str] = _env("META_PAGE_TOKENS", {}, _json_map)
+    meta_graph_url: str = _env("META_GRAPH_URL", "https://graph.facebook.com/v21.0", _url)
+    meta_human_agent_tag: bool = _env("META_HUMAN_AGENT_TAG", False, _bool)
     # Statistics: seconds between rollup refreshes (0: no background refresher)
-    stats_refresh_seconds: float = 1.5
+    stats_refresh_seconds: float = _env("CC142_STATS_REFRESH_SECONDS", 1.5, _float)
+    # The monthly report's PDF: DejaVu Sans when not in a system font folder
+    font_dir: Path | None = _env("CC142_FONT_DIR", None, _path)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -121,43 +157,16 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
-        tzname = env.get("CC142_TIMEZONE") or "Asia/Baku"
-        try:
-            ZoneInfo(tzname)
-        except Exception as exc:  # noqa: BLE001 - any lookup failure is a bad setting
-            raise SettingError(f"CC142_TIMEZONE: unknown time zone {tzname!r}") from exc
-        return cls(
-            database_url=env.get("DATABASE_URL") or None,
-            data_dir=Path(env.get("CC142_DATA_DIR") or "var"),
-            host=env.get("CC142_HOST") or "127.0.0.1",
-            port=_int(env, "CC142_PORT", 8080),
-            timezone=tzname,
-            pbx_webhook_secret=env.get("PBX_WEBHOOK_SECRET", ""),
-            short_abandon_seconds=_int(env, "SHORT_ABANDON_SECONDS", 10),
-            service_level_seconds=_int(env, "SERVICE_LEVEL_SECONDS", 20),
-            api_token=env.get("CC142_API_TOKEN", ""),
-            secure_cookies=_bool(env, "CC142_SECURE_COOKIES", False),
-            session_hours=_int(env, "CC142_SESSION_HOURS", 12),
-            login_max_failures=_int(env, "CC142_LOGIN_MAX_FAILURES", 5),
-            login_lock_minutes=_int(env, "CC142_LOGIN_LOCK_MINUTES", 15),
-            callback_sla_minutes=_int(env, "CALLBACK_SLA_MINUTES", 60),
-            callback_max_attempts=_int(env, "CALLBACK_MAX_ATTEMPTS", 3),
-            work_hours=_hours(env, "CC142_WORK_HOURS", "09:00-18:00"),
-            work_days=_days(env, "CC142_WORK_DAYS", "1-5"),
-            callback_rate_per_ip=_int(env, "CALLBACK_RATE_PER_IP", 10),
-            callback_rate_per_phone=_int(env, "CALLBACK_RATE_PER_PHONE", 3),
-            rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
-            rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 10),
-            chat_rate_per_ip=_int(env, "CHAT_RATE_PER_IP", 120),
-            chat_rate_per_visitor=_int(env, "CHAT_RATE_PER_VISITOR", 30),
-            chat_abandon_minutes=_int(env, "CHAT_ABANDON_MINUTES", 15),
-            meta_verify_token=env.get("META_VERIFY_TOKEN", ""),
-            meta_app_secret=env.get("META_APP_SECRET", ""),
-            meta_page_access_token=env.get("META_PAGE_ACCESS_TOKEN", ""),
-            meta_page_tokens=_json_map(env, "META_PAGE_TOKENS"),
-            meta_graph_url=(env.get("META_GRAPH_URL") or "https://graph.facebook.com/v21.0").rstrip("/"),
-            meta_human_agent_tag=_bool(env, "META_HUMAN_AGENT_TAG", False),
-            stats_refresh_seconds=float(env.get("CC142_STATS_REFRESH_SECONDS") or 1.5),
-        )
+    def variables(cls) -> dict[str, Field[Any]]:
+        """Environment variable -> the field it sets: every setting there is."""
+        return {f.metadata["env"]: f for f in fields(cls)}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        values = {}
+        for variable, f in cls.variables().items():
+            raw = env.get(variable)
+            if raw:  # unset or empty: the default
+                values[f.name] = f.metadata["parse"](variable, raw)
+        return cls(**values)

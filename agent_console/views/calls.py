@@ -18,6 +18,7 @@ from agent_console.layout import (
     set_flash,
     url_for,
 )
+from agent_console.pager import page_links
 from agent_console.pages import RegistrationForm, RegistrationListPage, RegistrationPage
 from agent_console.security import current_user
 from agent_console.timing import server_timing
@@ -297,11 +298,7 @@ async def registration_list(request: web.Request) -> web.Response:
     args = filters.query_args()
     if not _is_supervisor(user):
         args.pop("agent")
-    links = {
-        "prev": url_for(request, "console_registrations", query=args | {"page": result.page - 1}) if result.page > 1 else None,
-        "next": url_for(request, "console_registrations", query=args | {"page": result.page + 1})
-        if result.page < result.pages else None,
-    }
+    links = page_links(request, "console_registrations", args, result)
     page = RegistrationListPage(choices, result, args, agents, _is_supervisor(user), errors, links)
     return render(request, "calls/list.html", page, title="Qeydə alınmış zənglər")
 

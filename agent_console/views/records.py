@@ -13,28 +13,28 @@ from typing import Any
 from aiohttp import web
 
 from agent_console.layout import render, url_for
+from agent_console.pager import page_links
 from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
+from contact_center.paging import Page
 from contact_center.services import reference
 from contact_center.services.callback_search import (
     SLA_FILTER_LABELS,
     CallbackFilters,
-    CallbackList,
     search_callbacks,
 )
 from contact_center.services.callback_search import STATUS_FILTER_LABELS as CALLBACK_STATUS_LABELS
-from contact_center.services.callbacks import SOURCE_LABELS
-from contact_center.services.calls import STATUS_FILTER_LABELS, CallFilters, CallList, search_calls
+from contact_center.services.callbacks import SOURCE_LABELS, CallbackRow
+from contact_center.services.calls import STATUS_FILTER_LABELS, CallFilters, CallRow, search_calls
 from contact_center.services.conversation_search import (
     CHAT_CHANNELS,
     CSAT_LABELS,
     HANDOFF_LABELS,
     ConversationFilters,
-    ConversationList,
     search_conversations,
 )
-from contact_center.services.inbox import CHANNEL_LABELS
+from contact_center.services.inbox import CHANNEL_LABELS, ConversationRow
 from contact_center.services.reference import Choices
 from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission
@@ -98,13 +98,6 @@ def _today(request: web.Request) -> date:
     return local_date(datetime.now(UTC), request.app[SETTINGS].tz)
 
 
-def _page_links(request: web.Request, route: str, args: dict[str, Any], page: int, pages: int) -> dict[str, str | None]:
-    return {
-        "prev": url_for(request, route, query=args | {"page": page - 1}) if page > 1 else None,
-        "next": url_for(request, route, query=args | {"page": page + 1}) if page < pages else None,
-    }
-
-
 def _dashboard_link(request: web.Request, args: dict[str, Any]) -> str:
     keep = {k: args.get(k) for k in ("from", "to", "queue", "agent", "direction", "district")}
     return url_for(request, "console_stats", query={"period": "custom", **keep})
@@ -115,7 +108,7 @@ class RecordsPage:
     choices: Choices
     args: dict[str, Any]  # the filters as query parameters
     errors: dict[str, str]
-    result: CallList | ConversationList | CallbackList
+    result: Page[CallRow] | Page[ConversationRow] | Page[CallbackRow]
     page_links: dict[str, str | None]
     dashboard_url: str
     options: dict[str, Mapping[str, str]]
@@ -142,7 +135,7 @@ async def pbx_calls(request: web.Request) -> web.Response:
         result = await search_calls(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
     args = filters.query_args()
     page = RecordsPage(choices, args, form.errors, result,
-                       _page_links(request, "console_pbx_calls", args, result.page, result.pages),
+                       page_links(request, "console_pbx_calls", args, result),
                        _dashboard_link(request, args),
                        {"status": STATUS_FILTER_LABELS, "registered": {"yes": "Bəli", "no": "Xeyr"}})
     return render(request, "records/calls.html", page, title="Zənglər (PBX)", status=422 if form.errors else 200)
@@ -166,7 +159,7 @@ async def conversations(request: web.Request) -> web.Response:
         result = await search_conversations(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
     args = filters.query_args()
     page = RecordsPage(choices, args, form.errors, result,
-                       _page_links(request, "console_conversations", args, result.page, result.pages),
+                       page_links(request, "console_conversations", args, result),
                        _dashboard_link(request, args),
                        {"channel": {c: CHANNEL_LABELS[c] for c in CHAT_CHANNELS}, "handoff": HANDOFF_LABELS,
                         "csat": CSAT_LABELS})
@@ -192,7 +185,7 @@ async def callback_requests(request: web.Request) -> web.Response:
         result = await search_callbacks(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
     args = filters.query_args()
     page = RecordsPage(choices, args, form.errors, result,
-                       _page_links(request, "console_callback_requests", args, result.page, result.pages),
+                       page_links(request, "console_callback_requests", args, result),
                        _dashboard_link(request, args),
                        {"status": CALLBACK_STATUS_LABELS, "source": {s: SOURCE_LABELS.get(s, s) for s in CALLBACK_SOURCES},
                         "sla": SLA_FILTER_LABELS})

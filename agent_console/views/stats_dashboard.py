@@ -1,13 +1,17 @@
 """The supervisors' statistics dashboard ("Statistika"): one summary of the
 statistics engine for the chosen period and filters, as KPI tiles with the
 change against last year and server-rendered SVG charts, each linked to the
-records behind it (agent_console/dashboard.py builds them)."""
+records behind it (agent_console/dashboard.py builds them).
+
+The question and the figures are those of GET /api/v1/stats/summary (the
+same parameters, read and computed by contact_center.stats.service); this
+page renders them as HTML, and a refused question in Azerbaijani."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -17,23 +21,14 @@ from agent_console import dashboard
 from agent_console.dashboard import Tile
 from agent_console.drill import Drill
 from agent_console.layout import NavItem, add_nav_item, render, url_for
-from agent_console.stats_query import (
-    CHANNEL_LABELS,
-    PERIODS,
-    QueryErrors,
-    StatsQuery,
-    filter_error_message,
-    parse_stats_query,
-)
+from agent_console.stats_query import CHANNEL_LABELS, PERIODS, error_message, period_label
 from agent_console.timing import server_timing
 from contact_center.appkeys import ENGINE, SETTINGS
-from contact_center.stats import facts
 from contact_center.stats.db import read_snapshot
-from contact_center.stats.filters import FilterError
 from contact_center.stats.options import known_queues
-from contact_center.stats.service import StatsUnavailable, summary_from_query
+from contact_center.stats.params import FILTER_PARAMS, PARAMS, QueryError, StatsQuery
+from contact_center.stats.service import StatsUnavailable, read_query, summarize
 from contact_center.stats.summary import Labels, load_labels
-from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -63,6 +58,7 @@ class AgentRow:
 @dataclass(frozen=True)
 class DashboardPage:
     query: StatsQuery | None
+    period_label: str
     values: dict[str, str]  # the form as submitted
     errors: dict[str, str]
     periods: dict[str, str]
@@ -84,7 +80,7 @@ def _choices(labels: Labels, queues: list[str]) -> FilterChoices:
 
 
 def _filter_labels(q: StatsQuery, labels: Labels) -> list[str]:
-    f = q.filters
+    f = q.filter_params()
     out = []
     if "channel" in f:
         out.append(f"Kanal: {CHANNEL_LABELS.get(f['channel'], f['channel'])}")
@@ -114,41 +110,39 @@ def _agent_rows(summary: dict[str, Any], drill: Drill) -> list[AgentRow]:
 async def stats_dashboard(request: web.Request) -> web.Response:
     started = time.perf_counter()
     settings = request.app[SETTINGS]
-    today = local_date(datetime.now(UTC), settings.tz)
+    query: StatsQuery | None = None
     summary: dict[str, Any] | None = None
     errors: dict[str, str] = {}
     status = 200
     async with read_snapshot(request.app[ENGINE]) as conn:
         labels = await load_labels(conn)
         queues = await known_queues(conn)
-        cumulative = request.query.get("period") == "cumulative"
-        first = await facts.first_activity(conn, settings.tz) if cumulative else None
-        parsed = parse_stats_query(request.query, today, first)
-        if isinstance(parsed, StatsQuery):
-            try:
-                summary = await summary_from_query(conn, settings, parsed.engine_query())
-            except FilterError as exc:
-                errors[exc.field] = filter_error_message(exc)
-                status = 422
-            except StatsUnavailable:
-                errors["period"] = ("Statistika ilk dəfə hazırlanır: hələlik 62 günə qədər dövr seçmək olar. "
-                                    "Bir az sonra yenidən baxın.")
-                status = 503
-        else:
-            errors, status = parsed.errors, 422
-    query = parsed if isinstance(parsed, StatsQuery) else None
-    values = parsed.values if isinstance(parsed, QueryErrors) else {
-        "period": parsed.period, "from": parsed.date_from.isoformat(), "to": parsed.date_to.isoformat(),
-        **parsed.filters}
-    keep = query.filters if query else {k: v for k, v in values.items() if k not in ("period", "from", "to") and v}
+        try:
+            query = await read_query(conn, settings, request.query, labels=labels)
+            summary = await summarize(conn, settings, query, labels=labels)
+        except QueryError as exc:
+            errors[exc.field] = error_message(exc)
+            status = 422
+        except StatsUnavailable:
+            errors["period"] = ("Statistika ilk dəfə hazırlanır: hələlik 62 günə qədər dövr seçmək olar. "
+                                "Bir az sonra yenidən baxın.")
+            status = 503
+    if query is not None:
+        values = {"period": query.period, "from": query.date_from.isoformat(), "to": query.date_to.isoformat(),
+                  **query.filter_params()}
+        keep = query.filter_params()
+    else:  # the form as typed
+        values = {k: str(request.query.get(k) or "").strip() for k in PARAMS}
+        keep = {k: values[k] for k in FILTER_PARAMS if values[k]}
     page = DashboardPage(
-        query=query, values=values, errors=errors, periods=PERIODS,
+        query=query, period_label=period_label(query) if query else "", values=values, errors=errors,
+        periods=PERIODS,
         period_links={k: url_for(request, "console_stats", query={"period": k, **keep})
                       for k in PERIODS if k != "custom"},
         choices=_choices(labels, queues),
     )
     if summary is not None and query is not None:
-        drill = Drill(request, query.date_from, query.date_to, query.filters)
+        drill = Drill(request, query.date_from, query.date_to, query.filter_params())
         yoy_from, yoy_to = (date.fromisoformat(summary["yoy"][k]) for k in ("from", "to"))
         page = replace(
             page,

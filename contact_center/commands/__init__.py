@@ -16,4 +16,5 @@ async def engine_for(settings: Settings) -> AsyncEngine:
     from contact_center.db.embedded import resolve_database_url
     from contact_center.db.engine import make_engine
 
-    return make_engine(await resolve_database_url(settings.database_url, settings.data_dir))
+    url = await resolve_database_url(settings.database_url, settings.data_dir)
+    return make_engine(url, pool_size=settings.db_pool_size)

@@ -28,10 +28,10 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
-    workers = args.workers or int(os.environ.get("CC142_WORKERS") or 1)
+    workers = args.workers or settings.workers
     if workers > 1:
         return _serve_workers(settings, host, port, workers)
-    return _serve_one(settings, host, port, reuse_port=bool(os.environ.get("CC142_REUSE_PORT")))
+    return _serve_one(settings, host, port, reuse_port=args.reuse_port)
 
 
 def _serve_one(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int:
@@ -67,9 +67,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> in
     from contact_center.db.embedded import resolve_database_url
 
     url = asyncio.run(resolve_database_url(settings.database_url, settings.data_dir))
-    env = {**os.environ, "DATABASE_URL": url, "CC142_WORKERS": "1", "CC142_REUSE_PORT": "1",
-           "CC142_HOST": host, "CC142_PORT": str(port)}
-    procs = [subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], env=env)
+    env = {**os.environ, "DATABASE_URL": url, "CC142_HOST": host, "CC142_PORT": str(port)}
+    procs = [subprocess.Popen([sys.executable, "-m", "contact_center", "serve", "--workers", "1", "--reuse-port"],
+                              env=env)
              for _ in range(workers)]
     base = f"http://{host}:{port}"
     print(f"142 backend ready: {base}  ({workers} workers; health {base}/readyz)", flush=True)
@@ -129,6 +129,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int, help="worker processes (default CC142_WORKERS or 1)")
+    # One of `--workers N`'s processes: the port is shared, the parent announces it.
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="apply database migrations")

@@ -8,12 +8,13 @@ import sys
 
 from contact_center.commands import engine_for
 from contact_center.config import Settings
+from contact_center.stats.params import PERIODS
 
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.db.driver import driver_connection
     from contact_center.stats.db import read_snapshot
-    from contact_center.stats.filters import FilterError
+    from contact_center.stats.params import QueryError
     from contact_center.stats.rollups import rebuild_all
     from contact_center.stats.service import StatsUnavailable, summary_from_query
 
@@ -23,15 +24,17 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
             async with driver_connection(engine) as conn:
                 days = await rebuild_all(conn, settings.tz)
             print(f"rollups rebuilt: {days} days with records", file=sys.stderr)
-            if not args.date_from:
+            if not (args.date_from or args.date_to or args.period):
                 return 0
-        query = {k: v for k, v in (("from", args.date_from), ("to", args.date_to), ("channel", args.channel),
-                                   ("queue", args.queue), ("agent", args.agent), ("direction", args.direction),
-                                   ("district", args.district)) if v is not None}
+        # The API's parameters (contact_center/stats/params.py), from the options of the same names.
+        query = {name: value for name, value in (
+            ("period", args.period), ("from", args.date_from), ("to", args.date_to), ("channel", args.channel),
+            ("queue", args.queue), ("agent", args.agent), ("direction", args.direction), ("district", args.district),
+        ) if value is not None}
         try:
             async with read_snapshot(engine) as conn:
                 data = await summary_from_query(conn, settings, query)
-        except FilterError as exc:
+        except QueryError as exc:
             print(f"--{exc.field}: {exc.message}", file=sys.stderr)
             return 2
         except StatsUnavailable:
@@ -93,6 +96,7 @@ async def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("stats", help="call-centre figures for local dates (the summary API's JSON)")
+    p.add_argument("--period", choices=PERIODS, help="default: custom with --from/--to, else today")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     for name in ("channel", "queue", "agent", "direction", "district"):

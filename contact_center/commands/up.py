@@ -34,7 +34,7 @@ async def _prepare(settings: Settings) -> tuple[str, str | None]:
     from contact_center.services.users import count_users, create_user
 
     url = await resolve_database_url(settings.database_url, settings.data_dir)
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=settings.db_pool_size)
     try:
         await upgrade(engine)
         password = None

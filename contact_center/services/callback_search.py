@@ -3,7 +3,7 @@ supervisors' drill-down from a callback figure to its requests)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from sqlalchemy import and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import Callback, CallbackAttempt, User
+from contact_center.paging import Page, page_number, page_of
 from contact_center.services.callbacks import OPEN_STATUSES, CallbackRow, _select
 from contact_center.timeutil import local_range
 
@@ -48,21 +49,9 @@ class CallbackFilters:
         }
 
 
-@dataclass
-class CallbackList:
-    total: int
-    rows: list[CallbackRow]
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-
 async def search_callbacks(
     session: AsyncSession, tz: ZoneInfo, f: CallbackFilters, *, per_page: int = 50
-) -> CallbackList:
+) -> Page[CallbackRow]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Callback.created_at >= start, Callback.created_at < end]
     if f.status is not None:
@@ -92,9 +81,8 @@ async def search_callbacks(
             select(func.count()).select_from(Callback).outerjoin(User, User.id == Callback.claimed_by).where(*where)
         )
     ).scalar_one()
-    page = max(1, f.page)
+    page = page_number(f.page)
     rows = await session.execute(
-        _select().where(*where).order_by(Callback.created_at.desc(), Callback.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        page_of(_select().where(*where).order_by(Callback.created_at.desc(), Callback.id.desc()), page, per_page)
     )
-    return CallbackList(total, [CallbackRow(*r) for r in rows], page, per_page)
+    return Page([CallbackRow(*r) for r in rows], total, page, per_page)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contact_center.db.models import Call, CallRegistration, User
+from contact_center.paging import Page, page_number, page_of
 from contact_center.text import normalize_phone
 from contact_center.timeutil import local_range
 
@@ -110,18 +111,6 @@ class CallRow:
         return normalize_phone(self.caller or "") or self.caller
 
 
-@dataclass
-class CallList:
-    total: int
-    rows: list[CallRow]
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-
 def _call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Call.direction == "inbound", Call.enqueued_at >= start, Call.enqueued_at < end]
@@ -148,7 +137,7 @@ def _call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
     return where
 
 
-async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, per_page: int = 50) -> CallList:
+async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, per_page: int = 50) -> Page[CallRow]:
     """The offered calls matching `f`, newest first (the dashboard's drill-down)."""
     reg_user = aliased(User)
     answering = aliased(User)
@@ -170,8 +159,8 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
     needs_registration = any(v is not None for v in (f.agent, f.direction, f.district, f.registered))
     count = select(func.count()).select_from(Call)
     total = (await session.execute((joined(count, True) if needs_registration else count).where(*where))).scalar_one()
-    page = max(1, f.page)
-    rows = await session.execute(
+    page = page_number(f.page)
+    rows = await session.execute(page_of(
         joined(select(
             Call.id, Call.caller, Call.queue, Call.agent,
             func.coalesce(func.nullif(answering.full_name, ""), answering.username),
@@ -180,10 +169,9 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
         ).select_from(Call), needs_registration)
         .outerjoin(answering, answering.extension == Call.agent)
         .where(*where)
-        .order_by(Call.enqueued_at.desc(), Call.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    )
-    return CallList(total, [CallRow(*r) for r in rows], page, per_page)
+        .order_by(Call.enqueued_at.desc(), Call.id.desc()),
+        page, per_page))
+    return Page([CallRow(*r) for r in rows], total, page, per_page)
 
 
 # --- calls in the queue right now (the wallboard) -----------------------------------------------

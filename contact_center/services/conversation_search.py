@@ -3,7 +3,7 @@ supervisors' drill-down from a chat or satisfaction figure to its conversations)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from sqlalchemy import false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import Conversation, User
+from contact_center.paging import Page, page_number, page_of
 from contact_center.services.inbox import ConversationRow, _rows
 from contact_center.timeutil import local_range
 
@@ -44,21 +45,9 @@ class ConversationFilters:
         }
 
 
-@dataclass
-class ConversationList:
-    total: int
-    rows: list[ConversationRow]
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-
 async def search_conversations(
     session: AsyncSession, tz: ZoneInfo, f: ConversationFilters, *, per_page: int = 50
-) -> ConversationList:
+) -> Page[ConversationRow]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Conversation.created_at >= start, Conversation.created_at < end,
                         Conversation.channel.in_((f.channel,) if f.channel else CHAT_CHANNELS)]
@@ -83,11 +72,10 @@ async def search_conversations(
     if f.district is not None:
         where.append(Conversation.district == f.district)
     total = (await session.execute(select(func.count()).select_from(Conversation).where(*where))).scalar_one()
-    page = max(1, f.page)
+    page = page_number(f.page)
     convs = (
-        await session.scalars(
-            select(Conversation).where(*where).order_by(Conversation.created_at.desc(), Conversation.id.desc())
-            .limit(per_page).offset((page - 1) * per_page)
-        )
+        await session.scalars(page_of(
+            select(Conversation).where(*where).order_by(Conversation.created_at.desc(), Conversation.id.desc()),
+            page, per_page))
     ).all()
-    return ConversationList(total, await _rows(session, list(convs), datetime.now(UTC)), page, per_page)
+    return Page(await _rows(session, list(convs), datetime.now(UTC)), total, page, per_page)

@@ -10,7 +10,7 @@ registration_changes row with the values before and after.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from contact_center.events import publish
 from contact_center.live import for_role
 from contact_center.services.auth import CurrentUser
 from contact_center.services.reference import Choices
+from contact_center.paging import Page, page_number, page_of
 from contact_center.text import normalize_phone
 from contact_center.timeutil import local_date, local_range
 
@@ -310,18 +311,6 @@ class Filters:
         }
 
 
-@dataclass
-class RegistrationList:
-    total: int
-    rows: list[RegistrationRow]
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-
 # A PBX call's registration happened when the call was answered (or entered the
 # queue): never a day after it entered the queue. This bounds the stats-period
 # rows on the indexed occurred_at before the exact test on the call.
@@ -356,7 +345,7 @@ def _stats_period(start: datetime, end: datetime, filters: Filters) -> Any:
 
 async def list_registrations(
     session: AsyncSession, tz: ZoneInfo, filters: Filters, *, per_page: int = 50
-) -> RegistrationList:
+) -> Page[RegistrationRow]:
     start, end = local_range(filters.date_from, filters.date_to, tz)
     if filters.stats:
         where = [_stats_period(start, end, filters)]
@@ -383,13 +372,11 @@ async def list_registrations(
             .where(*where)
         )
     ).scalar_one()
-    page = max(1, filters.page)
-    rows = await session.execute(
-        _rows_query().where(*where)
-        .order_by(CallRegistration.occurred_at.desc(), CallRegistration.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    )
-    return RegistrationList(total, [RegistrationRow(*r) for r in rows], page, per_page)
+    page = page_number(filters.page)
+    rows = await session.execute(page_of(
+        _rows_query().where(*where).order_by(CallRegistration.occurred_at.desc(), CallRegistration.id.desc()),
+        page, per_page))
+    return Page([RegistrationRow(*r) for r in rows], total, page, per_page)
 
 
 async def get_registration(session: AsyncSession, registration_id: int) -> RegistrationRow | None:

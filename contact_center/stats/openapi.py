@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contact_center.stats.filters import CHANNELS
+from contact_center.stats.params import PERIODS
 from contact_center.web.openapi import Spec, error_responses
 
 
@@ -201,7 +203,7 @@ PATHS: Spec = {
     "/api/v1/stats/summary": {
         "get": {
             "operationId": "api_stats_summary",
-            "summary": "Call-centre figures for local dates [from, to], with the same period a year earlier",
+            "summary": "Call-centre figures for a period of local dates, with the same period a year earlier",
             "description": "Figures are exact at all times: days changed since the last rollup refresh are "
                            "computed from the records. A filter on a dimension a section does not have "
                            "(e.g. queue for chats) leaves that section empty; `channel` selects the sections "
@@ -209,13 +211,17 @@ PATHS: Spec = {
                            "Response header Server-Timing: app;dur=<ms> is the server time. Several of queue, "
                            "agent, direction, district at once are computed from the records: at most 400 days "
                            "(422 otherwise). 503 (Retry-After) for periods over 62 days while the rollups are "
-                           "built for the first time.",
+                           "built for the first time. The console's dashboard takes the same parameters.",
             "security": [{"apiToken": []}],
             "parameters": [
-                _q("from", "first local date", True, format="date"),
-                _q("to", "last local date (>= from)", True, format="date"),
+                _q("period", "today, week (Monday to today), month (the 1st to today), custom (from .. to) or "
+                             "cumulative (the first record to today); default: custom when from or to is given, "
+                             "else today", enum=list(PERIODS)),
+                _q("from", "first local date (period=custom: required; other periods ignore it)", format="date"),
+                _q("to", "last local date, >= from, at most 25 years later (period=custom: required)",
+                   format="date"),
                 _q("channel", "phone, callback, web_chat, facebook or instagram",
-                   enum=["phone", "callback", "web_chat", "facebook", "instagram"]),
+                   enum=list(CHANNELS)),
                 _q("queue", "PBX queue name"),
                 _q("agent", "agent extension"),
                 _q("direction", "direction code (reference table directions)"),

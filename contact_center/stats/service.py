@@ -1,21 +1,25 @@
-"""One entry point for a summary request (the API and `cc142 stats` share it)."""
+"""One view of a summary request, rendered three ways: JSON by the API, HTML
+by the dashboard, text by `cc142 stats`. Each reads the question with
+`read_query` and computes the figures with `summarize` (or both at once with
+`summary_from_query`); a QueryError or StatsUnavailable is theirs to render."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
 from contact_center.config import Settings
-from contact_center.stats.filters import FilterError, parse_filters, parse_period
+from contact_center.stats import facts
+from contact_center.stats.params import StatsQuery, parse_query, period_of
 from contact_center.stats.query import snapshot
-from contact_center.stats.summary import build_summary, load_labels
+from contact_center.stats.summary import Labels, build_summary, load_labels
+from contact_center.timeutil import local_date
 
-SUMMARY_PARAMS = ("from", "to", "channel", "queue", "agent", "direction", "district")
-# Beyond these, a period computed from the records would take tens of seconds:
-# several rollup filters at once (no rollup row), or before the first build.
-MAX_RECORDS_DAYS = 400
+# Before the first rollup build, a longer period computed from the records
+# would take tens of seconds.
 MAX_UNBUILT_DAYS = 62
 
 
@@ -23,24 +27,30 @@ class StatsUnavailable(Exception):
     """The rollups are being built for the first time; retry shortly."""
 
 
-def check_params(query: Mapping[str, str]) -> None:
-    for name in query:
-        if name not in SUMMARY_PARAMS:
-            raise FilterError(name, f"unknown parameter {name!r}")
+async def read_query(
+    conn: asyncpg.Connection, settings: Settings, params: Mapping[str, str], *, labels: Labels | None = None
+) -> StatsQuery:
+    """The question `params` ask (QueryError otherwise), with the reference codes and,
+    for the cumulative period, the first record read from `conn`."""
+    labels = labels or await load_labels(conn)
+    first = await facts.first_activity(conn, settings.tz) if period_of(params) == "cumulative" else None
+    return parse_query(params, today=local_date(datetime.now(UTC), settings.tz), reference=labels.reference(),
+                       first_activity=first)
 
 
-async def summary_from_query(conn: asyncpg.Connection, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
-    """Raises FilterError naming the bad parameter."""
-    check_params(query)
-    date_from, date_to = parse_period(query)
-    labels = await load_labels(conn)
-    filters = parse_filters(query, labels.reference())
-    days = (date_to - date_from).days + 1
-    if filters.fkey() is None and days > MAX_RECORDS_DAYS:
-        second = list(filters.dims())[1]
-        raise FilterError(second, f"several of queue, agent, direction, district at once are computed from the "
-                                  f"records: at most {MAX_RECORDS_DAYS} days (or use one of them)")
+async def summarize(
+    conn: asyncpg.Connection, settings: Settings, query: StatsQuery, *, labels: Labels | None = None
+) -> dict[str, Any]:
+    """The figures answering `query` (StatsUnavailable before the first rollup build
+    for periods over MAX_UNBUILT_DAYS); `conn` in one REPEATABLE READ transaction."""
     snap = await snapshot(conn, settings.tz)
-    if snap.state.watermark is None and days > MAX_UNBUILT_DAYS:
+    if snap.state.watermark is None and query.days > MAX_UNBUILT_DAYS:
         raise StatsUnavailable()
-    return await build_summary(conn, settings, date_from, date_to, filters, labels=labels, snap=snap)
+    return await build_summary(conn, settings, query.date_from, query.date_to, query.filters,
+                               labels=labels or await load_labels(conn), snap=snap)
+
+
+async def summary_from_query(conn: asyncpg.Connection, settings: Settings, params: Mapping[str, str]) -> dict[str, Any]:
+    """`read_query`, then `summarize`."""
+    labels = await load_labels(conn)
+    return await summarize(conn, settings, await read_query(conn, settings, params, labels=labels), labels=labels)

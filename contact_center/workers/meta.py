@@ -60,6 +60,9 @@ class MetaWorker:
         self._listen_conn: AsyncConnection | None = None
         self._last_prune = datetime.min.replace(tzinfo=UTC)
         self.http: aiohttp.ClientSession | None = None
+        # Passes of each loop that ended with nothing left to claim. A pass that
+        # began after a commit has handled what it committed: tests wait on these.
+        self.passes = {"inbox": 0, "outbox": 0}
 
     # -- wake-ups ---------------------------------------------------------
     def kick_inbox(self) -> None:
@@ -137,6 +140,7 @@ class MetaWorker:
                 # claimable only once the previous one is done.
                 while await once() > 0:
                     pass
+                self.passes[name] += 1
                 if name == "inbox":
                     await self._maybe_prune()
             except asyncio.CancelledError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from contact_center.db.models import Callback
@@ -120,12 +121,10 @@ async def test_the_service_other_channels_call(sessionmaker, settings, db):
     assert made.created and made.due_at is not None
     for bad in ({"phone": "123"}, {"phone": "0701234568", "district": "atlantis"},
                 {"phone": "0701234568", "direction": "astrology"}):
-        try:
+        with pytest.raises(CallbackInputError) as refused:
             async with sessionmaker.begin() as session:
                 await create_callback(session, settings, source="bot", **bad)
-            raise AssertionError(f"accepted {bad}")
-        except CallbackInputError as exc:
-            assert exc.field in bad and exc.message_az
+        assert refused.value.field in bad and refused.value.message_az
     async with sessionmaker() as session:
         assert [c.phone for c in (await session.execute(select(Callback))).scalars()] == ["+994701234567"]
 

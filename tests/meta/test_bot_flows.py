@@ -3,7 +3,6 @@ server) and the fake Graph API: what the citizen gets back in Messenger."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import date
 from typing import Any
@@ -16,7 +15,15 @@ from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.services.meta_stats import social_feed
 from tests.fakes.graph_server import FakeGraph
-from tests.plugins.meta import DEFAULT_TOKEN, PAGE_ID, PAGE_TOKEN, inbox_drained, post_meta, wait_until
+from tests.plugins.meta import (
+    DEFAULT_TOKEN,
+    PAGE_ID,
+    PAGE_TOKEN,
+    inbox_drained,
+    post_meta,
+    wait_until,
+    worker_caught_up,
+)
 
 
 @pytest.fixture
@@ -118,7 +125,7 @@ async def test_echoes_never_reach_the_bot(bot_client: Any, sessionmaker: Any, db
     await post_meta(bot_client, "echo")
     rows = await inbox_drained(db, at_least=2)
     assert rows[-1]["result"] == "echo_stored"
-    await asyncio.sleep(1.0)
+    await worker_caught_up(bot_client.app, "outbox")  # anything the echo made it send has gone out
     assert len(graph.received) == sent_before  # the bot said nothing to it
     conv = await conversation_of(sessionmaker, "7000000000000001")
     assert conv.status == "bot"

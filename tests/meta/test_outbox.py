@@ -27,6 +27,7 @@ from tests.plugins.meta import (
     PAGE_ID,
     PAGE_TOKEN,
     wait_until,
+    worker_caught_up,
 )
 
 CITIZEN = "7000000000000001"
@@ -223,7 +224,7 @@ async def test_agent_reply_outside_24_hours_is_refused_without_calling_meta(
     mid = await reply(sessionmaker, meta_settings, conv, "Söhbət bağlandı", sender="system")
     msg = await message(sessionmaker, mid)
     assert msg.delivery_status == "failed" and "24 saatdan çox keçib" in msg.delivery_error
-    await asyncio.sleep(0.3)  # a worker poll or two
+    await worker_caught_up(meta_client.app, "outbox")
     assert graph.received == []
 
 

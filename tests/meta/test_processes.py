@@ -9,10 +9,19 @@ import json
 from typing import Any
 
 import aiohttp
+from sqlalchemy import text
 
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.backend import free_port
-from tests.plugins.meta import APP_SECRET, DEFAULT_TOKEN, PAGE_ID, VERIFY_TOKEN, inbox_drained, meta_headers
+from tests.plugins.meta import (
+    APP_SECRET,
+    DEFAULT_TOKEN,
+    PAGE_ID,
+    VERIFY_TOKEN,
+    inbox_drained,
+    meta_headers,
+    wait_until,
+)
 
 
 async def test_two_processes_share_the_inbox_and_the_outbox(
@@ -41,7 +50,19 @@ async def test_two_processes_share_the_inbox_and_the_outbox(
     assert set(statuses) == {200}
     rows = await inbox_drained(db, at_least=20, timeout=30)
     assert len(rows) == 20 and {r["result"] for r in rows} == {"stored"}
-    await graph.wait_for(20, delivered=True, timeout=30)
-    await asyncio.sleep(0.5)
+    assert {r["attempts"] for r in rows} == {1}  # each message taken once, by one process
+    # Nothing more can go out once every reply's answer is recorded and Meta has had
+    # one request per claim of a reply (claiming is the only way to the Send API).
+    claims = await wait_until(lambda: _replies_settled(db), timeout=30)
+    await graph.wait_for(claims, timeout=30)
+    assert claims == len(graph.received) == 20
     apologies = sorted(r.body["recipient"]["id"] for r in graph.delivered)
     assert apologies == contacts  # one each: none lost, none doubled
+
+
+async def _replies_settled(db: Any) -> int | None:
+    """The claims of the outbox (each one a Send API request) once no reply is pending."""
+    async with db.connect() as conn:
+        pending, claims = (await conn.execute(text(
+            "SELECT count(*) FILTER (WHERE status = 'pending'), coalesce(sum(attempts), 0) FROM outbox"))).one()
+    return None if pending else claims

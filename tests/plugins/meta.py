@@ -15,7 +15,7 @@ from contact_center.app import create_app
 from contact_center.config import Settings
 from contact_center.services.meta_outbox import RetryPolicy
 from contact_center.web.signatures import sign_sha256
-from contact_center.workers.meta import META_WORKER_CONFIG, WorkerConfig
+from contact_center.workers.meta import META_WORKER, META_WORKER_CONFIG, WorkerConfig
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.backend import free_port
 
@@ -112,6 +112,21 @@ async def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, int
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
+
+
+async def worker_caught_up(app: Any, loop: str, *, timeout: float = 10.0) -> None:
+    """Wait until the app's Meta worker has finished a pass of `loop` ("inbox" or
+    "outbox") that began after this call: what was committed before, it has handled.
+    The proof that something did not happen, without sleeping."""
+    worker = app[META_WORKER]
+    target = worker.passes[loop] + 2  # the pass under way may have begun before the call
+    wake = worker.kick_inbox if loop == "inbox" else worker.kick_outbox
+
+    async def done() -> bool:
+        wake()  # no waiting for the poll
+        return bool(worker.passes[loop] >= target)
+
+    await wait_until(done, timeout=timeout)
 
 
 async def inbox_drained(engine: Any, *, at_least: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:

@@ -128,7 +128,7 @@ async def render(conn: asyncpg.Connection, settings: Settings, month: date, fmt:
     """Build the report and write it as `fmt` to `out` (conn: in read_snapshot)."""
     report = await build_report(conn, settings, month)
     if fmt == "pdf":
-        out.write(render_pdf(report))
+        out.write(render_pdf(report, settings.font_dir))
     elif fmt == "xlsx":
         await write_xlsx(conn, report, settings, out)
     elif fmt == "csv":

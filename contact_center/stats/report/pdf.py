@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from functools import cache
 from pathlib import Path
 
@@ -25,9 +24,8 @@ ACCENT = colors.HexColor("#0b5394")
 
 
 @cache
-def _fonts() -> tuple[str, str]:
-    dirs = [os.environ["CC142_FONT_DIR"]] if os.environ.get("CC142_FONT_DIR") else []
-    for d in [*dirs, *FONT_DIRS]:
+def _fonts(font_dir: Path | None) -> tuple[str, str]:
+    for d in [*([font_dir] if font_dir else []), *FONT_DIRS]:
         regular, bold = Path(d) / "DejaVuSans.ttf", Path(d) / "DejaVuSans-Bold.ttf"
         if regular.is_file() and bold.is_file():
             pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
@@ -36,8 +34,9 @@ def _fonts() -> tuple[str, str]:
     raise RuntimeError("DejaVu Sans not found (Debian: apt-get install fonts-dejavu-core, or set CC142_FONT_DIR)")
 
 
-def render_pdf(report: MonthlyReport) -> bytes:
-    regular, bold = _fonts()
+def render_pdf(report: MonthlyReport, font_dir: Path | None = None) -> bytes:
+    """`font_dir`: CC142_FONT_DIR (Settings.font_dir), looked in before the system's font folders."""
+    regular, bold = _fonts(font_dir)
     title = ParagraphStyle("title", fontName=bold, fontSize=17, leading=21, textColor=ACCENT)
     sub = ParagraphStyle("sub", fontName=regular, fontSize=9.5, leading=13, textColor=colors.HexColor("#444444"))
     h2 = ParagraphStyle("h2", fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4, textColor=ACCENT)
