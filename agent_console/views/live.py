@@ -1,7 +1,7 @@
 """Live updates for console pages: a WebSocket, and long polling as the fallback.
 
 Both deliver the events of the process's LiveHub that the signed-in user
-may see (see contact_center.live for audiences). The client sends the last
+may see (see contact_center.events for audiences). The client sends the last
 `cursor` it saw and the server `epoch`; missed events are replayed when this
 process still has them, otherwise the client is told to resync.
 """
@@ -15,8 +15,9 @@ import weakref
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_console.security import current_user
-from contact_center.live import LIVE_HUB, LiveEvent, console_may_see
-from contact_center.services.auth import SESSION_CLOSED, CurrentUser
+from contact_center.events import SESSION_CLOSED, console_may_see
+from contact_center.live import LIVE_HUB, LiveEvent
+from contact_center.services.auth import CurrentUser
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
