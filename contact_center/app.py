@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -16,7 +18,7 @@ from contact_center.api import calls as calls_api
 from contact_center.api import specs as api_specs
 from contact_center.api import stats as stats_api
 from contact_center.stats import openapi as stats_openapi
-from contact_center.stats.refresher import refresher_ctx
+from contact_center.stats.refresher import run_refresher
 from contact_center.web import health, openapi
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONMAKER] = make_sessionmaker(engine)
     yield
     await engine.dispose()
+
+
+async def refresher_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = None
+    if app[SETTINGS].stats_refresh_seconds > 0:
+        task = asyncio.create_task(run_refresher(app[ENGINE], app[SETTINGS]))
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -26,6 +26,7 @@ import asyncpg
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE
+from contact_center.db.driver import driver_dsn
 from contact_center.events import CHANNEL, LISTENER, RESYNC, decode
 
 log = logging.getLogger(__name__)
@@ -196,14 +197,9 @@ class LiveHub:
 LIVE_HUB = web.AppKey("live_hub", LiveHub)
 
 
-def hub_dsn(sqlalchemy_url: Any) -> str:
-    """asyncpg wants a libpq URL: drop SQLAlchemy's "+asyncpg" driver suffix."""
-    return sqlalchemy_url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def live_hub_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: start the process's listener after the database, stop it at exit."""
-    hub = LiveHub(hub_dsn(app[ENGINE].url))
+    hub = LiveHub(driver_dsn(app[ENGINE].url))
     app[LIVE_HUB] = hub
     await hub.start()
     yield

@@ -10,7 +10,8 @@ import aiohttp
 from sqlalchemy import text
 
 from contact_center.events import Event, console_may_see, publish
-from contact_center.live import LIVE_HUB, LiveHub, hub_dsn
+from contact_center.db.driver import driver_dsn
+from contact_center.live import LIVE_HUB, LiveHub
 from tests.helpers import event, signed
 from tests.plugins.console import csrf_from, login, login_http
 
@@ -83,7 +84,7 @@ async def test_audiences():
 
 
 async def test_the_listener_reconnects_and_asks_clients_to_resync(engine, db):
-    hub = LiveHub(hub_dsn(engine.url))
+    hub = LiveHub(driver_dsn(engine.url))
     await hub.start()
     try:
         assert hub.listening
