@@ -1,4 +1,5 @@
-"""The LISTEN side of live events: one asyncpg connection per process.
+"""The LISTEN side of live events: one asyncpg connection per process
+(started by the runtime, contact_center/runtime.py, as LIVE_HUB).
 
 `contact_center.events.publish()` sends events with pg_notify inside the
 writer's transaction; every backend process LISTENs on the same channel,
@@ -18,15 +19,12 @@ import collections
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 
-from contact_center.appkeys import ENGINE
-from contact_center.db.driver import driver_dsn
 from contact_center.events import CHANNEL, LISTENER, RESYNC, decode
 
 log = logging.getLogger(__name__)
@@ -191,16 +189,3 @@ class LiveHub:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(generation.wait(), timeout)
-
-
-# --- wiring into the application -------------------------------------------------
-LIVE_HUB = web.AppKey("live_hub", LiveHub)
-
-
-async def live_hub_context(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: start the process's listener after the database, stop it at exit."""
-    hub = LiveHub(driver_dsn(app[ENGINE].url))
-    app[LIVE_HUB] = hub
-    await hub.start()
-    yield
-    await hub.stop()

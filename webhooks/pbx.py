@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contact_center.appkeys import ENGINE, SETTINGS
+from contact_center.appkeys import ENGINE, PBX_BATCHER, SETTINGS
 from contact_center.db.driver import driver_transaction
 from contact_center.services.pbx_record import record
 from contact_center.services.queue_log import parse_lines, summarise
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
-from contact_center.workers.pbx_batcher import PbxBatcher
 from webhooks.pbx_payload import parse_events
 
 routes = web.RouteTableDef()
-PBX_BATCHER = web.AppKey("pbx_batcher", PbxBatcher)
 
 
 SIGNATURE_HEADER = "X-Signature-256"
@@ -73,9 +70,3 @@ async def post_queue_log(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-
-    async def batcher(app: web.Application) -> AsyncIterator[None]:
-        app[PBX_BATCHER] = PbxBatcher(app[ENGINE], app[SETTINGS])
-        yield
-
-    app.cleanup_ctx.append(batcher)

@@ -10,7 +10,7 @@ sender id is the conversation's id and creation time, `bot_sender_id`).
 
 Interface for the channel adapters (web chat API, widget, Meta):
 
-    receive_message(app_state: ChatContext | web.Application, msg: InboundMessage) -> ChatResult
+    receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult
     record_outgoing_echo(session, channel, contact_id, account_id, text, external_id, at) -> bool
 
 and `contact_center.services.delivery` (register_sender / deliver) for the
@@ -54,6 +54,7 @@ from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.services import delivery
 from contact_center.services.bot_client import BotClient, BotReply, BotUnavailable
+from contact_center.services.callbacks import create_callback
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class ChatResult:
 
 @dataclass(frozen=True)
 class ChatContext:
-    """What receive_message needs: built once per process (contact_center.chat_runtime)."""
+    """What receive_message needs: built once per process (contact_center/runtime.py)."""
 
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -321,8 +322,6 @@ async def _create_callback(
     session: AsyncSession, settings: Settings, conv: Conversation, reply: BotReply
 ) -> str | None:
     """Create the callback the bot collected; an error message when it cannot."""
-    from contact_center.services.callbacks import create_callback
-
     cb = reply.callback
     assert cb is not None
     try:
@@ -360,20 +359,10 @@ def bot_sender_id(conv: Conversation) -> str:
     return f"{conv.id}-{int(conv.created_at.timestamp() * 1_000_000)}"
 
 
-def _context(state: ChatContext | Any) -> ChatContext:
-    if isinstance(state, ChatContext):
-        return state
-    # An aiohttp Application (the Meta worker passes its app): the runtime's context.
-    from contact_center.chat_runtime import chat_context
-
-    return chat_context(state)
-
-
-async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> ChatResult:
+async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
     """Store the citizen's message, let the bot or the agents handle it, deliver replies.
 
-    `app_state`: a ChatContext, or the aiohttp Application (its ChatContext is used)."""
-    ctx = _context(app_state)
+    `ctx`: the process's ChatContext (the runtime's CHAT; contact_center/runtime.py)."""
     settings = ctx.settings
     now = _now()
     t0 = time.perf_counter()

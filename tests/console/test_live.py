@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 from sqlalchemy import text
 
-from contact_center.events import Event, console_may_see, publish
+from contact_center.appkeys import LIVE_HUB
 from contact_center.db.driver import driver_dsn
-from contact_center.live import LIVE_HUB, LiveHub
+from contact_center.events import Event, console_may_see, publish
+from contact_center.live import LiveHub
 from tests.helpers import event, signed
 from tests.plugins.console import csrf_from, login, login_http
 

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from contact_center.appkeys import LIVE_HUB
 from contact_center.db.models import Call, Callback
 from contact_center.events import Event, decode
-from contact_center.live import LIVE_HUB, LiveEvent
+from contact_center.live import LiveEvent
 from tests.helpers import event, post_pbx
 from tests.plugins.backend import free_port
 
