@@ -1,77 +1,23 @@
-"""Azerbaijani answers where aiohttp would answer in English.
-
-aiohttp answers an unknown path with "404: Not Found", a wrong method with
-"405: Method Not Allowed" and an unhandled exception with "500 Internal Server
-Error" (plain English text). Agents and citizens reach those too, so this
-outermost middleware answers instead: an Azerbaijani page in the base layout,
-or JSON (`{"error", "message"}`) for /api/, /webhooks/ and requests that want
-JSON. Errors a handler raises with its own body (e.g. the APIs' JSON 401) pass
-through untouched.
-"""
+"""How an error looks for people when the console is mounted: an Azerbaijani
+page in the base layout (the ERROR_PAGE hook of contact_center.web.error_pages,
+which decides when a person, rather than a program, gets the answer)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from agent_console.layout import render_error
-from agent_console.security import load_user, wants_json
+from contact_center.web.sessions import load_user
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# status -> (code for programs, Azerbaijani for people, English for API clients)
-ERRORS: dict[int, tuple[str, str, str]] = {
-    404: ("not_found", "Belə səhifə yoxdur. Ünvanı yoxlayın və ya menyudan seçin.", "no such resource"),
-    405: ("method_not_allowed", "Bu ünvana belə sorğu göndərmək olmaz.", "method not allowed"),
-    500: ("internal_error",
-          "Serverdə gözlənilməz xəta baş verdi. Bir az sonra yenidən cəhd edin; təkrarlansa, administratora bildirin.",
-          "internal server error"),
-}
-MACHINE_PREFIXES = ("/api/", "/webhooks/")
-
-
-def _is_aiohttps_own(exc: web.HTTPException) -> bool:
-    """Raised without a body of our own: aiohttp's "404: Not Found" text."""
-    return exc.status in ERRORS and exc.content_type == "text/plain" and exc.text == f"{exc.status}: {exc.reason}"
-
-
-async def _answer(request: web.Request, status: int) -> web.StreamResponse:
-    code, message_az, message_en = ERRORS[status]
-    machine = request.path.startswith(MACHINE_PREFIXES)
-    if machine or wants_json(request):
-        return web.json_response({"error": code, "message": message_en if machine else message_az}, status=status)
-    if request.path.startswith("/console") and status != 500:
+async def console_error_page(request: web.Request, status: int, message_az: str) -> web.StreamResponse:
+    if request.path.startswith("/console") and status in (404, 405):
         try:
             await load_user(request)  # the page keeps the user's menu
         except Exception:  # noqa: BLE001 - the database may be what failed
             log.debug("no user for the error page", exc_info=True)
     return render_error(request, status, message_az)
-
-
-@web.middleware
-async def error_pages_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if not _is_aiohttps_own(exc):
-            raise
-        response = await _answer(request, exc.status)
-        if "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
-        return response
-    except (asyncio.CancelledError, ConnectionResetError):
-        raise
-    except Exception:
-        if request.headers.get("Upgrade", "").lower() == "websocket":
-            raise  # the connection is no longer HTTP: aiohttp closes it
-        log.exception("unhandled error in %s %s", request.method, request.path)
-        return await _answer(request, 500)
-
-
-def setup(app: web.Application) -> None:
-    app.middlewares.insert(0, error_pages_middleware)  # outermost: sees every other middleware's errors

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,12 +37,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from agent_console.security import csrf_token_for, maybe_user, set_presession_cookie
-from contact_center.services.auth import CurrentUser
-from contact_center.appkeys import SETTINGS
+from contact_center.appkeys import LAYOUT_PARTS, NAV_ITEMS, SETTINGS, TEMPLATE_LOADERS
 from contact_center.web.permissions import role_allows
+from contact_center.web.shell import LayoutPart, NavItem
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -52,46 +48,6 @@ STATIC = HERE / "static"
 STATIC_ROUTE = "console_static"
 FLASH_COOKIE = "cc142_flash"
 
-
-@dataclass(frozen=True, slots=True)
-class NavItem:
-    key: str  # stable id: the link gets id="nav-<key>", its badge data-badge="<key>"
-    label: str  # Azerbaijani
-    route: str  # route name
-    level: str = "agent"  # lowest role that sees it: agent | supervisor | admin
-    order: int = 100
-
-
-# What a layout part shows: None (or an empty list) shows nothing.
-PartLoader = Callable[[web.Request, AsyncSession, CurrentUser], Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class LayoutPart:
-    """A partial every page of the base layout carries for the roles at `level` and above.
-
-    `load(request, session, user)` runs before the page's handler (one read-only
-    session for all parts); its result is `part` in `template`. The partial sits
-    in `<div id="part-<key>" data-layout-part="<key>">` above the page content and
-    is re-fetched (GET /console/parts/<key>) when a live event of `refresh_on`
-    arrives: a topic ("chat.urgent"), a prefix ("chat.*"), or "topic?field" for
-    only the events whose data has a truthy `field`. `script`: a file of
-    agent_console/static (or an absolute path served by the backend) loaded on
-    those pages after console.js, for behaviour the partial needs.
-    """
-
-    key: str
-    template: str
-    load: PartLoader
-    level: str = "agent"
-    refresh_on: tuple[str, ...] = ()
-    script: str | None = None
-    order: int = 100
-
-
-NAV_ITEMS = web.AppKey("console_nav_items", list[NavItem])
-LAYOUT_PARTS = web.AppKey("console_layout_parts", list[LayoutPart])
-LOADERS = web.AppKey("console_template_loaders", jinja2.ChoiceLoader)
 # Filled by agent_console.layout_parts before the handler: part key -> what load() returned.
 LOADED_PARTS: web.RequestKey[dict[str, Any]] = web.RequestKey("console_loaded_parts")
 PART_ROUTE = "console_layout_part"
@@ -119,7 +75,7 @@ def parts_for(app: web.Application, role: str | None) -> list[LayoutPart]:
 
 def add_template_dir(app: web.Application, directory: Path) -> None:
     """Templates of another area; they may extend "base.html"."""
-    app[LOADERS].loaders.append(jinja2.FileSystemLoader(directory))  # type: ignore[attr-defined]
+    app[TEMPLATE_LOADERS].loaders.append(jinja2.FileSystemLoader(directory))  # type: ignore[attr-defined]
 
 
 # --- formatting filters ------------------------------------------------------
@@ -173,7 +129,7 @@ def _filters(app: web.Application) -> dict[str, Any]:
 
 def setup_templates(app: web.Application) -> None:
     loaders = jinja2.ChoiceLoader([jinja2.FileSystemLoader(TEMPLATES)])
-    app[LOADERS] = loaders
+    app[TEMPLATE_LOADERS] = loaders
     env = aiohttp_jinja2.setup(
         app,
         loader=loaders,

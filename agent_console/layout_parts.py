@@ -4,7 +4,8 @@ The base layout is rendered synchronously, so the parts' data is read before
 the handler runs: for a signed-in user's GET of a page (not JSON, not a
 WebSocket, not a live-refresh fetch of a region, which never includes the
 layout) each part the user's role may see is loaded in one read-only
-session. `GET /console/parts/<key>` renders one part alone; console.js
+session (`layout_parts_middleware`, which the app factory places inside the
+permission check). `GET /console/parts/<key>` renders one part alone; console.js
 re-fetches it when one of the part's live topics arrives.
 """
 
@@ -65,4 +66,3 @@ async def layout_part(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-    app.middlewares.append(layout_parts_middleware)

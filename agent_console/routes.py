@@ -1,9 +1,10 @@
-"""Mounts the console on the application.
+"""Mounts the console on the application (the app factory calls `setup`).
 
-Order matters only here: templates, the security middleware and the layout
-parts' loader (which needs the signed-in user) first, then
-the static files, the live hub (after the database in cleanup_ctx), and
-every module of agent_console.views that has a `setup(app)`.
+Templates first (every later part renders with them), the console's hooks
+(its error page for people, its sign-in page), the static files, then every
+module of agent_console.views that has a `setup(app)`. The console's one
+middleware, MIDDLEWARES (the layout parts' loader, which needs the signed-in
+user), is placed by the app factory inside the permission check.
 """
 
 from __future__ import annotations
@@ -13,20 +14,22 @@ import pkgutil
 
 from aiohttp import web
 
-from agent_console import error_pages, layout_parts, views
+from agent_console import layout_parts, views
+from agent_console.error_pages import console_error_page
 from agent_console.layout import STATIC, STATIC_ROUTE, setup_templates
-from agent_console.security import setup_security
-from contact_center.live import live_hub_context
+from agent_console.layout_parts import layout_parts_middleware
+from contact_center.appkeys import ERROR_PAGE, SIGN_IN_ROUTE
 from contact_center.web.permissions import add_static
+
+MIDDLEWARES = (layout_parts_middleware,)
 
 
 def setup(app: web.Application) -> None:
     setup_templates(app)
-    error_pages.setup(app)  # outermost middleware: Azerbaijani 404/405/500 for the whole app
-    setup_security(app)
-    layout_parts.setup(app)  # its middleware runs inside the security middleware
+    app[ERROR_PAGE] = console_error_page
+    app[SIGN_IN_ROUTE] = "console_login"
     add_static(app, "/console/static/", STATIC, name=STATIC_ROUTE)
-    app.cleanup_ctx.append(live_hub_context)
+    layout_parts.setup(app)
     for info in sorted(pkgutil.iter_modules(views.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{views.__name__}.{info.name}")
         if hasattr(module, "setup"):

@@ -1,56 +1,89 @@
-"""The application factory: one aiohttp app with every adapter and the console."""
+"""The application factory: the one place that builds the backend process.
+
+`create_app(settings, mounts=...)`, in this order:
+
+1. the settings and the runtime (contact_center/runtime.py): database, live
+   hub, chat, PBX batcher, Meta worker, statistics refresher, whatever is
+   mounted;
+2. the middleware chain, in one visible order (`middleware_chain`);
+3. the core's own routes: health, the JSON APIs, the OpenAPI description;
+4. the mounted areas (MOUNTS, all of them by default): each area's
+   `setup(app)` adds its routes, templates, static files and navigation
+   entries, and fills the hooks it offers (the console: how an error page
+   looks for people, where to sign in).
+
+This is the only core module that imports the adapters (webhooks/,
+agent_console/); tests/architecture/test_imports.py keeps it so.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
-from contact_center.chat_runtime import chat_runtime
-from contact_center.config import Settings
-from contact_center.db.embedded import resolve_database_url
-from contact_center.db.engine import make_engine, make_sessionmaker
+from agent_console import routes as console_routes
+from contact_center import runtime
 from contact_center.api import calls as calls_api
 from contact_center.api import specs as api_specs
 from contact_center.api import stats as stats_api
+from contact_center.appkeys import SETTINGS
+from contact_center.config import Settings
 from contact_center.stats import openapi as stats_openapi
-from contact_center.stats.refresher import refresher_ctx
 from contact_center.web import health, openapi
-
-log = logging.getLogger(__name__)
+from contact_center.web.error_pages import error_pages_middleware
+from contact_center.web.security import security_middleware
+from webhooks import routes as webhook_routes
 
 # Large enough for a day's queue_log upload; JSON bodies are checked by size too.
 CLIENT_MAX_SIZE = 50 * 1024 * 1024
 
 
-async def _database(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    url = await resolve_database_url(settings.database_url, settings.data_dir)
-    engine = make_engine(url, pool_size=settings.db_pool_size)
-    app[ENGINE] = engine
-    app[SESSIONMAKER] = make_sessionmaker(engine)
-    yield
-    await engine.dispose()
+@dataclass(frozen=True)
+class Mount:
+    """An area of the application: its routes and hooks, and its own middlewares
+    (placed innermost, after the permission check, so they may use the signed-in user)."""
+
+    setup: Callable[[web.Application], None]
+    middlewares: tuple[Middleware, ...] = ()
 
 
-def create_app(settings: Settings) -> web.Application:
-    # The composition root is the one place that knows every adapter.
-    from agent_console import routes as console_routes
-    from webhooks import routes as webhook_routes
+MOUNTS: dict[str, Mount] = {
+    "webhooks": Mount(webhook_routes.setup),  # PBX, callbacks, web chat (+ widget), Meta
+    "console": Mount(console_routes.setup, console_routes.MIDDLEWARES),  # /console and the citizen's form
+}
 
+
+def middleware_chain(inner: Sequence[Middleware] = ()) -> list[Middleware]:
+    """Every request passes these, outermost first. A slot later work fills is a
+    comment until it has a middleware; keep the order."""
+    return [
+        # 1. request id / client address (to come: trusted proxies, X-Request-Id, JSON logs)
+        error_pages_middleware,  # 2. error pages: JSON for /api and /webhooks, the mounted page for people
+        # 3. response headers (to come: CSP and the other security headers)
+        # 4. body limits (to come: per-route limits; CLIENT_MAX_SIZE caps every body meanwhile)
+        security_middleware,  # 5. permissions: sessions, roles, CSRF, the API token
+        *inner,  # 6. the mounted areas' own (the console's layout parts)
+    ]
+
+
+def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> web.Application:
+    chosen = list(dict.fromkeys(mounts))
+    unknown = [name for name in chosen if name not in MOUNTS]
+    if unknown:
+        raise ValueError(f"unknown mounts {unknown}; choose from {sorted(MOUNTS)}")
     app = web.Application(client_max_size=CLIENT_MAX_SIZE)
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(chat_runtime)  # after _database: it needs the sessionmaker
-    app.cleanup_ctx.append(refresher_ctx)
+    runtime.install(app)
+    app.middlewares.extend(middleware_chain([m for name in chosen for m in MOUNTS[name].middlewares]))
     app.router.add_routes(health.routes)
     app.router.add_routes(calls_api.routes)
     app.router.add_routes(stats_api.routes)
     openapi.setup(app)
     openapi.register_openapi(app, paths=api_specs.PATHS, schemas=api_specs.SCHEMAS)
     openapi.register_openapi(app, paths=stats_openapi.PATHS, schemas=stats_openapi.SCHEMAS)
-    webhook_routes.setup(app)
-    console_routes.setup(app)
+    for name in chosen:
+        MOUNTS[name].setup(app)
     return app

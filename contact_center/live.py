@@ -1,4 +1,5 @@
-"""The LISTEN side of live events: one asyncpg connection per process.
+"""The LISTEN side of live events: one asyncpg connection per process
+(started by the runtime, contact_center/runtime.py, as LIVE_HUB).
 
 `contact_center.events.publish()` sends events with pg_notify inside the
 writer's transaction; every backend process LISTENs on the same channel,
@@ -7,17 +8,8 @@ every other one. The hub keeps the connection alive (reconnecting with
 backoff), numbers the events it hears, keeps the recent ones for polling
 clients, and fans each one out to the subscribers allowed to see it.
 
-Who may see an event is said by an optional `audience` object in its data
-(any one matching key grants it; no audience = every signed-in console user):
-
-    {"user": 7}                 one user id
-    {"users": [7, 9]}           several users
-    {"extension": "1001"}       the user whose extension it is (screen pops)
-    {"role": "supervisor"}      that role and above (agent < supervisor < admin)
-    {"conversation": 12}        not a console key: for other subscribers
-                                (e.g. a citizen's chat widget) to match on
-
-The audience is stripped before the event leaves the server.
+Who may see an event is said by its audience (contact_center.events); the
+audience is stripped before the event leaves the server.
 """
 
 from __future__ import annotations
@@ -25,38 +17,17 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 
-from contact_center.appkeys import ENGINE
-from contact_center.events import CHANNEL
+from contact_center.events import CHANNEL, LISTENER, RESYNC, decode
 
 log = logging.getLogger(__name__)
-
-ROLE_RANK = {"agent": 1, "supervisor": 2, "admin": 3}
-
-# Synthetic topics the hub itself emits to its subscribers.
-RESYNC = "live.resync"  # events may have been missed: reload what you show
-LISTENER = "live.listener"  # {"listening": bool}: the database side went down / came back
-
-
-def for_user(*user_ids: int) -> dict[str, Any]:
-    return {"users": list(user_ids)} if len(user_ids) != 1 else {"user": user_ids[0]}
-
-
-def for_extension(extension: str) -> dict[str, Any]:
-    return {"extension": extension}
-
-
-def for_role(role: str) -> dict[str, Any]:
-    return {"role": role}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +39,6 @@ class LiveEvent:
 
     def wire(self) -> dict[str, Any]:
         return {"seq": self.seq, "topic": self.topic, "data": self.data}
-
-
-def console_may_see(
-    audience: dict[str, Any] | None, *, user_id: int, role: str, extension: str | None
-) -> bool:
-    """The console's rule: does this signed-in user get an event with this audience?"""
-    if audience is None:
-        return True
-    if audience.get("user") == user_id:
-        return True
-    users = audience.get("users")
-    if isinstance(users, list) and user_id in users:
-        return True
-    if extension and audience.get("extension") == extension:
-        return True
-    wanted = audience.get("role")
-    if isinstance(wanted, str) and ROLE_RANK.get(role, 0) >= ROLE_RANK.get(wanted, 99):
-        return True
-    return False
 
 
 Predicate = Callable[[LiveEvent], bool]
@@ -181,14 +133,11 @@ class LiveHub:
     # --- events ---------------------------------------------------------
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         try:
-            message = json.loads(payload)
-            topic = str(message["topic"])
-            data = dict(message.get("data") or {})
-        except (ValueError, KeyError, TypeError):
+            event = decode(payload)
+        except ValueError:
             log.warning("live listener: ignoring a malformed event %.200r", payload)
             return
-        audience = data.pop("audience", None)
-        self._emit(topic, data, audience if isinstance(audience, dict) else None)
+        self._emit(event.topic, event.data, event.audience)
 
     def _emit(
         self, topic: str, data: dict[str, Any], audience: dict[str, Any] | None = None, *, keep: bool = True
@@ -240,21 +189,3 @@ class LiveHub:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(generation.wait(), timeout)
-
-
-# --- wiring into the application -------------------------------------------------
-LIVE_HUB = web.AppKey("live_hub", LiveHub)
-
-
-def hub_dsn(sqlalchemy_url: Any) -> str:
-    """asyncpg wants a libpq URL: drop SQLAlchemy's "+asyncpg" driver suffix."""
-    return sqlalchemy_url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def live_hub_context(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: start the process's listener after the database, stop it at exit."""
-    hub = LiveHub(hub_dsn(app[ENGINE].url))
-    app[LIVE_HUB] = hub
-    await hub.start()
-    yield
-    await hub.stop()

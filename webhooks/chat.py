@@ -17,13 +17,13 @@ from typing import Any
 
 from aiohttp import web
 
-from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.chat_runtime import chat_context
+from contact_center.appkeys import CHAT, SESSIONMAKER, SETTINGS
 from contact_center.services import ratelimit
 from contact_center.services.chat_history import citizen_messages, citizen_state
 from contact_center.services.conversations import InboundMessage, receive_message
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import add_static, permission
+from webhooks import chat_ws
 from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for
 
 routes = web.RouteTableDef()
@@ -109,7 +109,7 @@ async def post_message(request: web.Request) -> web.Response:
         payload={"button": payload} if payload else None,
         bot_text=payload,
     )
-    result = await receive_message(chat_context(request.app), msg)
+    result = await receive_message(request.app[CHAT], msg)
     response = web.json_response(result.as_dict())
     if result.timings:
         response.headers["Server-Timing"] = ", ".join(f"{k};dur={v:.1f}" for k, v in result.timings.items())
@@ -160,8 +160,6 @@ async def widget_js(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    from webhooks import chat_ws
-
     app.router.add_routes(routes)
     add_static(app, "/chat/static", STATIC, name="chat_static")
     chat_ws.setup(app)

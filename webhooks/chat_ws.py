@@ -25,8 +25,9 @@ from datetime import timedelta
 
 from aiohttp import WSMsgType, web
 
-from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.live import LIVE_HUB, RESYNC, LiveEvent, Subscription
+from contact_center.appkeys import LIVE_HUB, SESSIONMAKER, SETTINGS
+from contact_center.events import RESYNC
+from contact_center.live import LiveEvent, Subscription
 from contact_center.services import ratelimit
 from contact_center.services.chat_history import citizen_messages, citizen_state
 from contact_center.services.conversations import citizen_typing, mark_citizen_seen

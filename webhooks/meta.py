@@ -1,8 +1,8 @@
 """Meta adapter (Facebook Messenger, Instagram): subscription check and events.
 
 POST stores the message items in the durable inbox in one transaction and
-answers 200 at once; the process's Meta worker feeds them to the chat core
-right after (see contact_center.services.meta_inbox for why).
+answers 200 at once; the process's Meta worker (started by the runtime)
+feeds them to the chat core right after (see contact_center.services.meta_inbox for why).
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from collections import Counter
 
 from aiohttp import web
 
-from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.appkeys import META_WORKER, SESSIONMAKER, SETTINGS
 from contact_center.services import meta_inbox
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
-from contact_center.workers.meta import kick_inbox, worker_context
-from contact_center.workers.meta_items import handle_item
 from webhooks.meta_payload import parse_webhook
 
 log = logging.getLogger(__name__)
@@ -72,7 +70,7 @@ async def receive_events(request: web.Request) -> web.Response:
         async with request.app[SESSIONMAKER].begin() as session:
             result = await meta_inbox.enqueue(session, parsed.items)
         if result.accepted:
-            kick_inbox(request.app)
+            request.app[META_WORKER].kick_inbox()
     return web.json_response(
         {"accepted": result.accepted, "duplicates": result.duplicates, "ignored": len(parsed.ignored)}
     )
@@ -80,4 +78,3 @@ async def receive_events(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-    app.cleanup_ctx.append(worker_context(handle_item))

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contact_center.appkeys import ENGINE, SETTINGS
+from contact_center.appkeys import ENGINE, PBX_BATCHER, SETTINGS
 from contact_center.db.driver import driver_transaction
-from contact_center.services import call_hooks
-from contact_center.services.queue_log import import_report, parse_lines
+from contact_center.services.pbx_record import record
+from contact_center.services.queue_log import parse_lines, summarise
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
-from webhooks.pbx_batcher import PbxBatcher
 from webhooks.pbx_payload import parse_events
 
 routes = web.RouteTableDef()
-PBX_BATCHER = web.AppKey("pbx_batcher", PbxBatcher)
 
 
 SIGNATURE_HEADER = "X-Signature-256"
@@ -50,7 +47,7 @@ async def post_events(request: web.Request) -> web.Response:
     except InputError as exc:
         return exc.response(422)
     # The hottest path: the exchange posts every event. Concurrent requests
-    # share a transaction (webhooks/pbx_batcher.py) on the asyncpg driver
+    # share a transaction (contact_center/workers/pbx_batcher.py) on the asyncpg driver
     # (contact_center/db/driver.py); each is answered once its events committed.
     counts = await request.app[PBX_BATCHER].ingest(events)
     return web.json_response({"accepted": counts.accepted, "duplicates": counts.duplicates}, status=202)
@@ -67,16 +64,9 @@ async def post_queue_log(request: web.Request) -> web.Response:
     report = parse_lines(text.splitlines())
     settings = request.app[SETTINGS]
     async with driver_transaction(request.app[ENGINE]) as conn:
-        summary = await import_report(conn, report)
-        await call_hooks.calls_changed(conn, settings, summary.changed_calls)
-    return web.json_response(summary.as_dict(), status=202)
+        result = await record(conn, settings, report.events, source="queue_log")
+    return web.json_response(summarise(report, result).as_dict(), status=202)
 
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-
-    async def batcher(app: web.Application) -> AsyncIterator[None]:
-        app[PBX_BATCHER] = PbxBatcher(app[ENGINE], app[SETTINGS])
-        yield
-
-    app.cleanup_ctx.append(batcher)

@@ -1,7 +1,7 @@
 """Live updates for console pages: a WebSocket, and long polling as the fallback.
 
 Both deliver the events of the process's LiveHub that the signed-in user
-may see (see contact_center.live for audiences). The client sends the last
+may see (see contact_center.events for audiences). The client sends the last
 `cursor` it saw and the server `epoch`; missed events are replayed when this
 process still has them, otherwise the client is told to resync.
 """
@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_console.security import current_user
-from contact_center.live import LIVE_HUB, LiveEvent, console_may_see
-from contact_center.services.auth import SESSION_CLOSED, CurrentUser
+from contact_center.appkeys import LIVE_HUB, WEBSOCKETS
+from contact_center.events import SESSION_CLOSED, console_may_see
+from contact_center.live import LiveEvent
+from contact_center.services.auth import CurrentUser
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
 
-WEBSOCKETS = web.AppKey("console_websockets", weakref.WeakSet[web.WebSocketResponse])
 MAX_POLL_WAIT = 25
 
 
@@ -44,7 +44,7 @@ async def live_ws(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[LIVE_HUB]
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
-    request.app[WEBSOCKETS].add(ws)
+    request.app[WEBSOCKETS].add(ws)  # closed by the runtime at shutdown
     accepts = _filter(user)
     with hub.subscribe(accepts) as sub:
         # No await between subscribing and the snapshot: nothing slips between them.
@@ -119,12 +119,5 @@ async def live_poll(request: web.Request) -> web.Response:
     )
 
 
-async def _close_websockets(app: web.Application) -> None:
-    for ws in list(app[WEBSOCKETS]):
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-
-
 def setup(app: web.Application) -> None:
-    app[WEBSOCKETS] = weakref.WeakSet()
-    app.on_shutdown.append(_close_websockets)
     app.router.add_routes(routes)

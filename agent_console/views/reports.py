@@ -18,7 +18,8 @@ from agent_console.layout import NavItem, add_nav_item, render, url_for
 from agent_console.timing import server_timing
 from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.stats.db import read_snapshot
-from contact_center.stats.report.model import build_report, parse_month, report_json
+from contact_center.stats.report.format import report_json
+from contact_center.stats.report.model import build_report, parse_month
 from contact_center.stats.rollups import month_end, next_month
 from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission

@@ -12,7 +12,8 @@ from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.params import QueryError
 from contact_center.stats.report.files import CONTENT_TYPES, default_name, render
-from contact_center.stats.report.model import build_report, parse_month, report_json
+from contact_center.stats.report.format import report_json
+from contact_center.stats.report.model import build_report, parse_month
 from contact_center.stats.service import StatsUnavailable, summary_from_query
 from contact_center.web.api_auth import api_principal
 from contact_center.web.errors import json_error

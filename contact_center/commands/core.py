@@ -89,8 +89,8 @@ async def cmd_import_queue_log(args: argparse.Namespace, settings: Settings) -> 
     from tqdm import tqdm
 
     from contact_center.db.driver import driver_transaction
-    from contact_center.services import call_hooks
-    from contact_center.services.queue_log import import_report, parse_lines
+    from contact_center.services.pbx_record import record
+    from contact_center.services.queue_log import parse_lines, summarise
 
     path = Path(args.path)
     if not path.is_file():
@@ -102,10 +102,10 @@ async def cmd_import_queue_log(args: argparse.Namespace, settings: Settings) -> 
     try:
         with tqdm(total=len(report.events), unit="ev", desc="importing", file=sys.stderr) as bar:
             async with driver_transaction(engine) as conn:
-                summary = await import_report(conn, report, progress=bar.update)
-                await call_hooks.calls_changed(conn, settings, summary.changed_calls)
+                result = await record(conn, settings, report.events, source="queue_log", progress=bar.update)
     finally:
         await engine.dispose()
+    summary = summarise(report, result)
     data = summary.as_dict()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))

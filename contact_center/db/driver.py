@@ -6,12 +6,17 @@ costs about as much CPU per statement as everything else in a small PBX
 ingest request (measured: ~340 µs vs ~200 µs per single-event ingest), and
 which the statistics (large COPYs and fact queries) do not need either.
 Everything else uses sessions and Core as usual.
+
+A few long-lived connections are the driver's own, outside the pool (the
+live events' LISTEN, leader election): `driver_dsn` is their URL.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -34,3 +39,8 @@ async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[asyncpg.Conne
     async with driver_connection(engine) as conn:
         async with conn.transaction():
             yield conn
+
+
+def driver_dsn(sqlalchemy_url: Any) -> str:
+    """The engine's URL for asyncpg.connect(): libpq form, without SQLAlchemy's "+asyncpg"."""
+    return sqlalchemy_url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import User
 from contact_center.db.models.users import AGENT_STATUSES
-from contact_center.events import publish
-from contact_center.live import for_role
+from contact_center.events import agent_status, publish
 
 _STATUS_ORDER = case({code: i for i, code in enumerate(AGENT_STATUSES)}, value=User.status, else_=99)
 STATUS_LABELS = {"available": "Hazırdır", "busy": "Məşğuldur", "break": "Fasilədədir", "offline": "Oflayn"}
@@ -51,12 +50,7 @@ async def set_status(session: AsyncSession, user_id: int, status: str, *, now: d
     ).one_or_none()
     if row is None:
         return False
-    await publish(
-        session,
-        "agent.status",
-        {"user_id": user_id, "username": row.username, "extension": row.extension, "status": status,
-         "audience": for_role("supervisor")},
-    )
+    await publish(session, agent_status(user_id, row.username, row.extension, status))
     return True
 
 

@@ -19,14 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.config import Settings
 from contact_center.db.models import User, UserSession
-from contact_center.events import publish
+from contact_center.events import publish, session_closed
 
 _HASHER = PasswordHasher()
 # Verified when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _HASHER.hash("cc142-not-a-password")
 
 MIN_PASSWORD_LENGTH = 8
-SESSION_CLOSED = "session.closed"  # live topic: {"session_id": id, or None for all of the user's}
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +159,13 @@ async def session_user(
 async def close_session(session: AsyncSession, session_id: int, user_id: int) -> None:
     await session.execute(delete(UserSession).where(UserSession.id == session_id))
     # Live connections opened with this session close too (every process hears it).
-    await publish(session, SESSION_CLOSED, {"session_id": session_id, "audience": {"user": user_id}})
+    await publish(session, session_closed(session_id, user_id))
 
 
 async def close_user_sessions(session: AsyncSession, user_id: int) -> None:
     """Sign a user out everywhere (deactivation, password reset)."""
     await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
-    await publish(session, SESSION_CLOSED, {"session_id": None, "audience": {"user": user_id}})
+    await publish(session, session_closed(None, user_id))
 
 
 async def unlock(session: AsyncSession, user_id: int) -> None:

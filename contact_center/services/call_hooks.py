@@ -1,17 +1,19 @@
-"""What else happens when the PBX changes calls (every ingest path calls this).
+"""What else happens when the PBX changes calls (every ingest path runs this
+through contact_center.services.pbx_record.record).
 
 Runs inside the ingest transaction, so its effects commit or roll back with
 the events themselves. It receives the driver connection of the hot ingest
-path (contact_center/db/driver.py), so it stays cheap: deciding what to do is plain Python over the
-changed calls, most calls need nothing (no statement at all), and each kind
-of work is one statement for the whole batch:
+path (contact_center/db/driver.py), so it stays cheap: deciding what to do
+is plain Python over the changed calls, most calls need nothing (no
+statement at all), and each kind of work is one statement for the whole batch:
 
 - screen pop: a call answered just now on an extension -> `call.answered`
-  to that extension's console (one pg_notify per call, one statement);
+  to that extension's console (contact_center.events; one NOTIFY statement
+  for every pop of the batch);
 - abandoned call: a caller who gave up after waiting at least
   SHORT_ABANDON_SECONDS gets a callback, unless the call already had one
-  or the number already has one open (one INSERT ... ON CONFLICT DO NOTHING
-  that also announces the new callbacks).
+  or the number already has one open (one INSERT ... ON CONFLICT DO NOTHING,
+  then one NOTIFY statement announcing the new callbacks).
 
 Old history (a queue_log import of last month, demo data) pops nothing and
 queues no callbacks: only calls answered in the last POP_MAX_AGE and
@@ -20,7 +22,6 @@ abandoned in the last ABANDON_MAX_AGE count.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +29,7 @@ import asyncpg
 
 from contact_center.config import Settings
 from contact_center.db.models.calls import UNANSWERED_TYPES
-from contact_center.events import CHANNEL
+from contact_center.events import Event, call_answered, publish
 from contact_center.services.callbacks import create_for_abandoned_calls, due_time
 from contact_center.services.pbx_ingest import ChangedCall
 from contact_center.text import normalize_phone
@@ -37,28 +38,10 @@ POP_MAX_AGE = timedelta(minutes=10)
 ABANDON_MAX_AGE = timedelta(hours=24)
 _UNANSWERED = frozenset(UNANSWERED_TYPES)
 
-_POP_SQL = f"SELECT pg_notify('{CHANNEL}', p) FROM unnest($1::text[]) AS p"
-
 
 def is_short_abandon(call: ChangedCall, settings: Settings) -> bool:
     """Hung up within SHORT_ABANDON_SECONDS: a misdial or a change of mind, not a lost citizen."""
     return call.wait_seconds is not None and call.wait_seconds < settings.short_abandon_seconds
-
-
-def _pop_payload(call: ChangedCall) -> str:
-    return json.dumps(
-        {
-            "topic": "call.answered",
-            "data": {
-                "call_id": call.id,
-                "caller": call.caller,
-                "wait_seconds": call.wait_seconds,
-                "answered_at": call.answered_at.isoformat() if call.answered_at else None,
-                "audience": {"extension": call.agent},
-            },
-        },
-        separators=(",", ":"),
-    )
 
 
 async def calls_changed(
@@ -67,12 +50,12 @@ async def calls_changed(
     if not calls:
         return
     now = datetime.now(UTC)
-    pops: list[str] = []
+    pops: list[Event] = []
     abandons: list[tuple[int, str, datetime]] = []
     for call in calls:
         if call.answered_now:
             if call.agent and call.answered_at is not None and now - call.answered_at <= POP_MAX_AGE:
-                pops.append(_pop_payload(call))
+                pops.append(call_answered(call.id, call.caller, call.wait_seconds, call.answered_at, call.agent))
         elif (
             call.status in _UNANSWERED
             and call.wait_seconds is not None
@@ -84,7 +67,6 @@ async def calls_changed(
             phone = normalize_phone(call.caller)
             if phone is not None:  # withheld or foreign numbers cannot be called back from here
                 abandons.append((call.id, phone, due_time(call.ended_at, settings)))
-    if pops:
-        await conn.execute(_POP_SQL, pops)
+    await publish(conn, *pops)
     if abandons:
         await create_for_abandoned_calls(conn, abandons)

@@ -27,8 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center.config import Settings
 from contact_center.db.models import Callback, CallbackAttempt, Direction, District, User
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
-from contact_center.events import CHANNEL, publish
-from contact_center.live import for_role
+from contact_center.events import callback_changed, callback_created, publish
 from contact_center.services.ratelimit import Limit
 from contact_center.text import normalize_phone
 
@@ -215,17 +214,13 @@ async def create_callback(
     ).returning(table.c.id, table.c.due_at, literal_column("xmax = 0"))  # xmax 0: a fresh row
     new_id, due_at, created = (await session.execute(statement)).one()
     if created:
-        await publish(
-            session, "callback.created",
-            {"id": new_id, "source": source, "due_at": due_at.isoformat(), "audience": for_role("agent")},
-        )
+        await publish(session, callback_created(new_id, source, due_at))
     return CallbackCreated(new_id, due_at, bool(created))
 
 
 # The abandoned-call rule, in one statement on the PBX ingest path: a callback for
-# each abandoned call that never had one, unless the number already has one open;
-# the new ones are announced to the consoles in the same statement.
-_ABANDONED_SQL = f"""
+# each abandoned call that never had one, unless the number already has one open.
+_ABANDONED_SQL = """
 WITH src AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS s(call_id, phone, due_at)
 ), ins AS (
@@ -237,18 +232,15 @@ WITH src AS (
     ON CONFLICT (phone) WHERE status IN ('open','claimed') DO NOTHING
     RETURNING id, due_at
 )
-SELECT pg_notify('{CHANNEL}', json_build_object(
-    'topic', 'callback.created',
-    'data', json_build_object('id', id, 'source', 'abandoned_call', 'due_at', due_at,
-                              'audience', json_build_object('role', 'agent'))
-)::text) FROM ins
+SELECT id, due_at FROM ins ORDER BY id
 """
 
 
 async def create_for_abandoned_calls(
     conn: asyncpg.Connection, items: Sequence[tuple[int, str, datetime]]
 ) -> int:
-    """(call id, normalised phone, due time) for each abandoned call; returns how many were queued.
+    """(call id, normalised phone, due time) for each abandoned call; returns how many were
+    queued (each announced to the agents).
 
     Runs on the PBX ingest's driver connection (contact_center/db/driver.py)."""
     if not items:
@@ -256,6 +248,7 @@ async def create_for_abandoned_calls(
     rows = await conn.fetch(
         _ABANDONED_SQL, [i[0] for i in items], [i[1] for i in items], [i[2] for i in items]
     )
+    await publish(conn, *(callback_created(row["id"], "abandoned_call", row["due_at"]) for row in rows))
     return len(rows)
 
 
@@ -377,8 +370,7 @@ async def queue_counts(session: AsyncSession, *, now: datetime | None = None) ->
 
 # --- claiming and attempts --------------------------------------------------------------------
 async def _announce(session: AsyncSession, callback_id: int, status: str, **extra: Any) -> None:
-    await publish(session, "callback.changed", {"id": callback_id, "status": status, **extra,
-                                                "audience": for_role("agent")})
+    await publish(session, callback_changed(callback_id, status, **extra))
 
 
 async def claim(session: AsyncSession, callback_id: int, user_id: int, *, now: datetime | None = None) -> bool:

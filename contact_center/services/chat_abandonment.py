@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.config import Settings
 from contact_center.db.models import Conversation
-from contact_center.services.conversations import TEXT_ABANDONED, add_outgoing, publish_conversation
+from contact_center.events import chat_conversation, publish
+from contact_center.services.conversations import TEXT_ABANDONED, add_outgoing
 
 SWEEP_SECONDS = 30
 BATCH = 200
@@ -50,5 +51,5 @@ async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: dat
         conv.resolved_at = now
         await add_outgoing(session, settings, conv, sender="system", kind="event", text=TEXT_ABANDONED,
                            payload={"event": "abandoned"})
-        await publish_conversation(session, conv, "abandoned")
+        await publish(session, chat_conversation(conv, "abandoned"))
     return [c.id for c in convs]

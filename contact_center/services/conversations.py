@@ -10,7 +10,7 @@ sender id is the conversation's id and creation time, `bot_sender_id`).
 
 Interface for the channel adapters (web chat API, widget, Meta):
 
-    receive_message(app_state: ChatContext | web.Application, msg: InboundMessage) -> ChatResult
+    receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult
     record_outgoing_echo(session, channel, contact_id, account_id, text, external_id, at) -> bool
 
 and `contact_center.services.delivery` (register_sender / deliver) for the
@@ -30,11 +30,9 @@ CSAT: the resolution message carries buttons whose payload is
 contact's last resolved conversation (within CSAT_WINDOW) instead of
 starting a new one.
 
-Live events (contact_center.events, delivered at commit; audiences below):
-    chat.message       {conversation_id, message_id, channel, contact_id, sender, kind, status}
-    chat.conversation  {conversation_id, channel, contact_id, status, urgent, assigned_to, event}
-    chat.urgent        {conversation_id, channel, reason}          supervisors
-    chat.typing        {conversation_id, channel, contact_id, who}
+Live events (delivered at commit; payloads and audiences in contact_center.events):
+chat.message for every stored message, chat.conversation for every change of
+a conversation, chat.urgent, chat.typing.
 """
 
 from __future__ import annotations
@@ -51,11 +49,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contact_center import events, live
+from contact_center.events import chat_conversation, chat_message, chat_typing, chat_urgent, publish
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.services import delivery
 from contact_center.services.bot_client import BotClient, BotReply, BotUnavailable
+from contact_center.services.callbacks import create_callback
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +148,7 @@ class ChatResult:
 
 @dataclass(frozen=True)
 class ChatContext:
-    """What receive_message needs: built once per process (contact_center.chat_runtime)."""
+    """What receive_message needs: built once per process (contact_center/runtime.py)."""
 
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -169,57 +168,6 @@ def _result(conv: Conversation, replies: list[Reply] | tuple[Reply, ...] = (), *
         urgent=conv.urgent,
         replies=tuple(replies),
         **extra,
-    )
-
-
-# --- events ------------------------------------------------------------------------------
-# `audience` (contact_center.live): which console users hear an event. Every
-# agent hears queue changes (chat.conversation) and the messages of pending
-# conversations; an open conversation's messages go to its agent and the
-# supervisors; bot conversations only to supervisors. The citizen's widget
-# matches on `contact_id` instead.
-
-
-def message_audience(conv: Conversation) -> dict[str, Any] | None:
-    if conv.status == "pending":
-        return None
-    holder = conv.assigned_to or conv.resolved_by
-    return live.for_role("supervisor") | ({"user": holder} if holder else {})
-
-
-def message_event(conv: Conversation, message: Message) -> tuple[str, dict[str, Any]]:
-    data: dict[str, Any] = {
-        "conversation_id": conv.id,
-        "message_id": message.id,
-        "channel": conv.channel,
-        "contact_id": conv.contact_id,
-        "sender": message.sender,
-        "kind": message.kind,
-        "status": conv.status,
-    }
-    audience = message_audience(conv)
-    if audience is not None:
-        data["audience"] = audience
-    return "chat.message", data
-
-
-async def publish_message(session: AsyncSession, conv: Conversation, message: Message) -> None:
-    await events.publish_many(session, [message_event(conv, message)])
-
-
-async def publish_conversation(session: AsyncSession, conv: Conversation, event: str) -> None:
-    await events.publish(
-        session,
-        "chat.conversation",
-        {
-            "conversation_id": conv.id,
-            "channel": conv.channel,
-            "contact_id": conv.contact_id,
-            "status": conv.status,
-            "urgent": conv.urgent,
-            "assigned_to": conv.assigned_to,
-            "event": event,
-        },
     )
 
 
@@ -325,7 +273,7 @@ async def add_outgoing_many(
     await session.flush()
     for message in messages:
         await delivery.deliver(session, settings, conv, message)
-    await events.publish_many(session, [message_event(conv, m) for m in messages])
+    await publish(session, *(chat_message(conv, m) for m in messages))
     return messages
 
 
@@ -361,26 +309,19 @@ async def hand_off(
         conv.handoff_at = now
         conv.handoff_reason = reason
         conv.urgent = urgent
-        await publish_conversation(session, conv, "handoff")
+        await publish(session, chat_conversation(conv, "handoff"))
     elif urgent and not conv.urgent and conv.status in HUMAN_STATUSES:
         conv.urgent = True
         conv.handoff_reason = "urgent"
-        await publish_conversation(session, conv, "urgent")
+        await publish(session, chat_conversation(conv, "urgent"))
     if conv.urgent and not was_urgent:
-        await events.publish(
-            session,
-            "chat.urgent",
-            {"conversation_id": conv.id, "channel": conv.channel, "reason": reason,
-             "audience": live.for_role("supervisor")},
-        )
+        await publish(session, chat_urgent(conv, reason))
 
 
 async def _create_callback(
     session: AsyncSession, settings: Settings, conv: Conversation, reply: BotReply
 ) -> str | None:
     """Create the callback the bot collected; an error message when it cannot."""
-    from contact_center.services.callbacks import create_callback
-
     cb = reply.callback
     assert cb is not None
     try:
@@ -418,20 +359,10 @@ def bot_sender_id(conv: Conversation) -> str:
     return f"{conv.id}-{int(conv.created_at.timestamp() * 1_000_000)}"
 
 
-def _context(state: ChatContext | Any) -> ChatContext:
-    if isinstance(state, ChatContext):
-        return state
-    # An aiohttp Application (the Meta worker passes its app): the runtime's context.
-    from contact_center.chat_runtime import chat_context
-
-    return chat_context(state)
-
-
-async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> ChatResult:
+async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
     """Store the citizen's message, let the bot or the agents handle it, deliver replies.
 
-    `app_state`: a ChatContext, or the aiohttp Application (its ChatContext is used)."""
-    ctx = _context(app_state)
+    `ctx`: the process's ChatContext (the runtime's CHAT; contact_center/runtime.py)."""
     settings = ctx.settings
     now = _now()
     t0 = time.perf_counter()
@@ -461,7 +392,7 @@ async def receive_message(app_state: ChatContext | Any, msg: InboundMessage) -> 
             )
             session.add(citizen)
             await session.flush()
-            await publish_message(session, conv, citizen)
+            await publish(session, chat_message(conv, citizen))
             if conv.status != "bot":
                 # With the humans: the agent sees it live; the bot is not asked.
                 return _result(conv, message_id=citizen.id)
@@ -610,7 +541,7 @@ async def record_csat(
         raise ValueError("only a resolved conversation can be rated")
     conv.csat_score = score
     conv.csat_at = now or _now()
-    await publish_conversation(session, conv, "csat")
+    await publish(session, chat_conversation(conv, "csat"))
     return await add_outgoing(session, settings, conv, sender="system", kind="event", text=TEXT_CSAT_THANKS,
                               payload={"event": "csat_thanks", "score": score})
 
@@ -628,7 +559,7 @@ async def _rate_last_conversation(
     )
     session.add(rating)
     await session.flush()
-    await publish_message(session, conv, rating)
+    await publish(session, chat_message(conv, rating))
     thanks = await record_csat(session, settings, conv, score, now=now)
     assert thanks is not None
     return _result(conv, [_reply(thanks)], message_id=rating.id, csat_score=score)
@@ -673,7 +604,7 @@ async def record_outgoing_echo(
     await session.flush()
     if conv.status in HUMAN_STATUSES and conv.first_agent_reply_at is None:
         conv.first_agent_reply_at = message.created_at
-    await publish_message(session, conv, message)
+    await publish(session, chat_message(conv, message))
     return True
 
 
@@ -695,20 +626,6 @@ async def mark_citizen_seen(
     )
 
 
-async def publish_typing(
-    session: AsyncSession, conv_id: int, channel: str, contact_id: str, who: str, agent_id: int | None
-) -> None:
-    """who = "citizen" (heard by the agent holding the conversation) or "agent" (heard by the widget)."""
-    # An audience no console key matches: only the widget (matching contact_id) hears it.
-    audience = {"user": agent_id} if who == "citizen" and agent_id else {"contact": contact_id}
-    await events.publish(
-        session,
-        "chat.typing",
-        {"conversation_id": conv_id, "channel": channel, "contact_id": contact_id, "who": who,
-         "audience": audience},
-    )
-
-
 async def citizen_typing(session: AsyncSession, channel: str, contact_id: str) -> bool:
     """Tell the agent the citizen is typing (only while humans have the conversation)."""
     row = (
@@ -722,5 +639,5 @@ async def citizen_typing(session: AsyncSession, channel: str, contact_id: str) -
     ).one_or_none()
     if row is None:
         return False
-    await publish_typing(session, row[0], channel, contact_id, "citizen", row[1])
+    await publish(session, chat_typing(row[0], channel, contact_id, "citizen", row[1]))
     return True

@@ -23,14 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center.attachments import attachment_label
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
+from contact_center.events import chat_conversation, chat_typing, publish
 from contact_center.services.conversations import (
     CSAT_BUTTONS,
     HUMAN_STATUSES,
     TEXT_AGENT_JOINED,
     TEXT_RESOLVED,
     add_outgoing,
-    publish_conversation,
-    publish_typing,
 )
 
 MAX_REPLY = 4000
@@ -318,7 +317,7 @@ async def claim(session: AsyncSession, settings: Settings, conversation_id: int,
         session, settings, claimed, sender="system", kind="event",
         text=TEXT_AGENT_JOINED.format(name=actor.name), payload={"event": "agent_joined", "agent": actor.name},
     )
-    await publish_conversation(session, claimed, "claimed")
+    await publish(session, chat_conversation(claimed, "claimed"))
     return claimed
 
 
@@ -340,7 +339,7 @@ async def reply(
     _check_holder(conv, actor)
     if conv.status == "pending":  # a supervisor answering takes the conversation
         conv.status, conv.assigned_to, conv.assigned_at = "open", actor.id, _now()
-        await publish_conversation(session, conv, "claimed")
+        await publish(session, chat_conversation(conv, "claimed"))
     message = await add_outgoing(session, settings, conv, sender="agent", text=body, agent_id=actor.id)
     if conv.first_agent_reply_at is None:
         conv.first_agent_reply_at = message.created_at or _now()
@@ -378,7 +377,7 @@ async def classify(
         conv.direction = d
     if r:
         conv.district = r
-    await publish_conversation(session, conv, "classified")
+    await publish(session, chat_conversation(conv, "classified"))
     return conv
 
 
@@ -412,7 +411,7 @@ async def resolve(
         session, settings, conv, sender="system", kind="event", text=TEXT_RESOLVED,
         payload={"event": "resolved", "csat": True, "buttons": CSAT_BUTTONS},
     )
-    await publish_conversation(session, conv, "resolved")
+    await publish(session, chat_conversation(conv, "resolved"))
     return conv
 
 
@@ -420,4 +419,4 @@ async def agent_typing(session: AsyncSession, conversation_id: int, actor: Actor
     conv = await session.get(Conversation, conversation_id)
     if conv is None or conv.status not in HUMAN_STATUSES or conv.assigned_to != actor.id:
         return
-    await publish_typing(session, conv.id, conv.channel, conv.contact_id, "agent", actor.id)
+    await publish(session, chat_typing(conv.id, conv.channel, conv.contact_id, "agent", actor.id))

@@ -44,9 +44,6 @@ from contact_center.services.meta_window import (
 
 # Woken at commit by the sender, so an idle worker sends without waiting for its poll.
 NOTIFY_CHANNEL = "cc142_meta_outbox"
-# Live event when the worker learns a message's fate; "chat.*" so the inbox's
-# live refresh picks it up. Agents only (the citizen's widget ignores it).
-DELIVERY_TOPIC = "chat.delivery"
 
 QUICK_REPLY_TITLE = 20  # Send API limit
 QUICK_REPLY_PAYLOAD = 1000
@@ -307,16 +304,7 @@ async def _set_message(
         )
     ).scalar_one_or_none()
     if conversation_id is not None:
-        await events.publish(
-            session,
-            DELIVERY_TOPIC,
-            {
-                "conversation_id": conversation_id,
-                "message_id": message_id,
-                "status": status,
-                "audience": {"role": "agent", "conversation": conversation_id},
-            },
-        )
+        await events.publish(session, events.chat_delivery(conversation_id, message_id, status))
 
 
 async def record_sent(session: AsyncSession, item: ClaimedSend, ok: SendOk) -> None:

@@ -1,9 +1,10 @@
-"""Asterisk queue_log: parse lines into call events and import them.
+"""Asterisk queue_log: parse lines into call events, and summarise an import.
 
 Format: epoch|callid|queue|agent|EVENT|data1|data2|...  Each line becomes at
 most one event whose id is a hash of the exact line, so importing the same
 file again adds nothing. Malformed lines and unknown events are reported
-with their line numbers, never fatal.
+with their line numbers, never fatal. The events are stored like any other
+PBX events (contact_center.services.pbx_record.record, source "queue_log").
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import asyncpg
-
-from contact_center.services.pbx_ingest import ChangedCall, PbxEventIn, ingest_events
+from contact_center.services.pbx_ingest import IngestResult, PbxEventIn
 
 # queue_log event -> our call event type
 CALL_EVENTS: dict[str, str] = {
@@ -135,41 +134,21 @@ class ImportSummary:
     malformed: list[dict[str, object]]
     unknown_events: dict[str, int]
     unknown_lines: list[int]
-    changed_calls: list[ChangedCall] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k != "changed_calls"}
+        return dict(self.__dict__)
 
 
-def _batches(events: list[PbxEventIn], size: int) -> Iterator[list[PbxEventIn]]:
-    for i in range(0, len(events), size):
-        yield events[i : i + size]
-
-
-async def import_report(
-    conn: asyncpg.Connection,
-    report: ParseReport,
-    *,
-    batch_size: int = 1000,
-    progress: Callable[[int], None] | None = None,
-) -> ImportSummary:
-    accepted = 0
-    changed: dict[int, ChangedCall] = {}
-    for batch in _batches(report.events, batch_size):
-        result = await ingest_events(conn, batch, source="queue_log")
-        accepted += result.accepted
-        changed.update((c.id, c) for c in result.calls)  # the latest state wins
-        if progress:
-            progress(len(batch))
+def summarise(report: ParseReport, result: IngestResult) -> ImportSummary:
+    """What an import did: `report` parsed, `result` recorded (contact_center.services.pbx_record)."""
     return ImportSummary(
         lines=report.lines,
         events=len(report.events),
-        accepted=accepted,
-        duplicates=len(report.events) - accepted,
+        accepted=result.accepted,
+        duplicates=result.duplicates,
         calls=len({e.call_id for e in report.events}),
         non_call_events=report.non_call,
         malformed=[{"line": n, "error": why} for n, why in report.malformed],
         unknown_events=dict(report.unknown),
         unknown_lines=report.unknown_lines,
-        changed_calls=list(changed.values()),
     )

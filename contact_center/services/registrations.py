@@ -29,8 +29,7 @@ from contact_center.db.models import (
     RegistrationChange,
     User,
 )
-from contact_center.events import publish
-from contact_center.live import for_role
+from contact_center.events import callback_changed, publish, registration_created
 from contact_center.services.auth import CurrentUser
 from contact_center.services.reference import Choices
 from contact_center.paging import Page, page_number, page_of
@@ -201,11 +200,8 @@ async def register_call(
         callback.status = "reached"
         callback.closed_at = now
         callback.registration_id = new_id
-        await publish(session, "callback.changed", {"id": callback.id, "status": "reached", "audience": for_role("agent")})
-    await publish(
-        session, "registration.created",
-        {"id": new_id, "call_id": call_id, "agent_id": user.id, "audience": {"role": "supervisor", "user": user.id}},
-    )
+        await publish(session, callback_changed(callback.id, "reached"))
+    await publish(session, registration_created(new_id, call_id, user.id))
     await session.flush()
     return new_id
 

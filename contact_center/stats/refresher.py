@@ -1,20 +1,22 @@
-"""The background refresher: every CC142_STATS_REFRESH_SECONDS each backend
-process tries a refresh; the advisory lock lets one of them do it."""
+"""The background refresher: every CC142_STATS_REFRESH_SECONDS the rollups are
+refreshed, by one process of the deployment at a time (contact_center/db/leader.py:
+the others wait to take over if it goes away)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
-from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contact_center.appkeys import ENGINE, SETTINGS
-from contact_center.db.driver import driver_connection
+from contact_center.config import Settings
+from contact_center.db.driver import driver_connection, driver_dsn
+from contact_center.db.leader import run_as_leader
 from contact_center.stats.rollups import refresh
 
 log = logging.getLogger(__name__)
 
+LEADER = "stats-refresher"
 
 # The refresher shares the process with the PBX ingest: after a refresh that
 # took t seconds it rests at least BUSY_FACTOR * t, so it never takes more
@@ -23,12 +25,14 @@ log = logging.getLogger(__name__)
 BUSY_FACTOR = 9
 
 
-async def _loop(app: web.Application, interval: float) -> None:
-    settings = app[SETTINGS]
+async def refresh_forever(engine: AsyncEngine, settings: Settings) -> None:
+    interval = settings.stats_refresh_seconds
     while True:
         started = asyncio.get_running_loop().time()
         try:
-            async with driver_connection(app[ENGINE]) as conn:
+            # refresh() still takes its own lock for each refresh: a rebuild
+            # (seed-demo, `cc142 stats --rebuild`) never overlaps one.
+            async with driver_connection(engine) as conn:
                 await refresh(conn, settings.tz)
         except asyncio.CancelledError:
             raise
@@ -38,13 +42,6 @@ async def _loop(app: web.Application, interval: float) -> None:
         await asyncio.sleep(max(interval, BUSY_FACTOR * took))
 
 
-async def refresher_ctx(app: web.Application) -> AsyncIterator[None]:
-    interval = app[SETTINGS].stats_refresh_seconds
-    task = asyncio.create_task(_loop(app, interval)) if interval > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+async def run_refresher(engine: AsyncEngine, settings: Settings) -> None:
+    """Refresh for as long as the process runs, while it leads (contends otherwise)."""
+    await run_as_leader(driver_dsn(engine.url), LEADER, lambda: refresh_forever(engine, settings))

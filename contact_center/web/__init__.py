@@ -1,1 +1,2 @@
-"""Web plumbing shared by every adapter: errors, signatures, API auth, health."""
+"""The core's HTTP plumbing, whatever is mounted: the error and permission middlewares,
+sessions, API auth, signatures, errors, health, OpenAPI, the console shell's declarations."""

@@ -1,25 +1,16 @@
-"""Who may call the read APIs: a bearer token from CC142_API_TOKEN.
-
-The console adds its own rule (a signed-in supervisor) through
-`register_api_principal`, so handlers ask one question: `api_principal()`.
-"""
+"""Who may call the read APIs: a bearer token from CC142_API_TOKEN, or a
+signed-in supervisor's session; handlers ask one question: `api_principal()`."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from contact_center.appkeys import SETTINGS
+from contact_center.web.sessions import supervisor_principal
 
 Principal = str
-PrincipalResolver = Callable[[web.Request], Awaitable[Principal | None]]
-API_PRINCIPALS = web.AppKey("api_principals", list[PrincipalResolver])
-
-
-def register_api_principal(app: web.Application, resolver: PrincipalResolver) -> None:
-    app.setdefault(API_PRINCIPALS, []).append(resolver)  # type: ignore[arg-type]
 
 
 async def bearer_token(request: web.Request) -> Principal | None:
@@ -33,7 +24,7 @@ async def bearer_token(request: web.Request) -> Principal | None:
 
 async def api_principal(request: web.Request) -> Principal:
     """The caller's identity, or 401 with a JSON body."""
-    for resolver in [bearer_token, *request.app.get(API_PRINCIPALS, [])]:
+    for resolver in (bearer_token, supervisor_principal):
         who = await resolver(request)
         if who:
             return who

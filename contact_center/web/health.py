@@ -3,8 +3,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import text
 
-from contact_center.appkeys import ENGINE
-from contact_center.chat_runtime import chat_context
+from contact_center.appkeys import CHAT, ENGINE
 from contact_center.db.migrate import current_revision, head_revision
 from contact_center.web.permissions import permission
 
@@ -38,5 +37,5 @@ async def readyz(request: web.Request) -> web.Response:
         return web.json_response(
             {"status": "unavailable", "migrations": {"current": current, "head": head}}, status=503
         )
-    bot = await chat_context(request.app).bot.health()
+    bot = await request.app[CHAT].bot.health()
     return web.json_response({"status": "ready", "migration": current, "bot": bot})

@@ -11,10 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
+from contact_center.appkeys import OPENAPI
 from contact_center.web.permissions import permission
 
 Spec = dict[str, Any]
-OPENAPI = web.AppKey("openapi", dict[str, Any])
 
 routes = web.RouteTableDef()
 

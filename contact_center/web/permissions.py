@@ -12,17 +12,17 @@ Levels:
                 static files). `csrf=True` adds a pre-session double-submit
                 token for public forms (the login form, the citizen's form).
     signed      the handler authenticates the body itself (HMAC webhooks).
-    api         JSON read APIs: an API bearer token or a principal from
-                `register_api_principal` (a signed-in supervisor), checked
-                before the handler runs.
+    api         JSON read APIs: an API bearer token or a signed-in
+                supervisor's session, checked before the handler runs.
     agent       any signed-in console user (agent, supervisor, admin).
     supervisor  supervisors and admins.
     admin       admins only.
 
 Session levels (agent/supervisor/admin) check the session's CSRF token on
-every state-changing method. The enforcing middleware is installed by the
-console (agent_console.security); `tests/console/test_permissions.py` walks
-the whole router and fails for any route without a declaration.
+every state-changing method. The enforcing middleware is
+contact_center.web.security, in the chain the app factory builds whatever
+is mounted; `tests/console/test_permissions.py` walks the whole router and
+fails for any route without a declaration.
 """
 
 from __future__ import annotations
@@ -82,9 +82,6 @@ def permission(level: str, *, csrf: bool | None = None) -> Callable[[H], H]:
     return tag
 
 
-STATIC_PERMISSIONS = web.AppKey("static_permissions", dict[str, Permission])
-
-
 def add_static(
     app: web.Application, prefix: str, directory: Path, *, name: str, level: str = PUBLIC
 ) -> web.AbstractResource:
@@ -96,7 +93,8 @@ def add_static(
     if level != PUBLIC:
         raise ValueError("static files are public; serve private files from a handler")
     resource = app.router.add_static(prefix, directory, name=name, append_version=True)
-    app.setdefault(STATIC_PERMISSIONS, {})[name] = Permission(PUBLIC, False)  # type: ignore[index]
+    # Tagged like a handler: a directory added with app.router.add_static stays undeclared.
+    setattr(resource, ATTRIBUTE, Permission(PUBLIC, False))
     return resource
 
 
@@ -104,7 +102,8 @@ def route_permission(app: web.Application, route: AbstractRoute) -> Permission |
     """The declared permission of a route, or None when it has none."""
     resource = route.resource
     if isinstance(resource, StaticResource):
-        return app.get(STATIC_PERMISSIONS, {}).get(resource.name or "")
+        declared = getattr(resource, ATTRIBUTE, None)
+        return declared if isinstance(declared, Permission) else None
     handler = route.handler
     declared = getattr(handler, ATTRIBUTE, None)
     if declared is None:

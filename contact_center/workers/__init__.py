@@ -1,1 +1,1 @@
-"""Background workers that run inside every backend process (app cleanup_ctx)."""
+"""Background workers of a backend process; contact_center/runtime.py starts them."""

@@ -1,6 +1,6 @@
 """The Meta worker of one backend process: webhook inbox in, Send API out.
 
-Every process runs one (an app cleanup_ctx); rows are claimed with
+Every process runs one (started by contact_center/runtime.py); rows are claimed with
 `FOR UPDATE SKIP LOCKED`, so any number of processes share the work and a
 process that dies leaves only leases that run out. The worker owns its
 transactions, like a request handler; the services it calls never commit.
@@ -16,15 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
+from contact_center.config import Settings
 from contact_center.services import meta_inbox, meta_outbox
 from contact_center.services.graph_client import GraphError, send_message
 from contact_center.services.meta_inbox import ClaimedItem
@@ -34,7 +33,7 @@ log = logging.getLogger(__name__)
 # An item handler turns one claimed inbox item into chat data and names the
 # outcome; DEFER hands the item back for a moment without counting a try.
 DEFER = "defer"
-ItemHandler = Callable[[web.Application, ClaimedItem], Awaitable[str]]
+ItemHandler = Callable[[ClaimedItem], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -48,12 +47,19 @@ class WorkerConfig:
 
 
 class MetaWorker:
-    def __init__(self, app: web.Application, config: WorkerConfig, handler: ItemHandler) -> None:
-        self.app = app
-        self.config = config
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        handler: ItemHandler,
+        config: WorkerConfig | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker
+        self.settings = settings
         self.handler = handler
-        self.sessionmaker = app[SESSIONMAKER]
-        self.settings = app[SETTINGS]
+        self.config = config or WorkerConfig()
         self._inbox_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -83,7 +89,7 @@ class MetaWorker:
 
     async def _process(self, item: ClaimedItem) -> None:
         try:
-            result = await self.handler(self.app, item)
+            result = await self.handler(item)
         except Exception as exc:  # noqa: BLE001 - one bad item must not stop the others
             error = f"{type(exc).__name__}: {exc}"[:2000]
             async with self.sessionmaker.begin() as session:
@@ -162,7 +168,7 @@ class MetaWorker:
     async def _listen(self) -> None:
         """LISTEN for the sender's NOTIFY on a connection of its own."""
         try:
-            conn = await self.app[ENGINE].connect()
+            conn = await self.engine.connect()
             raw = await conn.get_raw_connection()
             await raw.driver_connection.add_listener(  # type: ignore[union-attr]
                 meta_outbox.NOTIFY_CHANNEL, lambda *_args: self._outbox_wake.set()
@@ -190,26 +196,3 @@ class MetaWorker:
                 await self._listen_conn.close()
         if self.http is not None:
             await self.http.close()
-
-
-META_WORKER = web.AppKey("meta_worker", MetaWorker)
-# Tests shorten the poll and the back-off by setting this before start-up.
-META_WORKER_CONFIG = web.AppKey("meta_worker_config", WorkerConfig)
-
-
-def worker_context(handler: ItemHandler) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def meta_worker(app: web.Application) -> AsyncIterator[None]:
-        worker = MetaWorker(app, app.get(META_WORKER_CONFIG) or WorkerConfig(), handler)
-        app[META_WORKER] = worker
-        await worker.start()
-        yield
-        await worker.stop()
-
-    return meta_worker
-
-
-def kick_inbox(app: web.Application) -> None:
-    worker = app.get(META_WORKER)
-    if worker is not None:
-        worker.kick_inbox()
-

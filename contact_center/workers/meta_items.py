@@ -1,13 +1,14 @@
-"""How one stored Meta webhook item reaches the chat core."""
+"""How one stored Meta webhook item reaches the chat core.
+
+The runtime hands `handle_item` to the Meta worker with the process's
+ChatContext bound (contact_center/runtime.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from aiohttp import web
-
-from contact_center.appkeys import SESSIONMAKER
-from contact_center.services import meta_outbox
+from contact_center.services import conversations, meta_outbox
+from contact_center.services.conversations import ChatContext, InboundMessage
 from contact_center.services.meta_inbox import ClaimedItem
 from contact_center.workers.meta import DEFER
 
@@ -16,13 +17,11 @@ def _at(raw: str | None) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
-async def handle_item(app: web.Application, item: ClaimedItem) -> str:
+async def handle_item(ctx: ChatContext, item: ClaimedItem) -> str:
     """Feed a citizen message to the chat core (bot or agent), or record an echo."""
-    from contact_center.services import conversations
-
     fields = dict(item.message)
     if item.kind == "echo":
-        async with app[SESSIONMAKER].begin() as session:
+        async with ctx.sessionmaker.begin() as session:
             # Our own reply whose Send API answer is not recorded yet: wait for
             # it, else the echo would pass for a message typed in Meta's apps.
             if await meta_outbox.sending_now(session, item.channel, item.contact_id):
@@ -38,5 +37,5 @@ async def handle_item(app: web.Application, item: ClaimedItem) -> str:
             )
         return "echo_stored" if stored else "echo_ours"
     fields["at"] = _at(fields.get("at"))
-    result = await conversations.receive_message(app, conversations.InboundMessage(**fields))
+    result = await conversations.receive_message(ctx, InboundMessage(**fields))
     return "duplicate" if result.duplicate else "stored"

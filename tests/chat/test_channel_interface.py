@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from contact_center.chat_runtime import chat_context
+from contact_center.appkeys import CHAT
 from contact_center.db.models import Conversation, Message
 from contact_center.services import delivery, inbox
 from contact_center.services.conversations import (
@@ -36,9 +36,9 @@ async def test_every_outgoing_message_goes_through_the_channel_sender(
     delivery.register_sender("facebook", sender)
     try:
         client = await make_client(dead_rasa)
-        ctx = chat_context(client.server.app)
+        ctx = client.server.app[CHAT]
         at = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-        first = await receive_message(client.server.app, fb("[Şəkil]", "m-1", payload={"attachments": [
+        first = await receive_message(client.server.app[CHAT], fb("[Şəkil]", "m-1", payload={"attachments": [
             {"type": "image", "url": "https://example.invalid/x.jpg"}]}, at=at))
         assert first.status == "pending" and first.duplicate is False
         again = await receive_message(ctx, fb("[Şəkil]", "m-1"))
@@ -65,7 +65,7 @@ async def test_every_outgoing_message_goes_through_the_channel_sender(
 
 async def test_echoes_of_page_messages_are_stored_once(make_client, dead_rasa, sessionmaker):
     client = await make_client(dead_rasa)
-    first = await receive_message(client.server.app, fb("Salam", "m-1"))
+    first = await receive_message(client.server.app[CHAT], fb("Salam", "m-1"))
     async with sessionmaker.begin() as s:
         assert await record_outgoing_echo(s, "facebook", "psid-1", "page-1", "Cavab Meta-dan", "m-echo-1", None)
     async with sessionmaker.begin() as s:

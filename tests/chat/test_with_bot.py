@@ -9,9 +9,9 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url, select
 
+from contact_center.db.driver import driver_dsn
 from contact_center.db.models import Callback, Conversation, Message
 from contact_center.events import CHANNEL
-from contact_center.live import hub_dsn
 from contact_center.services import inbox
 from tests.chat.conftest import say, visitor
 
@@ -68,7 +68,7 @@ async def test_urgent_handoff_is_flagged_first_in_the_queue_and_supervisors_hear
     client = await make_client(bot_settings)
     ordinary = await say(client, visitor(), "Operatorla danışmaq istəyirəm")
     heard: asyncio.Queue[dict] = asyncio.Queue()
-    conn = await asyncpg.connect(hub_dsn(make_url(database_url)))
+    conn = await asyncpg.connect(driver_dsn(make_url(database_url)))
     await conn.add_listener(CHANNEL, lambda *args: heard.put_nowait(json.loads(args[-1])))
     try:
         body = await say(client, visitor(), "Həyat yoldaşım məni döyür, qorxuram")

@@ -79,7 +79,7 @@ async def test_an_unexpected_error_is_an_azerbaijani_500_and_logged(settings, ca
 
     app = create_app(settings)
     app.router.add_routes(routes)
-    caplog.set_level(logging.ERROR, logger="agent_console.error_pages")
+    caplog.set_level(logging.ERROR, logger="contact_center.web.error_pages")
     async with TestClient(TestServer(app)) as client:
         resp = await client.get("/console/boom")
         html = await resp.text()

@@ -15,8 +15,7 @@ from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_i
 from agent_console.security import current_user
 from contact_center.app import create_app
 from contact_center.db.models import User
-from contact_center.events import publish
-from contact_center.live import for_role
+from contact_center.events import Event, for_role, publish
 from contact_center.web.permissions import permission
 from tests.plugins.console import login
 
@@ -65,7 +64,7 @@ async def test_another_area_adds_a_page_and_a_nav_item(settings, make_user, tmp_
         async with client.ws_connect("/console/live/ws") as ws:
             await ws.receive_json()
             async with sessionmaker.begin() as session:
-                await publish(session, "stats.updated", {"day": "2026-11-25", "audience": for_role("supervisor")})
+                await publish(session, Event("stats.updated", {"day": "2026-11-25"}, for_role("supervisor")))
             msg = await asyncio.wait_for(ws.receive_json(), 5)
             assert msg["topic"] == "stats.updated" and msg["data"] == {"day": "2026-11-25"}
 

@@ -10,8 +10,10 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from contact_center.events import publish
-from contact_center.live import LIVE_HUB, LiveHub, console_may_see, hub_dsn
+from contact_center.appkeys import LIVE_HUB
+from contact_center.db.driver import driver_dsn
+from contact_center.events import Event, console_may_see, publish
+from contact_center.live import LiveHub
 from tests.helpers import event, signed
 from tests.plugins.console import csrf_from, login, login_http
 
@@ -87,7 +89,7 @@ async def test_audiences():
 
 
 async def test_the_listener_reconnects_and_asks_clients_to_resync(engine, db):
-    hub = LiveHub(hub_dsn(engine.url))
+    hub = LiveHub(driver_dsn(engine.url))
     await hub.start()
     try:
         assert hub.listening
@@ -103,7 +105,7 @@ async def test_the_listener_reconnects_and_asks_clients_to_resync(engine, db):
             assert hub.listening
             from contact_center.db.engine import make_sessionmaker
             async with make_sessionmaker(engine).begin() as session:
-                await publish(session, "test.after", {"n": 1})
+                await publish(session, Event("test.after", {"n": 1}))
             got = await asyncio.wait_for(sub.queue.get(), 5)
             while got.topic != "test.after":
                 got = await asyncio.wait_for(sub.queue.get(), 5)
@@ -117,10 +119,10 @@ async def test_a_rolled_back_event_is_never_delivered(client, sessionmaker):
     with hub.subscribe(lambda e: e.topic.startswith("test.")) as sub:
         session = sessionmaker()
         async with session.begin():
-            await publish(session, "test.rolled_back", {})
+            await publish(session, Event("test.rolled_back", {}))
             await session.rollback()
         async with sessionmaker.begin() as s2:
-            await publish(s2, "test.committed", {})
+            await publish(s2, Event("test.committed", {}))
         got = await asyncio.wait_for(sub.queue.get(), 5)
         assert got.topic == "test.committed"
 
@@ -134,8 +136,8 @@ async def test_long_polling_delivers_what_the_user_may_see(client, make_user, se
         f"/console/live/poll?cursor={first['cursor']}&epoch={first['epoch']}&wait=10"))
     await asyncio.sleep(0.2)
     async with sessionmaker.begin() as session:
-        await publish(session, "call.answered", {"call_id": 1, "audience": {"extension": "1002"}})
-        await publish(session, "callback.created", {"id": 7, "audience": {"role": "agent"}})
+        await publish(session, Event("call.answered", {"call_id": 1}, {"extension": "1002"}))
+        await publish(session, Event("callback.created", {"id": 7}, {"role": "agent"}))
     body = await (await waiting).json()
     assert [e["topic"] for e in body["events"]] == ["callback.created"]
     assert body["events"][0]["data"] == {"id": 7}
@@ -150,7 +152,7 @@ async def test_the_websocket_replays_missed_events_after_a_short_break(client, m
     async with client.ws_connect("/console/live/ws") as ws:
         hello = await ws.receive_json()
     async with sessionmaker.begin() as session:
-        await publish(session, "callback.created", {"id": 1})
+        await publish(session, Event("callback.created", {"id": 1}))
     hub = client.app[LIVE_HUB]
     while hub.seq <= hello["cursor"]:
         await asyncio.sleep(0.01)

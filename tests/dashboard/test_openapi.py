@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 
 from contact_center.app import create_app
+from contact_center.appkeys import OPENAPI
 from tests.stats.test_api import _check_documented
 
 
 def test_every_api_and_webhook_route_is_described(settings):
     app = create_app(settings)
-    from contact_center.web.openapi import OPENAPI
-
     spec = app[OPENAPI]
     missing = sorted(
         f"{route.method} {route.resource.canonical}"

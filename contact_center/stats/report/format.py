@@ -1,8 +1,11 @@
-"""How a report cell reads (Azerbaijani conventions: 1 044 072; 98,74 %)."""
+"""How a report reads: each cell (Azerbaijani conventions: 1 044 072; 98,74 %),
+and the whole report as JSON with every cell's printed text."""
 
 from __future__ import annotations
 
-from contact_center.stats.report.model import Cell
+from typing import Any
+
+from contact_center.stats.report.model import Cell, MonthlyReport
 
 DASH = "—"
 
@@ -32,3 +35,26 @@ def fmt(cell: Cell) -> str:
         minutes, seconds = divmod(int(round(v)), 60)
         return sign + f"{minutes} dəq {seconds:02d} san"
     return str(v)
+
+
+def report_json(report: MonthlyReport) -> dict[str, Any]:
+    """The report as JSON: each cell with its value, kind and formatted text."""
+
+    def cell(c: Cell) -> dict[str, Any]:
+        return {"value": c.value, "kind": c.kind, "text": fmt(c)}
+
+    return {
+        "title": report.title,
+        "month": f"{report.month:%Y-%m}",
+        "period": {"from": report.period_from.isoformat(), "to": report.period_to.isoformat(),
+                   "label": report.period_label, "month_label": report.month_label},
+        "cumulative_from": report.cumulative_from.isoformat(),
+        "timezone": report.timezone,
+        "generated_at": report.generated_at.isoformat(),
+        "headlines": [{"label": h.label, "value": cell(h.value), "rate": cell(h.rate) if h.rate else None}
+                      for h in report.headlines],
+        "tables": [{"key": t.key, "title": t.title, "headers": list(t.headers), "note": t.note,
+                    "rows": [{"label": r.label, "emphasis": r.emphasis, "cells": [cell(c) for c in r.cells]}
+                             for r in t.rows]}
+                   for t in report.tables],
+    }

@@ -251,27 +251,3 @@ async def build_report(conn: asyncpg.Connection, settings: Settings, month: date
         generated_at=datetime.now(tz), headlines=headlines, tables=_tables(monthly, cumulative, settings),
         monthly=monthly, cumulative=cumulative,
     )
-
-
-def report_json(report: MonthlyReport) -> dict[str, Any]:
-    """The report as JSON: each cell with its value, kind and formatted text."""
-    from contact_center.stats.report.format import fmt
-
-    def cell(c: Cell) -> dict[str, Any]:
-        return {"value": c.value, "kind": c.kind, "text": fmt(c)}
-
-    return {
-        "title": report.title,
-        "month": f"{report.month:%Y-%m}",
-        "period": {"from": report.period_from.isoformat(), "to": report.period_to.isoformat(),
-                   "label": report.period_label, "month_label": report.month_label},
-        "cumulative_from": report.cumulative_from.isoformat(),
-        "timezone": report.timezone,
-        "generated_at": report.generated_at.isoformat(),
-        "headlines": [{"label": h.label, "value": cell(h.value), "rate": cell(h.rate) if h.rate else None}
-                      for h in report.headlines],
-        "tables": [{"key": t.key, "title": t.title, "headers": list(t.headers), "note": t.note,
-                    "rows": [{"label": r.label, "emphasis": r.emphasis, "cells": [cell(c) for c in r.cells]}
-                             for r in t.rows]}
-                   for t in report.tables],
-    }

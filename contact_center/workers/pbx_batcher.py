@@ -1,5 +1,8 @@
 """Group commit for PBX requests: concurrent requests share one transaction.
 
+One per process (started by contact_center.runtime); the PBX endpoint
+(webhooks/pbx.py) hands it each request's parsed events.
+
 The exchange posts every event on its own, so at peak most requests carry a
 single event, and a transaction per request (BEGIN, the ingest statement,
 COMMIT: three round trips and a WAL flush) costs far more than the event.
@@ -22,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.config import Settings
 from contact_center.db.driver import driver_transaction
-from contact_center.services import call_hooks
-from contact_center.services.pbx_ingest import PbxEventIn, ingest_events
+from contact_center.services.pbx_ingest import PbxEventIn
+from contact_center.services.pbx_record import record
 
 # Requests of this many events or more are batches already: they get their
 # own transaction at once (and run in parallel). Smaller ones are grouped,
@@ -104,8 +107,7 @@ class PbxBatcher:
                     events.append(e)
             owned.append(mine)
         async with driver_transaction(self._engine) as conn:
-            result = await ingest_events(conn, events)
-            await call_hooks.calls_changed(conn, self._settings, result.calls)
+            result = await record(conn, self._settings, events)
         for r, mine in zip(batch, owned):
             accepted = sum(1 for event_id in mine if event_id in result.inserted_ids)
             if not r.done.done():  # its handler may have been cancelled meanwhile

@@ -1,0 +1,140 @@
+"""The runtime of one backend process: everything that lives as long as the process.
+
+The app factory (contact_center/app.py) installs it whatever is mounted;
+nothing else starts anything long-lived. aiohttp enters these contexts in
+this order at start-up and leaves them in the reverse order at shutdown, so
+each part may use the ones above it:
+
+    1. database         the engine and the sessionmaker (an embedded PostgreSQL
+                        when DATABASE_URL is unset)
+    2. live hub         LISTEN for live events (contact_center/live.py): what the
+                        consoles and the chat widget hear
+    3. chat             the Rasa client and the abandonment sweeper; CHAT, the
+                        ChatContext every chat channel hands to receive_message
+    4. PBX batcher      group commit of PBX event requests
+                        (contact_center/workers/pbx_batcher.py)
+    5. Meta worker      the webhook inbox (fed to the chat) and the Send API
+                        outbox (contact_center/workers/meta.py)
+    6. stats refresher  the rollups, in the one process that leads
+                        (contact_center/stats/refresher.py, contact_center/db/leader.py)
+
+At shutdown, before any of them stops, the long-lived WebSockets an area put
+in WEBSOCKETS are closed (GOING_AWAY), so that shutting down does not wait
+for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Callable, Coroutine
+from functools import partial
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from contact_center.appkeys import (
+    CHAT,
+    ENGINE,
+    LIVE_HUB,
+    META_WORKER,
+    META_WORKER_CONFIG,
+    PBX_BATCHER,
+    SESSIONMAKER,
+    SETTINGS,
+    WEBSOCKETS,
+)
+from contact_center.db.driver import driver_dsn
+from contact_center.db.embedded import resolve_database_url
+from contact_center.db.engine import make_engine, make_sessionmaker
+from contact_center.live import LiveHub
+from contact_center.services.bot_client import BotClient
+from contact_center.services.conversations import ChatContext
+from contact_center.stats.refresher import run_refresher
+from contact_center.workers.chat_sweeper import sweep_forever
+from contact_center.workers.meta import MetaWorker
+from contact_center.workers.meta_items import handle_item
+from contact_center.workers.pbx_batcher import PbxBatcher
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+@contextlib.asynccontextmanager
+async def _background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Run `work` as a task until the block ends, then cancel it."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    url = await resolve_database_url(settings.database_url, settings.data_dir)
+    engine = make_engine(url, pool_size=settings.db_pool_size)
+    app[ENGINE] = engine
+    app[SESSIONMAKER] = make_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def live_hub(app: web.Application) -> AsyncIterator[None]:
+    hub = LiveHub(driver_dsn(app[ENGINE].url))
+    app[LIVE_HUB] = hub
+    await hub.start()
+    yield
+    await hub.stop()
+
+
+async def chat(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    bot = BotClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    await bot.start()
+    ctx = ChatContext(settings=settings, sessionmaker=app[SESSIONMAKER], bot=bot)
+    app[CHAT] = ctx
+    async with _background(sweep_forever(ctx), "cc142-chat-sweeper"):
+        yield
+    await bot.close()
+
+
+async def pbx_batcher(app: web.Application) -> AsyncIterator[None]:
+    app[PBX_BATCHER] = PbxBatcher(app[ENGINE], app[SETTINGS])
+    yield
+
+
+async def meta_worker(app: web.Application) -> AsyncIterator[None]:
+    worker = MetaWorker(
+        app[ENGINE], app[SESSIONMAKER], app[SETTINGS], partial(handle_item, app[CHAT]), app.get(META_WORKER_CONFIG)
+    )
+    app[META_WORKER] = worker
+    await worker.start()
+    yield
+    await worker.stop()
+
+
+async def stats_refresher(app: web.Application) -> AsyncIterator[None]:
+    if app[SETTINGS].stats_refresh_seconds <= 0:  # off (tests refresh when they choose)
+        yield
+        return
+    async with _background(run_refresher(app[ENGINE], app[SETTINGS]), "cc142-stats-refresher"):
+        yield
+
+
+# The order of start-up (and, reversed, of shutdown).
+PARTS: tuple[CleanupContext, ...] = (database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher)
+
+
+async def _close_websockets(app: web.Application) -> None:
+    for ws in list(app[WEBSOCKETS]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+def install(app: web.Application) -> None:
+    """Give `app` the process's runtime (called once, by the app factory)."""
+    app[WEBSOCKETS] = weakref.WeakSet()
+    app.on_shutdown.append(_close_websockets)
+    app.cleanup_ctx.extend(PARTS)
