@@ -66,7 +66,7 @@ async def test_an_event_from_one_process_reaches_a_console_on_another(backend_pr
             # Status changes are for supervisors: the agent's socket never saw one. An
             # event for everyone, committed after it, arrives after it if it came at all.
             async with sessionmaker.begin() as session:
-                await publish(session, "test.marker", {})
+                await publish(session, Event("test.marker", {}))
             seen = []
             while not seen or seen[-1] != "test.marker":
                 msg = json.loads((await asyncio.wait_for(agent_ws.receive(), 5)).data)
