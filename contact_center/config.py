@@ -73,6 +73,11 @@ def _json_map(env: dict[str, str], name: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+def _names(env: dict[str, str], name: str) -> frozenset[str]:
+    """A comma-separated list ("142, 143") as a set; empty: no names."""
+    return frozenset(p.strip() for p in (env.get(name) or "").split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     # Foundation
@@ -112,6 +117,13 @@ class Settings:
     meta_human_agent_tag: bool = False
     # Statistics: seconds between rollup refreshes (0: no background refresher)
     stats_refresh_seconds: float = 1.5
+    # Asterisk Manager Interface (empty host: no AMI connection); queues: empty = all
+    ami_host: str = ""
+    ami_port: int = 5038
+    ami_username: str = ""
+    ami_secret: str = field(default="", repr=False)
+    ami_queues: frozenset[str] = frozenset()
+    pbx_stale_call_hours: int = 12
 
     @property
     def tz(self) -> ZoneInfo:
@@ -160,4 +172,10 @@ class Settings:
             meta_graph_url=(env.get("META_GRAPH_URL") or "https://graph.facebook.com/v21.0").rstrip("/"),
             meta_human_agent_tag=_bool(env, "META_HUMAN_AGENT_TAG", False),
             stats_refresh_seconds=float(env.get("CC142_STATS_REFRESH_SECONDS") or 1.5),
+            ami_host=(env.get("AMI_HOST") or "").strip(),
+            ami_port=_int(env, "AMI_PORT", 5038),
+            ami_username=env.get("AMI_USERNAME", ""),
+            ami_secret=env.get("AMI_SECRET", ""),
+            ami_queues=_names(env, "AMI_QUEUES"),
+            pbx_stale_call_hours=_int(env, "PBX_STALE_CALL_HOURS", 12),
         )

@@ -1,0 +1,29 @@
+"""Where the connector's call events go: the PBX ingest, the same way every PBX path
+stores them (`ingest_events` + the call hooks in one transaction, like
+webhooks/pbx_batcher.py), so AMI adds no second path into the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contact_center.ami.connector import CallSink
+from contact_center.config import Settings
+from contact_center.db.driver import driver_transaction
+from contact_center.services import call_hooks
+from contact_center.services.pbx_ingest import PbxEventIn, ingest_events
+
+
+def store_call_events(engine: AsyncEngine, settings: Settings) -> CallSink:
+    """`on_calls` for AmiConnector: one transaction per batch (events, the merged
+    calls, screen pops and abandoned-call callbacks commit together)."""
+
+    async def store(events: Sequence[PbxEventIn]) -> None:
+        seen: set[str] = set()
+        unique = [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+        async with driver_transaction(engine) as conn:
+            result = await ingest_events(conn, unique, source="ami")
+            await call_hooks.calls_changed(conn, settings, result.calls)
+
+    return store
