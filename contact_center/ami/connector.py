@@ -94,7 +94,8 @@ class AmiStatus:
 
     state: State = State.DISCONNECTED
     peer: str = ""
-    last_error: str | None = None
+    last_error: str | None = None  # the latest failure, kept after a reconnect (see state)
+    last_error_at: datetime | None = None
     last_event_at: datetime | None = None
     connected_since: datetime | None = None
     asterisk: str | None = None  # the banner's version
@@ -112,7 +113,7 @@ class AmiStatus:
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = dict(self.__dict__)
         out["state"] = self.state.value
-        for key in ("last_event_at", "connected_since"):
+        for key in ("last_error_at", "last_event_at", "connected_since"):
             value = out[key]
             out[key] = value.isoformat() if isinstance(value, datetime) else None
         return out
@@ -181,7 +182,7 @@ class AmiConnector:
         finally:
             self._connected.clear()
             if self._status.state != State.AUTH_FAILED:
-                self._set_state(State.DISCONNECTED, self._status.last_error)
+                self._set_state(State.DISCONNECTED)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential, capped, with full jitter over its upper half (no herd after an outage)."""
@@ -190,7 +191,7 @@ class AmiConnector:
 
     async def _session(self) -> None:
         """One connection, from connect to its end (raises why it ended)."""
-        self._set_state(State.CONNECTING, self._status.last_error)
+        self._set_state(State.CONNECTING)
         conn = await AmiConnection.open(self.config.host, self.config.port, timeout=self.config.connect_timeout)
         try:
             await conn.login(self.config.username, self.config.secret, events=True,
@@ -198,7 +199,7 @@ class AmiConnector:
             conn.start_keepalive(self.config.ping_interval, self.config.ping_timeout)
             self._status.asterisk = conn.banner.version if conn.banner else None
             self._status.connected_since = datetime.now(UTC)
-            self._set_state(State.CONNECTED, None)
+            self._set_state(State.CONNECTED)
             self._told = {k for k in self._told if not k.startswith(("down:", "auth:"))}
             log.info("AMI connected to %s (%s)", self.config.peer, conn.banner.text if conn.banner else "?")
             await self._replay_queue_status(conn)
@@ -307,9 +308,11 @@ class AmiConnector:
 
     # -- state and logging ---------------------------------------------------
 
-    def _set_state(self, state: State, error: str | None) -> None:
+    def _set_state(self, state: State, error: str | None = None) -> None:
         self._status.state = state
-        self._status.last_error = error
+        if error is not None:
+            self._status.last_error = error
+            self._status.last_error_at = datetime.now(UTC)
         if state != State.CONNECTED:
             self._status.connected_since = None
 

@@ -146,11 +146,18 @@ def event_time(msg: Message, received_at: datetime) -> datetime:
     return parse_timestamp(msg.get("Timestamp")) or received_at.astimezone(UTC)
 
 
-def _seconds(raw: str | None) -> int | None:
-    if raw is None:
+def _seconds(raw: str | None, limit: int = 30 * 86400) -> int | None:
+    """A whole number of seconds up to `limit` (a duration), else None."""
+    raw = (raw or "").strip()
+    if not raw.isdigit() or len(raw) > 12:
         return None
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    value = int(raw)
+    return value if value <= limit else None
+
+
+def _epoch(raw: str | None) -> datetime | None:
+    value = _seconds(raw, limit=10**11)
+    return datetime.fromtimestamp(value, UTC) if value else None
 
 
 def _text(raw: str | None, limit: int = _MAX_SHORT) -> str | None:
@@ -323,8 +330,7 @@ def _agent(ctx: _Ctx, queues: frozenset[str], *, snapshot: bool) -> Mapped:
     in_call = (msg.get("InCall") or "").strip()
     since = None
     if snapshot:
-        epoch = _seconds(msg.get("LastPause")) if paused else _seconds(msg.get("LoginTime"))
-        since = datetime.fromtimestamp(epoch, UTC) if epoch else None
+        since = _epoch(msg.get("LastPause") if paused else msg.get("LoginTime"))
     base = _state_id(msg)
 
     def state(kind: str, suffix: str = "") -> AgentStateEvent:

@@ -237,6 +237,17 @@ class Parser:
         if not sep or not _valid_key(key):
             out.append(Problem("garbage_line", line[:80]))
             return
+        if key.lower() == "privilege" and not self._discarding and any(
+            k.lower() == "privilege" for k, _ in self._headers
+        ):
+            # Every event starts 'Event: X' then 'Privilege: ...' (manager.c), so a second
+            # Privilege means a new event began inside a half line ('ChannEvent: X'):
+            # the old one was cut short, the new one is recovered.
+            start_key, start_value = self._headers.pop()
+            out.append(Problem("truncated_message", self._describe()))
+            self._reset()
+            if start_key.lower().endswith("event"):
+                self._headers.append(("Event", start_value))
         if key.lower() in ("event", "response"):
             if self._discarding:
                 # No message has two of these: this line starts the next message.

@@ -96,6 +96,16 @@ def test_a_half_message_before_the_next_event_is_dropped_and_the_next_one_kept()
     assert {p.kind for p in problems} == {"garbage_line", "truncated_message"}
 
 
+def test_a_half_line_glued_to_the_next_event_still_gives_that_event():
+    # 'Chann' + 'Event: AgentConnect' arrive as one line: 'ChannEvent: AgentConnect'.
+    half = "Event: AgentCalled\r\nPrivilege: agent,all\r\nTimestamp: 1709362812.151003\r\nChann"
+    messages, problems = parse((half + CONNECT).encode())
+    assert [m.event for m in messages] == ["AgentConnect"]
+    assert messages[0] == parse(CONNECT.encode())[0][0]
+    assert [p.kind for p in problems] == ["truncated_message"]
+    assert problems[0].detail == "Event: AgentCalled"
+
+
 def test_a_block_without_event_or_response_is_reported_and_skipped():
     messages, problems = parse(("Uniqueid: 1.1\r\nQueue: 142\r\n\r\n" + JOIN).encode())
     assert [m.event for m in messages] == ["QueueCallerJoin"]
