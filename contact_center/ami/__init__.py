@@ -20,6 +20,7 @@ from contact_center.ami.protocol import (
     AmiConnectError,
     AmiConnectionClosed,
     AmiError,
+    AmiLoginInUse,
     AmiProtocolError,
     AmiTimeout,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "AmiConnectionClosed",
     "AmiConnector",
     "AmiError",
+    "AmiLoginInUse",
     "AmiProtocolError",
     "AmiStatus",
     "AmiTimeout",

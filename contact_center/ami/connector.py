@@ -106,6 +106,7 @@ class AmiStatus:
     invalid: int = 0
     garbage: int = 0
     reconnects: int = 0
+    snapshots: int = 0  # QueueStatus replies taken (one per connection)
     call_events: int = 0  # handed to on_calls
     agent_events: int = 0  # handed to on_agents
     delivery_failures: int = 0
@@ -228,6 +229,7 @@ class AmiConnector:
         if early:
             await self._process(early, snapshot=False)
         await self._process(list(listing.items), snapshot=True)
+        self._status.snapshots += 1
         queues = {m.get("Queue") for m in listing.items if m.event == "QueueParams"}
         log.info("AMI QueueStatus: %d queue(s), %d member(s), %d caller(s) waiting",
                  len(queues), sum(m.event == "QueueMember" for m in listing.items),

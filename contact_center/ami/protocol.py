@@ -52,6 +52,11 @@ class AmiAuthError(AmiError):
     """Login refused: wrong username or secret, a denied address, or a login already in use."""
 
 
+class AmiLoginInUse(AmiError):
+    """Login refused because the user is logged in elsewhere (`allowmultiplelogin = no`);
+    unlike a wrong secret this passes once the other session ends."""
+
+
 class AmiTimeout(AmiError):
     """No answer in time (banner, an action, a keep-alive Ping)."""
 
@@ -246,8 +251,10 @@ class Parser:
             start_key, start_value = self._headers.pop()
             out.append(Problem("truncated_message", self._describe()))
             self._reset()
-            if start_key.lower().endswith("event"):
-                self._headers.append(("Event", start_value))
+            glued = f"{start_key}: {start_value}"
+            cut = glued.rfind("Event:")
+            if cut > 0:
+                self._headers.append(("Event", glued[cut + len("Event:"):].strip()))
         if key.lower() in ("event", "response"):
             if self._discarding:
                 # No message has two of these: this line starts the next message.
@@ -544,6 +551,11 @@ class AmiConnection:
             )
         except AmiActionError as exc:
             said = str(exc).removeprefix("Login: ")
+            if "in use" in said.lower():
+                raise AmiLoginInUse(
+                    f"AMI login as {username!r} refused by {self.peer}: {said} "
+                    "(allowmultiplelogin = no, and another session of this user is still logged in)"
+                ) from None
             raise AmiAuthError(
                 f"AMI login as {username!r} refused by {self.peer}: {said}"
                 + (" (check AMI_USERNAME / AMI_SECRET and the user's permit/deny in manager.conf)"

@@ -21,7 +21,11 @@ def store_call_events(engine: AsyncEngine, settings: Settings) -> CallSink:
 
     async def store(events: Sequence[PbxEventIn]) -> None:
         seen: set[str] = set()
-        unique = [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+        unique: list[PbxEventIn] = []
+        for e in events:  # one statement cannot insert the same id twice: keep the first
+            if e.event_id not in seen:
+                seen.add(e.event_id)
+                unique.append(e)
         async with driver_transaction(engine) as conn:
             result = await ingest_events(conn, unique, source="ami")
             await call_hooks.calls_changed(conn, settings, result.calls)

@@ -7,21 +7,22 @@ import json
 import logging
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from contact_center.ami.connector import AmiConfig, AmiConnector, State
 from contact_center.ami.mapping import AgentStateEvent
+from contact_center.ami.protocol import AmiConnection
 from contact_center.ami.sink import store_call_events
 from contact_center.db.driver import driver_connection, driver_transaction
 from contact_center.db.models import Call, Callback, PbxEvent
 from contact_center.events import CHANNEL
 from contact_center.services import call_hooks
 from contact_center.services.queue_log import import_report, parse_lines
-from tests.ami.conftest import running, until
-from tests.fakes.ami_server import FakeAmi, FakeEntry, retimed, transcript
+from tests.ami.conftest import SECRET, USERNAME, running, until
+from tests.fakes.ami_server import FakeAmi, FakeEntry, first_timestamp, retimed, transcript
 
 ANSWERED_EVENTS = 6  # enqueued, three ringing, answered, completed (QueueCallerLeave is not used)
 
@@ -52,7 +53,7 @@ def connector_for(config: AmiConfig, engine, settings, **kwargs) -> AmiConnector
 async def test_an_answered_call_gives_one_record_with_its_times_and_pops_on_the_agents_console(
     ami_server: FakeAmi, ami_config, db, settings, sessionmaker
 ):
-    start = time.time() - 200  # answered 185 s ago: recent enough for a screen pop
+    text = retimed(transcript("answered_call"), start=time.time() - 200)  # a pop needs a recent answer
     heard: list[dict] = []
     async with driver_connection(db) as raw:
         listener = lambda *args: heard.append(json.loads(args[-1]))  # noqa: E731
@@ -61,7 +62,7 @@ async def test_an_answered_call_gives_one_record_with_its_times_and_pops_on_the_
             connector = connector_for(ami_config, db, settings)
             async with running(connector):
                 await connector.wait_connected(5)
-                await ami_server.push(retimed(transcript("answered_call"), start=start))
+                await ami_server.push(text)
                 await until(lambda: connector.status.call_events >= ANSWERED_EVENTS, what="the call events")
                 await until(lambda: heard, what="the screen pop")
         finally:
@@ -70,7 +71,7 @@ async def test_an_answered_call_gives_one_record_with_its_times_and_pops_on_the_
     assert (call.pbx_call_id, call.status, call.agent, call.caller, call.queue) == (
         "1709362800.1", "answered", "1002", "+994501111111", "142")
     # Worked out from the transcript's Timestamps: join .104213, connect 15.338912, complete 195.512006.
-    assert call.enqueued_at == ts(round(start, 6))
+    assert call.enqueued_at == first_timestamp(text)
     assert call.wait_seconds == pytest.approx(15.234699, abs=1e-6)
     assert call.talk_seconds == pytest.approx(180.173094, abs=1e-6)
     [pop] = heard
@@ -118,7 +119,8 @@ async def test_a_connection_dropped_mid_call_and_replayed_by_queue_status_gives_
     ami_server: FakeAmi, ami_config, db, settings, sessionmaker
 ):
     start = time.time() - 20
-    events = events_of(retimed(transcript("answered_call"), start=start))
+    text = retimed(transcript("answered_call"), start=start)
+    events = events_of(text)
     connector = connector_for(ami_config, db, settings)
     async with running(connector):
         await connector.wait_connected(5)
@@ -128,14 +130,14 @@ async def test_a_connection_dropped_mid_call_and_replayed_by_queue_status_gives_
         ami_server.queues["142"].entries.append(
             FakeEntry("PJSIP/azercell-trunk-00000001", "1709362800.1", "+994501111111", since=start))
         await ami_server.drop()
-        await ami_server.wait_for_action("QueueStatus", count=2)
-        await until(lambda: connector.status.state is State.CONNECTED and connector.status.reconnects == 1)
+        await until(lambda: connector.status.snapshots == 2, what="the QueueStatus replay")
+        assert connector.status.reconnects == 1
         ami_server.queues["142"].entries.clear()
         await ami_server.push("".join(events[2:]))  # no answer from 1001, 1002 answers, the caller hangs up
         await until(lambda: connector.status.call_events >= ANSWERED_EVENTS, what="the rest of the call")
     [call] = await calls(sessionmaker)
     assert (call.status, call.agent) == ("answered", "1002")
-    assert call.enqueued_at == ts(round(start, 6))  # the join's own time, not the QueueStatus estimate
+    assert call.enqueued_at == first_timestamp(text)  # the join's own time, not the QueueStatus estimate
     assert call.wait_seconds == pytest.approx(15.234699, abs=1e-6)
     assert call.talk_seconds == pytest.approx(180.173094, abs=1e-6)
     assert await count(sessionmaker, PbxEvent) == ANSWERED_EVENTS
@@ -152,8 +154,7 @@ async def test_what_was_missed_during_an_outage_is_rebuilt_from_the_durations_th
         await ami_server.push(events[0])  # the caller joins
         await until(lambda: connector.status.call_events >= 1)
         await ami_server.drop()  # ... and 1002 answers while the connection is down
-        await ami_server.wait_for_action("QueueStatus", count=2)
-        await until(lambda: connector.status.state is State.CONNECTED and connector.status.reconnects == 1)
+        await until(lambda: connector.status.snapshots == 2, what="the QueueStatus replay")
         await ami_server.push(events[-1])  # AgentComplete: HoldTime 15, TalkTime 180
         await until(lambda: connector.status.call_events >= 3)
     [call] = await calls(sessionmaker)
@@ -227,8 +228,8 @@ async def test_wrong_credentials_mean_auth_failed_a_clear_log_line_and_no_retry_
     connector = connector_for(replace(ami_config, secret="not-the-secret"), db, settings)
     async with running(connector):
         await until(lambda: connector.status.state is State.AUTH_FAILED, what="auth_failed")
-        # Ten back-off periods of a lost connection: a refused login is not retried in them.
-        await asyncio.sleep(10 * ami_config.backoff_max)
+        # Five back-off periods of a lost connection: a refused login is not retried in them.
+        await asyncio.sleep(5 * ami_config.backoff_max)
         assert len(ami_server.actions("Login")) == 1
         assert connector.status.state is State.AUTH_FAILED
     assert "Authentication failed" in (connector.status.last_error or "")
@@ -321,7 +322,7 @@ async def test_a_silent_exchange_is_declared_dead_and_reconnected(ami_server: Fa
     async with running(connector):
         await until(lambda: connector.status.reconnects >= 1, what="a reconnect")
         assert "no answer to Ping within 0.2 s" in (connector.status.last_error or "")
-        assert len(ami_server.actions("Login")) >= 2
+        await ami_server.wait_for_action("Login", count=2)  # logged in again
         ami_server.ignore_actions.clear()
         # Ten answered pings (0.5 s) outlast a ping left unanswered just before (0.2 s) ...
         await ami_server.wait_for_action("Ping", count=len(ami_server.actions("Ping")) + 10)
@@ -335,11 +336,15 @@ async def test_an_unreachable_exchange_is_retried_with_back_off(ami_config, db, 
     from tests.plugins.backend import free_port
 
     connector = connector_for(replace(ami_config, port=free_port()), db, settings)
+    began = time.monotonic()
     async with running(connector):
         await until(lambda: connector.status.reconnects >= 3, what="three retries")
+        elapsed = time.monotonic() - began
         status = connector.status
-    assert status.state is State.DISCONNECTED
+    assert status.state in (State.DISCONNECTED, State.CONNECTING)
     assert "connection refused" in (status.last_error or "")
+    # Waits of at least half of 0.05, 0.1, 0.2 s (back-off doubling to its cap, jittered).
+    assert elapsed >= (0.05 + 0.1 + 0.2) / 2
 
 
 def test_back_off_grows_to_its_cap_with_jitter(ami_config):
@@ -367,3 +372,19 @@ async def test_stopping_logs_off_and_the_status_is_plain_json(ami_server: FakeAm
     assert live["last_event_at"] is not None and live["connected_since"] is not None
     assert {"events", "mapped", "ignored", "filtered", "reconnects", "last_error"} <= live.keys()
     assert connector.status.state is State.DISCONNECTED
+
+
+async def test_a_login_still_in_use_elsewhere_is_retried_soon_not_as_a_wrong_secret(
+    ami_server: FakeAmi, ami_config, db, settings
+):
+    # allowmultiplelogin = no, and the previous holder's session has not timed out yet (a fail-over).
+    ami_server.allow_multiple_login = False
+    old = await AmiConnection.open("127.0.0.1", ami_server.port)
+    await old.login(USERNAME, SECRET)
+    connector = connector_for(ami_config, db, settings)
+    async with running(connector):
+        await ami_server.wait_for_action("Login", count=3)  # refused, retried with the back-off
+        assert connector.status.state is not State.AUTH_FAILED
+        assert "Login Already In Use" in (connector.status.last_error or "")
+        await old.logoff()
+        await connector.wait_connected(5)

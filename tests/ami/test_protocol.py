@@ -104,6 +104,9 @@ def test_a_half_line_glued_to_the_next_event_still_gives_that_event():
     assert messages[0] == parse(CONNECT.encode())[0][0]
     assert [p.kind for p in problems] == ["truncated_message"]
     assert problems[0].detail == "Event: AgentCalled"
+    # The half line may have been a whole 'Key: Val' already.
+    messages, _ = parse((half.replace("Chann", "CallerIDNum: +99450") + CONNECT).encode())
+    assert messages == parse(CONNECT.encode())[0]
 
 
 def test_a_block_without_event_or_response_is_reported_and_skipped():

@@ -19,6 +19,7 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
@@ -44,10 +45,11 @@ def transcript(*names: str) -> str:
 _TIMESTAMP = re.compile(r"^(Timestamp: )(\d+)\.(\d{6})", re.MULTILINE)
 
 
-def first_timestamp(text: str) -> float:
+def first_timestamp(text: str) -> datetime:
+    """The first Timestamp of a transcript, to the microsecond."""
     m = _TIMESTAMP.search(text)
     assert m, "the transcript has no Timestamp header"
-    return int(m.group(2)) + int(m.group(3)) / 1e6
+    return datetime.fromtimestamp(int(m.group(2)), UTC).replace(microsecond=int(m.group(3)))
 
 
 def retimed(text: str, *, start: float) -> str:
@@ -117,6 +119,7 @@ class _Session:
     writer: asyncio.StreamWriter
     authenticated: bool = False
     events: bool = False
+    user: str = ""
 
 
 class FakeAmi:
@@ -132,6 +135,7 @@ class FakeAmi:
         self.auth_fail_delay = auth_fail_delay  # Asterisk sleeps 1 s; tests need not
         self.queues: dict[str, FakeQueue] = {}
         self.ignore_actions: set[str] = set()  # lower-case action names left unanswered
+        self.allow_multiple_login = True  # manager.conf allowmultiplelogin
         self.received: list[Received] = []
         self.connections = 0  # accepted so far
         self._sessions: dict[int, _Session] = {}
@@ -254,7 +258,15 @@ class FakeAmi:
             w.write(self._response(msg, "Error", "Permission denied").encode())
         elif action == "login":
             user = msg.get("Username") or ""
+            if not self.allow_multiple_login and any(
+                s.authenticated and s.user == user for s in self._sessions.values()
+            ):
+                await asyncio.sleep(self.auth_fail_delay)
+                w.write(self._response(msg, "Error", "Login Already In Use").encode())
+                await w.drain()
+                return False
             if user in self.users and msg.get("Secret") == self.users[user]:
+                session.user = user
                 session.authenticated = True
                 session.events = (msg.get("Events") or "on").lower() not in ("off", "no", "0")
                 w.write(self._response(msg, "Success", "Authentication accepted").encode())
