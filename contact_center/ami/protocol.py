@@ -397,12 +397,7 @@ class AmiConnection:
             for item in self._early:
                 await self._dispatch(item)
             self._early.clear()
-            while True:
-                data = await self._read_chunk()
-                if not data:
-                    for problem in self._parser.feed_eof():
-                        await self._dispatch(problem)
-                    break
+            while data := await self._read_chunk():
                 for item in self._parser.feed(data):
                     await self._dispatch(item)
         except AmiError as exc:
@@ -411,6 +406,8 @@ class AmiConnection:
             reason = self.close_reason or AmiConnectionClosed("the AMI connection was closed")
             raise
         finally:
+            for problem in self._parser.feed_eof():  # half a message when the line died
+                self._problem(problem)
             self._shutdown(reason)
 
     async def _dispatch(self, item: Banner | Message | Problem) -> None:

@@ -126,21 +126,23 @@ async def test_a_connection_dropped_mid_call_and_replayed_by_queue_status_gives_
         await connector.wait_connected(5)
         await ami_server.push("".join(events[:2]))  # the caller joins, 1001 rings
         await until(lambda: connector.status.call_events >= 2, what="the first events")
-        # The caller is still waiting when the connection dies.
+        # The caller is still waiting when the connection dies, in the middle of an event.
         ami_server.queues["142"].entries.append(
             FakeEntry("PJSIP/azercell-trunk-00000001", "1709362800.1", "+994501111111", since=start))
+        await ami_server.push(events[2][: len(events[2]) // 2])
         await ami_server.drop()
         await until(lambda: connector.status.snapshots == 2, what="the QueueStatus replay")
         assert connector.status.reconnects == 1
         ami_server.queues["142"].entries.clear()
-        await ami_server.push("".join(events[2:]))  # no answer from 1001, 1002 answers, the caller hangs up
-        await until(lambda: connector.status.call_events >= ANSWERED_EVENTS, what="the rest of the call")
+        await ami_server.push("".join(events[3:]))  # 1002 rings and answers, the caller hangs up
+        await until(lambda: connector.status.call_events >= ANSWERED_EVENTS - 1, what="the rest of the call")
     [call] = await calls(sessionmaker)
     assert (call.status, call.agent) == ("answered", "1002")
     assert call.enqueued_at == first_timestamp(text)  # the join's own time, not the QueueStatus estimate
     assert call.wait_seconds == pytest.approx(15.234699, abs=1e-6)
     assert call.talk_seconds == pytest.approx(180.173094, abs=1e-6)
-    assert await count(sessionmaker, PbxEvent) == ANSWERED_EVENTS
+    assert await count(sessionmaker, PbxEvent) == ANSWERED_EVENTS - 1  # 1001's ring-no-answer was cut off
+    assert connector.status.garbage == 1  # ... and reported, not delivered half
 
 
 async def test_what_was_missed_during_an_outage_is_rebuilt_from_the_durations_that_follow(
