@@ -1,6 +1,7 @@
 """Live call events straight from Asterisk over the Manager Interface (AMI).
 
-protocol: the wire protocol (our own; no third-party AMI library).
+wire:     AMI framing without IO (messages, bad lines, bounds).
+protocol: an AMI session on asyncio (login, actions, event lists, keep-alive).
 mapping:  AMI queue events -> PbxEventIn (the PBX ingest) and AgentStateEvent.
 connector: the long-running connection (reconnects, QueueStatus replay, state).
 sink:     the ingest callback; check: `cc142 ami-check`.

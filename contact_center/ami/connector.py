@@ -29,13 +29,8 @@ from enum import StrEnum
 from typing import Any
 
 from contact_center.ami.mapping import AgentStateEvent, CallMemory, Outcome, map_message
-from contact_center.ami.protocol import (
-    AmiActionError,
-    AmiAuthError,
-    AmiConnection,
-    AmiError,
-    Message,
-)
+from contact_center.ami.protocol import AmiActionError, AmiAuthError, AmiConnection, AmiError
+from contact_center.ami.wire import Message
 from contact_center.config import Settings
 from contact_center.services.pbx_ingest import PbxEventIn
 

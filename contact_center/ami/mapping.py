@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from contact_center.ami.protocol import Message
+from contact_center.ami.wire import Message
 from contact_center.services.pbx_ingest import PbxEventIn
 from contact_center.services.queue_log import agent_extension
 

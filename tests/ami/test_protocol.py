@@ -1,4 +1,5 @@
-"""The AMI wire protocol: framing, bad input, login, ActionID correlation, lists, keep-alive."""
+"""The AMI wire protocol: framing and bad input (wire.py); login, ActionID correlation,
+event lists, keep-alive (protocol.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,8 @@ from contact_center.ami.protocol import (
     AmiConnectionClosed,
     AmiProtocolError,
     AmiTimeout,
-    Banner,
-    Message,
-    Parser,
-    Problem,
 )
+from contact_center.ami.wire import Banner, Message, Parser, Problem
 from tests.ami.conftest import SECRET, USERNAME
 from tests.fakes.ami_server import FakeAmi, FakeEntry, transcript
 from tests.plugins.backend import free_port
