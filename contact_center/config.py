@@ -26,6 +26,10 @@ def _text(name: str, raw: str) -> str:
     return raw
 
 
+def _trimmed(name: str, raw: str) -> str:
+    return raw.strip()
+
+
 def _url(name: str, raw: str) -> str:
     return raw.rstrip("/")
 
@@ -97,12 +101,18 @@ def _json_map(name: str, raw: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
-def _env(variable: str, default: Any, parse: Parser = _text) -> Any:
-    """A field read from `variable` by `parse`; unset or empty: `default`."""
+def _names(name: str, raw: str) -> frozenset[str]:
+    """A comma-separated list ("142, 143") as a set; empty: no names."""
+    return frozenset(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _env(variable: str, default: Any, parse: Parser = _text, *, secret: bool = False) -> Any:
+    """A field read from `variable` by `parse`; unset or empty: `default`.
+    A secret stays out of the settings' repr (and so out of logs)."""
     meta = {"env": variable, "parse": parse}
     if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata=meta)
-    return field(default=default, metadata=meta)
+        return field(default_factory=lambda: dict(default), metadata=meta, repr=not secret)
+    return field(default=default, metadata=meta, repr=not secret)
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,13 @@ class Settings:
     stats_refresh_seconds: float = _env("CC142_STATS_REFRESH_SECONDS", 1.5, _float)
     # The monthly report's PDF: DejaVu Sans when not in a system font folder
     font_dir: Path | None = _env("CC142_FONT_DIR", None, _path)
+    # Asterisk Manager Interface (empty host: no AMI connection); queues: empty = all
+    ami_host: str = _env("AMI_HOST", "", _trimmed)
+    ami_port: int = _env("AMI_PORT", 5038, _int)
+    ami_username: str = _env("AMI_USERNAME", "", _trimmed)
+    ami_secret: str = _env("AMI_SECRET", "", secret=True)
+    ami_queues: frozenset[str] = _env("AMI_QUEUES", frozenset(), _names)
+    pbx_stale_call_hours: int = _env("PBX_STALE_CALL_HOURS", 12, _int)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -25,6 +25,7 @@ ADAPTERS = ("webhooks", "agent_console")
 COMPOSITION_ROOT = "contact_center.app"
 LAZY_ALLOWED = frozenset({
     "contact_center.commands",
+    "contact_center.commands.ami",
     "contact_center.commands.core",
     "contact_center.commands.meta",
     "contact_center.commands.stats",
