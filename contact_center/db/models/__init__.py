@@ -1,5 +1,6 @@
 """All tables; import from here so metadata is complete."""
 
+from contact_center.db.models.audit import AuditEntry
 from contact_center.db.models.calls import Call, CallRegistration, PbxEvent, RegistrationChange
 from contact_center.db.models.callbacks import Callback, CallbackAttempt
 from contact_center.db.models.conversations import (
@@ -23,6 +24,7 @@ from contact_center.db.models.users import User, UserSession
 
 __all__ = [
     "REFERENCE_MODELS",
+    "AuditEntry",
     "Call",
     "CallRegistration",
     "CallType",

@@ -1,0 +1,1 @@
+"""Citizens' personal data: pseudonyms (keyed hashes) of phone numbers."""
