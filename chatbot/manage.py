@@ -48,6 +48,11 @@ DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTIONS_PORT = 5055
 KEEP_MODELS = 3
 
+# The shared text package (fold, phones, districts), installed into .venv-rasa
+# next to Rasa; the backend's venv installs the same one.
+TEXT_PACKAGE = REPO_ROOT / "packages" / "cc142_text"
+TEXT_MODULE = TEXT_PACKAGE / "cc142_text"
+
 # What the model depends on. The action code is included on purpose: one
 # hash then identifies the whole bot (model + actions) that was tested.
 HASHED_PATHS = (
@@ -56,7 +61,7 @@ HASHED_PATHS = (
     BOT_DIR / "data",
     BOT_DIR / "actions",
     BOT_DIR / "components",
-    REPO_ROOT / "contact_center" / "text.py",  # fold() runs inside the NLU pipeline
+    TEXT_MODULE,  # fold() runs inside the NLU pipeline, the districts in the form
 )
 SKIPPED_DIRS = {"__pycache__", ".rasa", "models", ".pytest_cache", ".mypy_cache"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo", ".swp", ".tmp"}
@@ -137,20 +142,62 @@ def install_commands(uv: Path, interpreter: Path, create_venv: bool) -> list[lis
     return commands
 
 
+def _package_digest(directory: Path) -> str:
+    """Digest of a package's code and data (what ``cc142_text`` ships)."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".json"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def text_package_current() -> bool:
+    """Is ``cc142_text`` in .venv-rasa the one in packages/cc142_text (same files)?"""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        return False
+    probe = "import os, cc142_text; print(os.path.dirname(cc142_text.__file__))"
+    result = subprocess.run(  # cwd "/": never import the source tree itself
+        [str(python), "-c", probe], capture_output=True, text=True, check=False, cwd="/"
+    )
+    if result.returncode != 0:
+        return False
+    installed = Path(result.stdout.strip())
+    return _package_digest(installed) == _package_digest(TEXT_MODULE)
+
+
+def text_package_command(uv: Path) -> list[str]:
+    """Install the shared text package alone: ``--no-deps``, nothing else in the venv changes."""
+    return [
+        str(uv), "pip", "install",
+        "--python", str(VENV / "bin" / "python"),
+        "--no-deps", "--reinstall-package", "cc142-text",
+        str(TEXT_PACKAGE),
+    ]
+
+
 def install() -> Path:
-    """Create ``.venv-rasa`` with rasa==3.6.21 unless it is already there."""
+    """Create ``.venv-rasa`` with rasa==3.6.21 and cc142-text unless they are there."""
     if installed_version() == RASA_VERSION:
         print(f"rasa {RASA_VERSION} already installed in {VENV}")
-        return VENV
-    commands = install_commands(
-        uv_executable(), base_interpreter(), create_venv=not (VENV / "bin" / "python").exists()
-    )
-    for command in commands:
-        subprocess.run(command, check=True, env=uv_env())
-    version = installed_version()
-    if version != RASA_VERSION:
-        raise BotError(f"expected rasa {RASA_VERSION} in {VENV}, found {version}")
-    print(f"installed rasa {RASA_VERSION} in {VENV}")
+    else:
+        commands = install_commands(
+            uv_executable(), base_interpreter(), create_venv=not (VENV / "bin" / "python").exists()
+        )
+        for command in commands:
+            subprocess.run(command, check=True, env=uv_env())
+        version = installed_version()
+        if version != RASA_VERSION:
+            raise BotError(f"expected rasa {RASA_VERSION} in {VENV}, found {version}")
+        print(f"installed rasa {RASA_VERSION} in {VENV}")
+    if text_package_current():
+        print(f"cc142-text up to date in {VENV}")
+    else:
+        subprocess.run(text_package_command(uv_executable()), check=True, env=uv_env())
+        if not text_package_current():
+            raise BotError(f"cc142-text in {VENV} still differs from {TEXT_PACKAGE}")
+        print(f"installed cc142-text from {TEXT_PACKAGE} in {VENV}")
     return VENV
 
 
@@ -158,6 +205,11 @@ def _require_rasa() -> Path:
     rasa = rasa_executable()
     if not rasa.exists():
         raise BotError(f"{rasa} not found: run `python chatbot/manage.py install` first")
+    if not text_package_current():
+        raise BotError(
+            f"cc142-text in {VENV} is missing or differs from {TEXT_PACKAGE}: "
+            "run `python chatbot/manage.py install`"
+        )
     return rasa
 
 
@@ -515,7 +567,7 @@ def serve(log_dir: Path | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("install", help="create .venv-rasa with rasa 3.6.21")
+    commands.add_parser("install", help="create .venv-rasa with rasa 3.6.21 and cc142-text")
     train = commands.add_parser("train", help="train when chatbot/ changed")
     train.add_argument("--force", action="store_true", help="retrain anyway")
     serve_cmd = commands.add_parser("serve", help="run rasa and the action server")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from contact_center.text import fold
+from cc142_text import fold
 
 _YES = re.compile(
     r"\b(beli|he|hee|hə|ha|bəli|tesdiq\w*|duzdur|dogrudur|raziyam|ok|okey|oldu|elbette|yes|da)\b"

@@ -7,7 +7,7 @@ Stdlib only. Used twice, independently of the intent classifier:
 - in the action server (``actions.metadata``, ``actions.callback``), as a
   second net for urgency before the cc142 payload is emitted.
 
-Patterns match text already passed through ``contact_center.text.fold``
+Patterns match text already passed through ``cc142_text.fold``
 (lower-case, ə→e ı→i ş→s ç→c ğ→g ö→o ü→u). Keep them precise: a false
 positive hands a harmless question to an agent, a false negative can
 leave a person in danger unattended, so err on the side of matching.
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 
-from components import _repo  # noqa: F401  (puts the repo root on sys.path)
-from contact_center.text import fold
+from cc142_text import fold
 
 _PERSON = (
     r"\b(meni|bizi|onu|onlari|usag\w*|ovlad\w*|qiz\w*|ogl\w*|ana\w*|ata\w*|"

@@ -2,7 +2,7 @@
 
 Placed first in the pipeline. At training time it rewrites every training
 example, at inference time every incoming message, with
-``contact_center.text.fold`` (Azerbaijani-aware lower-casing, then
+``cc142_text.fold`` (the shared package) (Azerbaijani-aware lower-casing, then
 ə→e ı→i ş→s ç→c ğ→g ö→o ü→u). Training data is therefore written in proper
 Azerbaijani while "PENSİYAMI NECƏ ALIM", "pensiyamı necə alım" and
 "pensiyami nece alim" all reach the featurizers as the same string, whoever
@@ -21,8 +21,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components import _repo  # noqa: F401  (puts the repo root on sys.path)
-from contact_center.text import fold
+from cc142_text import fold
 
 
 @DefaultV1Recipe.register(

@@ -125,3 +125,70 @@ def test_model_path_follows_the_content_hash():
     assert "chatbot/config.yml" in hashed
     assert "chatbot/data/vem/nlu.yml" in hashed
     assert not any("/models/" in p or "__pycache__" in p for p in hashed)
+
+
+# ---------------------------------------------------------- the shared text package
+
+
+def test_backend_and_bot_share_one_text_package():
+    import cc142_text
+    import contact_center.text
+    from contact_center.reference import DIRECTION_CODES, districts
+
+    from actions.directions import DIRECTION_CODES as BOT_DIRECTIONS
+
+    assert contact_center.text.fold is cc142_text.fold
+    assert contact_center.text.normalize_phone is cc142_text.normalize_phone
+    # the backend seeds the same district list the bot matches against
+    assert [d["code"] for d in districts()] == list(BY_CODE)
+    assert BOT_DIRECTIONS == DIRECTION_CODES
+
+
+def test_the_bot_venv_has_the_current_text_package_and_no_path_hacks():
+    from tests.plugins.rasa_server import manage
+
+    assert manage.text_package_current(), "run `python chatbot/manage.py install`"
+    hashed = {p.relative_to(REPO_ROOT).as_posix() for p in manage._hashed_files()}
+    assert "packages/cc142_text/cc142_text/__init__.py" in hashed
+    assert "packages/cc142_text/cc142_text/districts.json" in hashed
+    offenders = [
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in BOT_DIR.rglob("*.py")
+        if "models" not in p.parts and "sys.path" in p.read_text(encoding="utf-8")
+        and p.name != "manage.py"  # only its docstring mentions sys.path
+    ]
+    assert not offenders, f"sys.path edits in the bot: {offenders}"
+
+
+def test_text_package_command_installs_only_that_package():
+    from tests.plugins.rasa_server import manage
+
+    command = manage.text_package_command(Path("/x/uv"))
+    assert command[:3] == ["/x/uv", "pip", "install"]
+    assert "--no-deps" in command and command[-1] == str(manage.TEXT_PACKAGE)
+    assert command[command.index("--python") + 1] == str(manage.VENV / "bin" / "python")
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("в Ясамальском районе", ["baku_yasamal"]),
+        ("живу в Сумгаите", ["sumqayit"]),
+        ("город Ленкорань", ["lenkeran_city"]),
+        ("Ленкоранский район", ["lenkeran"]),
+        ("Ленкорань", ["lenkeran_city", "lenkeran"]),
+        ("в Гяндже", ["gence"]),
+        ("Губинский район", ["quba"]),
+        ("Губадлы", ["qubadli"]),
+        ("Qubadlı rayonu", ["qubadli"]),
+        ("Перезвоните мне", []),
+    ],
+)
+def test_district_matching_in_russian(text, codes):
+    assert [d.code for d in match_districts(text)] == codes
+
+
+def test_every_district_matches_its_russian_name():
+    for code, district in BY_CODE.items():
+        assert [d.code for d in match_districts(district.name_ru)] == [code]
+    assert mentions_baku("в Баку") and not match_districts("Баку")
