@@ -38,7 +38,6 @@ from components.keywords import explicit_handoff, frustrated, urgent_category
 URGENT_INTENT = "urgent"
 HANDOFF_INTENT = "request_human"
 FRUSTRATION_INTENT = "frustration"
-ESCALATING = (URGENT_INTENT, HANDOFF_INTENT, FRUSTRATION_INTENT)
 
 
 @DefaultV1Recipe.register(
@@ -64,9 +63,11 @@ class KeywordIntentGuard(GraphComponent):
             category = urgent_category(text)
             if category is not None:
                 self._force(message, URGENT_INTENT, f"urgent:{category}")
-            elif current not in (URGENT_INTENT, HANDOFF_INTENT) and explicit_handoff(text):
+            elif current != URGENT_INTENT and explicit_handoff(text):
                 self._force(message, HANDOFF_INTENT, "handoff")
-            elif current not in ESCALATING and frustrated(text):
+            elif current not in (URGENT_INTENT, HANDOFF_INTENT) and frustrated(text):
+                # also when DIET said "frustration" with a low confidence: the
+                # callback form hands off only on a confident one
                 self._force(message, FRUSTRATION_INTENT, "frustration")
         return messages
 

@@ -11,9 +11,10 @@ button and form prompt of this turn comes in that language:
    "ok") set nothing and the conversation keeps its language.
 
 Russian typed in Latin letters is answered in Russian, but the classifier
-learnt Cyrillic Russian only: a direction predicted for such a message is
+learnt Cyrillic Russian only: whatever it predicts for such a message is
 replaced by ``nlu_fallback`` (ask to rephrase, then a person), never a
-confident wrong answer. The detection is reported in the parse result under
+confident wrong answer; only the keyword guard's decisions (urgent, a
+request for a person, frustration) stand. The detection is reported in the parse result under
 ``language`` (``{"language", "latin", "source"}``).
 """
 
@@ -41,10 +42,7 @@ from components.normalize import RAW_TEXT
 
 ENTITY = "language"
 FALLBACK_INTENT = "nlu_fallback"
-DIRECTIONS = frozenset(
-    {"social_protection", "employment", "disability", "labour_relations",
-     "certificates", "vem", "general"}
-)
+GUARD = "keyword_guard"  # set by components.guard.KeywordIntentGuard when it decided
 
 
 @DefaultV1Recipe.register(
@@ -67,8 +65,8 @@ class LanguageDetector(GraphComponent):
             detection = detect(raw)
             chosen = metadata_language(message.get(METADATA))
             language = chosen or detection.language
-            if detection.latin and detection.language == "ru":
-                self._no_direction(message)
+            if detection.latin and detection.language == "ru" and not message.get(GUARD):
+                self._fall_back(message)
             if language is not None:
                 entity = {
                     "entity": ENTITY, "value": language, "start": 0, "end": len(raw),
@@ -84,9 +82,9 @@ class LanguageDetector(GraphComponent):
         return messages
 
     @staticmethod
-    def _no_direction(message: Message) -> None:
+    def _fall_back(message: Message) -> None:
         intent = message.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) not in DIRECTIONS:
+        if intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT:
             return
         fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
         ranking = message.get(INTENT_RANKING_KEY) or []
