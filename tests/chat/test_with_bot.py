@@ -143,7 +143,7 @@ async def test_the_backend_reads_contract_2_replies_in_russian_and_frustration(m
     shows the Russian text and hands the conversation to a person."""
     client = await make_client(bot_settings)
     v = visitor()
-    body = await say(client, v, "Что нужно сделать, чтобы получать пенсию?")
+    body = await say(client, v, "Как мне оформить пенсию?")
     assert body["status"] == "bot" and body["direction"] == "social_protection"
     assert body["replies"] and any("пенси" in r["text"] for r in body["replies"])
     angry = await say(client, v, "Ты вообще ничего не понимаешь")

@@ -31,7 +31,6 @@ def ascii_fold(text: str) -> str:
 
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-AZ_LETTERS = re.compile(r"[əƏıİşŞçÇğĞöÖüÜ]")
 CONTRACT_FIELDS = {
     "contract", "intent", "confidence", "direction", "answer_key", "language",
     "handoff", "urgent", "handoff_reason", "callback",
