@@ -5,16 +5,18 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml packages/cc142_text/pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: install install-bot install-fonts install-browser train migrate run test screenshots bench clean
 
 install: $(STAMP) install-bot install-fonts
 
-$(STAMP): pyproject.toml
+# cc142-text (packages/cc142_text) is named by path in the same command: pip
+# accepts no relative path inside pyproject.toml's dependencies.
+$(STAMP): pyproject.toml packages/cc142_text/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e packages/cc142_text -e '.[test]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
 # The PDF report needs DejaVu Sans (Azerbaijani letters); Debian's fonts-dejavu-core.

@@ -3,6 +3,7 @@
 
     python chatbot/manage.py install          # .venv-rasa at the repo root (idempotent)
     python chatbot/manage.py train [--force]  # only when chatbot/ content changed
+    python chatbot/manage.py domain           # domain/answers.yml from the knowledge base
     python chatbot/manage.py serve            # rasa (RASA_PORT) + actions (ACTIONS_PORT)
 
 Rasa 3.6 pins old libraries, so it lives in its own virtualenv
@@ -48,6 +49,16 @@ DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTIONS_PORT = 5055
 KEEP_MODELS = 3
 
+# The shared text package (fold, phones, districts), installed into .venv-rasa
+# next to Rasa; the backend's venv installs the same one.
+TEXT_PACKAGE = REPO_ROOT / "packages" / "cc142_text"
+TEXT_MODULE = TEXT_PACKAGE / "cc142_text"
+
+# The knowledge base: every answer text per language, with its sources. The
+# backend seeds PostgreSQL from it; `domain` generates the bot's responses.
+KNOWLEDGE = REPO_ROOT / "contact_center" / "knowledge" / "answers.json"
+GENERATED_DOMAIN = BOT_DIR / "domain" / "answers.yml"
+
 # What the model depends on. The action code is included on purpose: one
 # hash then identifies the whole bot (model + actions) that was tested.
 HASHED_PATHS = (
@@ -56,7 +67,8 @@ HASHED_PATHS = (
     BOT_DIR / "data",
     BOT_DIR / "actions",
     BOT_DIR / "components",
-    REPO_ROOT / "contact_center" / "text.py",  # fold() runs inside the NLU pipeline
+    TEXT_MODULE,  # fold() runs inside the NLU pipeline, the districts in the form
+    KNOWLEDGE,  # the answers (also in domain/answers.yml, generated from it)
 )
 SKIPPED_DIRS = {"__pycache__", ".rasa", "models", ".pytest_cache", ".mypy_cache"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo", ".swp", ".tmp"}
@@ -137,20 +149,62 @@ def install_commands(uv: Path, interpreter: Path, create_venv: bool) -> list[lis
     return commands
 
 
+def _package_digest(directory: Path) -> str:
+    """Digest of a package's code and data (what ``cc142_text`` ships)."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".json"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def text_package_current() -> bool:
+    """Is ``cc142_text`` in .venv-rasa the one in packages/cc142_text (same files)?"""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        return False
+    probe = "import os, cc142_text; print(os.path.dirname(cc142_text.__file__))"
+    result = subprocess.run(  # cwd "/": never import the source tree itself
+        [str(python), "-c", probe], capture_output=True, text=True, check=False, cwd="/"
+    )
+    if result.returncode != 0:
+        return False
+    installed = Path(result.stdout.strip())
+    return _package_digest(installed) == _package_digest(TEXT_MODULE)
+
+
+def text_package_command(uv: Path) -> list[str]:
+    """Install the shared text package alone: ``--no-deps``, nothing else in the venv changes."""
+    return [
+        str(uv), "pip", "install",
+        "--python", str(VENV / "bin" / "python"),
+        "--no-deps", "--reinstall-package", "cc142-text",
+        str(TEXT_PACKAGE),
+    ]
+
+
 def install() -> Path:
-    """Create ``.venv-rasa`` with rasa==3.6.21 unless it is already there."""
+    """Create ``.venv-rasa`` with rasa==3.6.21 and cc142-text unless they are there."""
     if installed_version() == RASA_VERSION:
         print(f"rasa {RASA_VERSION} already installed in {VENV}")
-        return VENV
-    commands = install_commands(
-        uv_executable(), base_interpreter(), create_venv=not (VENV / "bin" / "python").exists()
-    )
-    for command in commands:
-        subprocess.run(command, check=True, env=uv_env())
-    version = installed_version()
-    if version != RASA_VERSION:
-        raise BotError(f"expected rasa {RASA_VERSION} in {VENV}, found {version}")
-    print(f"installed rasa {RASA_VERSION} in {VENV}")
+    else:
+        commands = install_commands(
+            uv_executable(), base_interpreter(), create_venv=not (VENV / "bin" / "python").exists()
+        )
+        for command in commands:
+            subprocess.run(command, check=True, env=uv_env())
+        version = installed_version()
+        if version != RASA_VERSION:
+            raise BotError(f"expected rasa {RASA_VERSION} in {VENV}, found {version}")
+        print(f"installed rasa {RASA_VERSION} in {VENV}")
+    if text_package_current():
+        print(f"cc142-text up to date in {VENV}")
+    else:
+        subprocess.run(text_package_command(uv_executable()), check=True, env=uv_env())
+        if not text_package_current():
+            raise BotError(f"cc142-text in {VENV} still differs from {TEXT_PACKAGE}")
+        print(f"installed cc142-text from {TEXT_PACKAGE} in {VENV}")
     return VENV
 
 
@@ -158,6 +212,11 @@ def _require_rasa() -> Path:
     rasa = rasa_executable()
     if not rasa.exists():
         raise BotError(f"{rasa} not found: run `python chatbot/manage.py install` first")
+    if not text_package_current():
+        raise BotError(
+            f"cc142-text in {VENV} is missing or differs from {TEXT_PACKAGE}: "
+            "run `python chatbot/manage.py install`"
+        )
     return rasa
 
 
@@ -168,6 +227,66 @@ def rasa_env(**extra: str) -> dict[str, str]:
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.update(extra)
     return env
+
+
+# ----------------------------------------------------------------- domain
+
+
+def _yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's escapes are a subset of YAML's)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def domain_yaml(knowledge: dict | None = None) -> str:
+    """chatbot/domain/answers.yml for the knowledge base: one response per answer key.
+
+    Key ``k`` becomes response ``utter_k``; the Azerbaijani text is the
+    default variation, every other language a variation conditioned on the
+    ``language`` slot, each with the entry's buttons titled in that language.
+    """
+    kb = knowledge if knowledge is not None else json.loads(KNOWLEDGE.read_text(encoding="utf-8"))
+    default = kb["languages"][0]
+    lines = [
+        "# GENERATED by `python chatbot/manage.py domain` from",
+        "# contact_center/knowledge/answers.json: edit the JSON, not this file",
+        "# (`train` regenerates it; tests/chatbot/test_knowledge.py checks it is current).",
+        'version: "3.1"',
+        "",
+        "responses:",
+    ]
+    for answer in kb["answers"]:
+        lines.append(f"  utter_{answer['key']}:")
+        for language in [*kb["languages"][1:], default]:
+            text = answer["text"][language]
+            if language == default:
+                lines.append(f"    - text: {_yaml_str(text)}")
+            else:
+                lines += [
+                    "    - condition:",
+                    "        - type: slot",
+                    "          name: language",
+                    f"          value: {language}",
+                    f"      text: {_yaml_str(text)}",
+                ]
+            if answer.get("buttons"):
+                lines.append("      buttons:")
+                for payload in answer["buttons"]:
+                    title = kb["buttons"][payload][language]
+                    lines += [
+                        f"        - title: {_yaml_str(title)}",
+                        f"          payload: {_yaml_str(payload)}",
+                    ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_domain() -> bool:
+    """Regenerate domain/answers.yml from the knowledge base; True if it changed."""
+    content = domain_yaml()
+    if GENERATED_DOMAIN.exists() and GENERATED_DOMAIN.read_text(encoding="utf-8") == content:
+        return False
+    GENERATED_DOMAIN.write_text(content, encoding="utf-8")
+    return True
 
 
 # ------------------------------------------------------------------ train
@@ -215,8 +334,13 @@ def _lock(path: Path) -> Iterator[None]:
 
 
 def ensure_trained(force: bool = False, log: IO[str] | None = None) -> Path:
-    """Train unless a model for the current content exists; return its path."""
+    """Train unless a model for the current content exists; return its path.
+
+    The domain's answers are regenerated from the knowledge base first, so a
+    model never trains on stale texts.
+    """
     with _lock(MODELS_DIR / ".train.lock"):
+        write_domain()
         target = model_path()
         if target.exists() and not force:
             return target
@@ -515,12 +639,13 @@ def serve(log_dir: Path | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("install", help="create .venv-rasa with rasa 3.6.21")
+    commands.add_parser("install", help="create .venv-rasa with rasa 3.6.21 and cc142-text")
     train = commands.add_parser("train", help="train when chatbot/ changed")
     train.add_argument("--force", action="store_true", help="retrain anyway")
     serve_cmd = commands.add_parser("serve", help="run rasa and the action server")
     serve_cmd.add_argument("--log-dir", type=Path, help="write Rasa's output to files there")
     commands.add_parser("model-path", help="print the model path for the current content")
+    commands.add_parser("domain", help="regenerate domain/answers.yml from the knowledge base")
     args = parser.parse_args(argv)
     try:
         if args.command == "install":
@@ -531,6 +656,9 @@ def main(argv: list[str] | None = None) -> int:
             return serve(log_dir=args.log_dir)
         elif args.command == "model-path":
             print(model_path())
+        elif args.command == "domain":
+            changed = write_domain()
+            print(f"{GENERATED_DOMAIN} {'written' if changed else 'up to date'}")
     except (BotError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

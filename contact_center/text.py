@@ -1,50 +1,9 @@
-"""Azerbaijani text helpers (stdlib only; the bot's action server uses them too)."""
+"""Azerbaijani text helpers: the shared ``cc142-text`` package (packages/cc142_text).
 
-from __future__ import annotations
+The bot's virtualenv installs the same package, so the backend and the bot
+fold text and normalise phone numbers identically.
+"""
 
-import re
+from cc142_text import az_lower, fold, normalize_phone
 
-_ASCII_FOLD = str.maketrans(
-    {"ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "\u0307": ""}
-)
-
-
-def az_lower(text: str) -> str:
-    """Lower-case with Azerbaijani rules: İ→i and I→ı (Python maps I→i, İ→i̇)."""
-    return text.replace("İ", "i").replace("I", "ı").lower()
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Azerbaijani letters to ASCII (ə→e, ı→i, ...).
-
-    Citizens often type without Azerbaijani letters; folding both sides makes
-    "Pensiyamı necə alım" and "pensiyami nece alim" the same string.
-    """
-    return az_lower(text).translate(_ASCII_FOLD)
-
-
-_PHONE_JUNK = re.compile(r"[\s\-().]")
-# Azerbaijani numbers: 9 national digits; mobile prefixes 10,50,51,55,60,70,77,99;
-# landlines start with the area code (12 Baku, 18 Sumqayıt, 22 Gəncə, ...).
-_NATIONAL = re.compile(r"^(?:10|12|18|2\d|3\d|40|50|51|55|60|70|77|99)\d{7}$")
-
-
-def normalize_phone(raw: str) -> str | None:
-    """Return the number as +994XXXXXXXXX, or None when it is not a valid AZ number.
-
-    Accepts +994..., 994..., 00994..., 0XX... and the bare 9 digits.
-    """
-    s = _PHONE_JUNK.sub("", raw or "")
-    if s.startswith("+"):
-        s = s[1:]
-        if not s.startswith("994"):
-            return None
-    if s.startswith("00994"):
-        s = s[2:]
-    if s.startswith("994"):
-        s = s[3:]
-    elif s.startswith("0"):
-        s = s[1:]
-    if not s.isdigit() or not _NATIONAL.match(s):
-        return None
-    return "+994" + s
+__all__ = ["az_lower", "fold", "normalize_phone"]

@@ -9,15 +9,8 @@
 
 The action server never talks to a database or to another service: the
 backend creates callbacks and hand-offs from the payload.
+
+Imports: ``cc142_text`` (the shared text package, installed in .venv-rasa);
+``components.*`` from chatbot/, the working directory of the action server
+(``rasa run actions`` and ``python -m rasa_sdk`` put it on the path).
 """
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-_BOT_DIR = Path(__file__).resolve().parent.parent  # chatbot/ (for components.*)
-_REPO_ROOT = _BOT_DIR.parent  # for contact_center.* (stdlib-only helpers)
-for _path in (str(_BOT_DIR), str(_REPO_ROOT)):
-    if _path not in sys.path:
-        sys.path.append(_path)

@@ -4,11 +4,13 @@ The form never rejects a message (every slot is ``from_text``);
 ``validate_callback_form`` decides what each message means:
 
 - a valid value fills the requested slot (phone via ``normalize_phone``,
-  district by folded name against ``districts.json``, yes / no);
-- "operator" or an urgent message ends the form and hands off;
+  district by folded name, Azerbaijani or Russian, against the shipped list
+  of ``cc142_text.districts``, yes / no in both languages);
+- "operator", an urgent message or clear frustration ends the form and hands off;
 - "no" / "cancel" on the phone or district question cancels it;
 - a clear question about a service is answered, then the form goes on;
-- anything else gets an Azerbaijani validation message and the question again.
+- anything else gets a validation message (in the conversation's language)
+  and the question again.
 
 Ending early sets ``requested_slot`` to None plus ``callback_outcome``; the
 rule "callback form finished" then runs ``action_callback_submit``, which
@@ -58,8 +60,14 @@ def _end_form(requested: Optional[Text], outcome: Text) -> List[EventType]:
     return events
 
 
-def _district_buttons(candidates: List[District]) -> List[Dict[Text, Text]]:
-    return [{"title": d.name, "payload": d.name} for d in candidates[:6]]
+def _language(tracker: Tracker) -> Text:
+    return tracker.get_slot("language") or "az"
+
+
+def _district_buttons(candidates: List[District], language: Text) -> List[Dict[Text, Text]]:
+    # the payload comes back as the citizen's message: in their language, so it
+    # also keeps the conversation's language
+    return [{"title": d.label(language), "payload": d.label(language)} for d in candidates[:6]]
 
 
 class ValidateCallbackForm(Action):
@@ -84,6 +92,8 @@ class ValidateCallbackForm(Action):
             return _end_form(requested, "urgent")
         if intent == "request_human" and _confidence(tracker) >= HANDOFF_CONFIDENCE:
             return _end_form(requested, "requested")
+        if intent == "frustration" and _confidence(tracker) >= HANDOFF_CONFIDENCE:
+            return _end_form(requested, "frustration")
 
         if requested == "callback_phone":
             return self._phone(dispatcher, tracker, text, intent)
@@ -126,7 +136,8 @@ class ValidateCallbackForm(Action):
             return [SlotSet("callback_district", found[0].code)]
         if len(found) > 1:
             dispatcher.utter_message(
-                response="utter_ambiguous_district", buttons=_district_buttons(found)
+                response="utter_ambiguous_district",
+                buttons=_district_buttons(found, _language(tracker)),
             )
             return [SlotSet("callback_district", None)]
         if mentions_baku(text):
@@ -226,7 +237,7 @@ class ActionAskCallbackConfirmed(_AskAction):
 
     def variables(self, tracker: Tracker) -> Dict[Text, Any]:
         district = BY_CODE.get(tracker.get_slot("callback_district") or "")
-        return {"district_name": district.name if district else ""}
+        return {"district_name": district.label(_language(tracker)) if district else ""}
 
 
 class ActionCallbackSubmit(Action):
@@ -247,7 +258,7 @@ class ActionCallbackSubmit(Action):
         confirmed = tracker.get_slot("callback_confirmed")
         reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "callback_outcome")]
 
-        if outcome in ("requested", "urgent"):
+        if outcome in ("requested", "urgent", "frustration"):
             return hand_off(dispatcher, outcome) + reset
         if outcome == "cancelled" or confirmed != "yes" or not (phone and district):
             dispatcher.utter_message(response="utter_callback_cancelled")

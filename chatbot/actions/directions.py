@@ -1,14 +1,17 @@
 """Intent → direction mapping (stdlib only).
 
 The seven direction intents are retrieval intents named after the direction
-codes of ``contact_center/reference/catalog.json``; every other intent
+codes of the backend's catalogue (``contact_center/reference/catalog.json``;
+tests/chatbot/test_helpers.py checks that they agree); every other intent
 (greet, request_human, inform, ...) has no direction.
 """
 
 from __future__ import annotations
 
-from contact_center.reference import DIRECTION_CODES
-
+DIRECTION_CODES: tuple[str, ...] = (
+    "social_protection", "employment", "disability", "labour_relations",
+    "certificates", "vem", "general",
+)
 DIRECTIONS: frozenset[str] = frozenset(DIRECTION_CODES)
 
 

@@ -5,7 +5,9 @@
   second in a row hands off with reason ``low_confidence``. The count lives
   in the ``fallback_count`` slot, which ``emit_payload`` resets on every turn
   that did not go through this action.
-- ``action_core_fallback``: the RulePolicy's fallback when no rule applies.
+- ``action_core_fallback``: the RulePolicy's fallback when no rule applies:
+  the dialogue went off the rails, so the citizen goes to a person at once
+  (reason ``frustration``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
-from actions.metadata import emit_payload
+from actions.metadata import emit_payload, with_slots
 
 ESCALATE_AFTER = 2
 
@@ -40,7 +42,7 @@ class ActionLowConfidence(Action):
 
 
 class ActionCoreFallback(Action):
-    """No rule matched: apologise, offer an operator, end the turn."""
+    """No rule matched: apologise, hand off, end the turn."""
 
     def name(self) -> Text:
         return "action_core_fallback"
@@ -51,5 +53,9 @@ class ActionCoreFallback(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_core_fallback")
-        return emit_payload(dispatcher, tracker) + [FollowupAction("action_listen")]
+        events = hand_off(dispatcher, "frustration")
+        return (
+            events
+            + emit_payload(dispatcher, with_slots(tracker, events))
+            + [FollowupAction("action_listen")]
+        )

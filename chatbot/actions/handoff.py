@@ -1,4 +1,4 @@
-"""Hand-off to a human agent: explicit request, urgency, "yes" to an offer.
+"""Hand-off to a human agent: explicit request, urgency, frustration, "yes" to an offer.
 
 The bot only announces the hand-off and marks it in the payload
 (``handoff_reason`` slot → ``action_cc142``); the backend routes the
@@ -19,6 +19,9 @@ REASON_RESPONSES = {
     "requested": "utter_handoff_requested",
     "low_confidence": "utter_handoff_low_confidence",
     "urgent": "utter_handoff_urgent",
+    # insults, "you don't understand", "useless", the same message again,
+    # the dialogue-level fallback
+    "frustration": "utter_handoff_frustration",
 }
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 
@@ -34,11 +37,13 @@ def handoff_reason_for(tracker: Tracker) -> Text:
     intent = (message.get("intent") or {}).get("name")
     if intent == "urgent" or urgent_category(message.get("text") or ""):
         return "urgent"
+    if intent == "frustration":
+        return "frustration"
     return "requested"
 
 
 class ActionHandoff(Action):
-    """``request_human`` and ``urgent`` intents."""
+    """``request_human``, ``urgent`` and ``frustration`` intents."""
 
     def name(self) -> Text:
         return "action_handoff"

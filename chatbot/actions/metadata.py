@@ -1,12 +1,15 @@
 """The cc142 metadata payload: the last message of every bot response.
 
-Contract (see chatbot/README.md)::
+Contract 2 (see chatbot/README.md)::
 
     {"custom": {"cc142": {
+        "contract": 2,
         "intent": str | None, "confidence": float | None,
         "direction": one of the 7 direction codes | None,
+        "answer_key": knowledge-base key of the first text message | None,
+        "language": "az" | "ru",
         "handoff": bool, "urgent": bool,
-        "handoff_reason": "requested" | "low_confidence" | "urgent" | None,
+        "handoff_reason": "requested" | "low_confidence" | "urgent" | "frustration" | None,
         "callback": None | {"phone", "district", "name", "direction"}}}}
 
 Exactly one payload per turn: ``action_cc142`` ends every rule outside the
@@ -26,13 +29,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import answer_key_of
 from actions.directions import DIRECTIONS, direction_of
 from actions.handoff import hand_off
+from actions.knowledge import key_of_response
 from components.keywords import urgent_category
 
 PAYLOAD_KEY = "cc142"
+CONTRACT_VERSION = 2
 NLU_FALLBACK = "nlu_fallback"
 LOW_CONFIDENCE_ACTION = "action_low_confidence"
+DEFAULT_LANGUAGE = "az"
 
 
 def turn_events(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -56,19 +63,16 @@ def action_ran_this_turn(tracker: Tracker, action_name: Text) -> bool:
 def nlu_result(tracker: Tracker) -> Tuple[Optional[Text], Optional[float]]:
     """(intent, confidence) of the latest user message.
 
-    Retrieval intents are reported in full ("social_protection/pension").
-    For ``nlu_fallback`` the confidence is that of the best real intent.
+    Direction questions are reported with their answer key
+    ("social_protection/pension"). For ``nlu_fallback`` the confidence is
+    that of the best real intent.
     """
     message = tracker.latest_message or {}
     intent = message.get("intent") or {}
     name = intent.get("name")
     confidence = intent.get("confidence")
     if name in DIRECTIONS:
-        selectors = message.get("response_selector") or {}
-        selected = selectors.get(name) or selectors.get("default") or {}
-        key = (selected.get("response") or {}).get("intent_response_key")
-        if key and key.split("/", 1)[0] == name:
-            name = key
+        name = answer_key_of(message) or name
     elif name == NLU_FALLBACK:
         ranking = [
             r for r in message.get("intent_ranking") or [] if r.get("name") != NLU_FALLBACK
@@ -80,7 +84,20 @@ def nlu_result(tracker: Tracker) -> Tuple[Optional[Text], Optional[float]]:
     return name, confidence
 
 
-def build_payload(tracker: Tracker, *, in_form: bool = False) -> Dict[Text, Any]:
+def turn_answer_key(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[Text]:
+    """The knowledge-base key of the turn's first text message, if it is an answer."""
+    texts: List[Optional[Text]] = [
+        (e.get("metadata") or {}).get("utter_action")
+        for e in turn_events(tracker)
+        if e.get("event") == "bot" and e.get("text")
+    ]
+    texts += [m.get("response") for m in dispatcher.messages if m.get("response") or m.get("text")]
+    return key_of_response(texts[0]) if texts else None
+
+
+def build_payload(
+    tracker: Tracker, dispatcher: CollectingDispatcher, *, in_form: bool = False
+) -> Dict[Text, Any]:
     intent, confidence = nlu_result(tracker)
     reason = tracker.get_slot("handoff_reason")
     if reason:
@@ -92,9 +109,12 @@ def build_payload(tracker: Tracker, *, in_form: bool = False) -> Dict[Text, Any]
     else:
         direction = direction_of(intent)
     return {
+        "contract": CONTRACT_VERSION,
         "intent": intent,
         "confidence": confidence,
         "direction": direction,
+        "answer_key": turn_answer_key(tracker, dispatcher),
+        "language": tracker.get_slot("language") or DEFAULT_LANGUAGE,
         "handoff": bool(reason),
         "urgent": reason == "urgent",
         "handoff_reason": reason or None,
@@ -106,7 +126,7 @@ def emit_payload(
     dispatcher: CollectingDispatcher, tracker: Tracker, *, in_form: bool = False
 ) -> List[EventType]:
     """Send the cc142 payload and clear the per-turn slots."""
-    payload = build_payload(tracker, in_form=in_form)
+    payload = build_payload(tracker, dispatcher, in_form=in_form)
     dispatcher.utter_message(json_message={PAYLOAD_KEY: payload})
 
     events: List[EventType] = []

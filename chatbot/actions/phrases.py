@@ -1,16 +1,23 @@
-"""Small word lists for yes / no / cancel on folded text (stdlib only)."""
+"""Small word lists for yes / no / cancel on folded text, az and ru (stdlib only)."""
 
 from __future__ import annotations
 
 import re
 
-from contact_center.text import fold
+from components.keywords import normalize as fold
 
 _YES = re.compile(
-    r"\b(beli|he|hee|hə|ha|bəli|tesdiq\w*|duzdur|dogrudur|raziyam|ok|okey|oldu|elbette|yes|da)\b"
+    r"\b(beli|he|hee|hə|ha|bəli|tesdiq\w*|duzdur|dogrudur|raziyam|ok|okey|oldu|elbette|yes|da"
+    r"|да|ага|конечно|верно|подтвержда\w*|согласен|согласна|хорошо|ок)\b"
 )
-_NO = re.compile(r"\b(xeyr|yox|yoxdur|yoh|no|istemirem|legv\w*|imtina\w*|lazim deyil|vaz kec\w*|dayandir)\b")
-_CANCEL = re.compile(r"\b(imtina\w*|legv\w*|istemirem|lazim deyil|vaz kec\w*|dayandir\w*|xeyr|yox)\b")
+_NO = re.compile(
+    r"\b(xeyr|yox|yoxdur|yoh|no|istemirem|legv\w*|imtina\w*|lazim deyil|vaz kec\w*|dayandir"
+    r"|нет|не надо|не нужно|отмен\w*|не хочу|откаж\w*|отказыва\w*)\b"
+)
+_CANCEL = re.compile(
+    r"\b(imtina\w*|legv\w*|istemirem|lazim deyil|vaz kec\w*|dayandir\w*|xeyr|yox"
+    r"|нет|не надо|не нужно|отмен\w*|не хочу|откаж\w*|отказыва\w*|передумал\w*)\b"
+)
 _DIGITS = re.compile(r"\d")
 
 

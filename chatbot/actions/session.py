@@ -90,5 +90,5 @@ class ActionBack(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_core_fallback")
+        dispatcher.utter_message(response="utter_low_confidence")
         return emit_payload(dispatcher, tracker) + [FollowupAction("action_listen")]

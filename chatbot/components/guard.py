@@ -1,12 +1,15 @@
-"""NLU safety net: force ``urgent`` / ``request_human`` on keyword matches.
+"""NLU safety net: force ``urgent`` / ``request_human`` / ``frustration`` on keywords.
 
-Runs after ``FallbackClassifier``, on the folded text. Whatever DIET
-predicted (a direction, a greeting, ``nlu_fallback``...):
+Runs after ``FallbackClassifier``, on the folded text (Azerbaijani and
+Russian patterns). Whatever DIET predicted (a direction, a greeting,
+``nlu_fallback``...):
 
 - a message matching ``components.keywords.URGENT_PATTERNS`` leaves the
   pipeline as intent ``urgent``;
 - otherwise a clear request for a person (``HANDOFF_PATTERNS``) leaves it as
   ``request_human``;
+- otherwise clear frustration with the bot (``FRUSTRATION_PATTERNS``:
+  insults, "you don't understand", "useless") leaves it as ``frustration``;
 
 with confidence 1.0, so the dialogue rules escalate it (inside the callback
 form too). The original ranking is kept below and the matched guard is
@@ -30,10 +33,11 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.keywords import explicit_handoff, urgent_category
+from components.keywords import explicit_handoff, frustrated, urgent_category
 
 URGENT_INTENT = "urgent"
 HANDOFF_INTENT = "request_human"
+FRUSTRATION_INTENT = "frustration"
 
 
 @DefaultV1Recipe.register(
@@ -59,8 +63,12 @@ class KeywordIntentGuard(GraphComponent):
             category = urgent_category(text)
             if category is not None:
                 self._force(message, URGENT_INTENT, f"urgent:{category}")
-            elif current not in (URGENT_INTENT, HANDOFF_INTENT) and explicit_handoff(text):
+            elif current != URGENT_INTENT and explicit_handoff(text):
                 self._force(message, HANDOFF_INTENT, "handoff")
+            elif current not in (URGENT_INTENT, HANDOFF_INTENT) and frustrated(text):
+                # also when DIET said "frustration" with a low confidence: the
+                # callback form hands off only on a confident one
+                self._force(message, FRUSTRATION_INTENT, "frustration")
         return messages
 
     @staticmethod

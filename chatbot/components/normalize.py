@@ -1,12 +1,14 @@
-"""NLU component that folds Azerbaijani text before tokenisation.
+"""NLU component that folds Azerbaijani (and Russian) text before tokenisation.
 
 Placed first in the pipeline. At training time it rewrites every training
 example, at inference time every incoming message, with
-``contact_center.text.fold`` (Azerbaijani-aware lower-casing, then
-ə→e ı→i ş→s ç→c ğ→g ö→o ü→u). Training data is therefore written in proper
-Azerbaijani while "PENSİYAMI NECƏ ALIM", "pensiyamı necə alım" and
-"pensiyami nece alim" all reach the featurizers as the same string, whoever
-calls the bot. The raw text is still what Rasa stores on the user event.
+``components.keywords.normalize`` (``cc142_text.fold``: Azerbaijani-aware
+lower-casing, then ə→e ı→i ş→s ç→c ğ→g ö→o ü→u; and ё→е). Training data is
+therefore written in proper Azerbaijani and Russian while "PENSİYAMI NECƏ
+ALIM", "pensiyamı necə alım" and "pensiyami nece alim" all reach the
+featurizers as the same string, whoever calls the bot. The raw text is still
+what Rasa stores on the user event; at inference it is also kept on the
+message (``RAW_TEXT``) for the language detector, which needs the letters.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components import _repo  # noqa: F401  (puts the repo root on sys.path)
-from contact_center.text import fold
+from components.keywords import normalize
+
+RAW_TEXT = "cc142_raw_text"
 
 
 @DefaultV1Recipe.register(
@@ -45,7 +48,8 @@ class AzerbaijaniFolder(GraphComponent):
     def _fold_message(message: Message) -> None:
         text = message.get(TEXT)
         if isinstance(text, str) and text:
-            message.set(TEXT, fold(text))
+            message.set(RAW_TEXT, text)
+            message.set(TEXT, normalize(text))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

@@ -1,8 +1,9 @@
 """Reference catalogue shipped with the code (stdlib only).
 
-The migration seeds these into the database, where admins edit them later;
-the bot's action server reads the district list from here too, so the
-file format is plain JSON and this module imports nothing but the stdlib.
+The migration seeds these into the database, where admins edit them later.
+The district list ships in the shared ``cc142-text`` package
+(packages/cc142_text), because the bot's callback form matches against it
+too; the catalogue is plain JSON beside this module.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+
+from cc142_text.districts import shipped_rows
 
 HERE = Path(__file__).parent
 
@@ -21,7 +24,7 @@ def catalog() -> dict[str, list[dict[str, str]]]:
 
 @cache
 def districts() -> list[dict[str, str]]:
-    return json.loads((HERE / "districts.json").read_text(encoding="utf-8"))
+    return [dict(row) for row in shipped_rows()]
 
 
 DIRECTION_CODES: tuple[str, ...] = tuple(d["code"] for d in catalog()["directions"])

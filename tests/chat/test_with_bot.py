@@ -135,3 +135,26 @@ async def test_a_callback_requested_in_the_chat_is_queued(make_client, bot_setti
         cb = (await s.scalars(select(Callback))).one()
     assert (cb.phone, cb.district, cb.source, cb.status) == ("+994501234567", "baku_yasamal", "bot", "open")
     assert cb.conversation_id == done["conversation_id"]
+
+
+async def test_the_backend_reads_contract_2_replies_in_russian_and_frustration(make_client, bot_settings, sessionmaker):
+    """The bot's payload gained contract, answer_key, language and the reason "frustration":
+    today's backend ignores the keys it does not know and still stores the classification,
+    shows the Russian text and hands the conversation to a person."""
+    client = await make_client(bot_settings)
+    v = visitor()
+    body = await say(client, v, "Как мне оформить пенсию?")
+    assert body["status"] == "bot" and body["direction"] == "social_protection"
+    assert body["replies"] and any("пенси" in r["text"] for r in body["replies"])
+    angry = await say(client, v, "Ты вообще ничего не понимаешь")
+    assert angry["status"] == "pending" and angry["handoff"] is True and angry["urgent"] is False
+    assert angry["replies"] and "оператор" in " ".join(r["text"] for r in angry["replies"])
+    async with sessionmaker() as s:
+        conv = await s.get(Conversation, body["conversation_id"])
+        citizen = (await s.scalars(
+            select(Message).where(Message.sender == "citizen").order_by(Message.id))).all()
+    # a contract-1 backend does not know "frustration": it records a request for a person
+    assert conv.handoff_reason == "requested"
+    assert citizen[0].direction == "social_protection"
+    assert citizen[0].payload["bot"]["answer_key"] == "social_protection/pension"
+    assert citizen[0].payload["bot"]["language"] == "ru"

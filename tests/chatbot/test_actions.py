@@ -17,7 +17,7 @@ import pytest
 
 TRACKERS = Path(__file__).with_name("trackers")
 DEFAULT_SLOTS = {
-    "direction": None, "fallback_count": 0.0, "handoff_reason": None,
+    "language": "az", "direction": None, "fallback_count": 0.0, "handoff_reason": None,
     "turn_direction": None, "callback_ready": None, "requested_slot": None,
     "callback_phone": None, "callback_district": None, "callback_confirmed": None,
     "callback_outcome": None,
@@ -64,11 +64,16 @@ def payload(result: dict[str, Any]) -> dict[str, Any]:
     return customs[0]
 
 
-def test_cc142_reports_the_retrieval_intent_and_resets_the_fallback_count(rasa_server):
+def test_cc142_reports_the_answer_key_and_resets_the_fallback_count(rasa_server):
+    # DIET said "social_protection"; the single selector ranked a VƏM key first:
+    # the answer is the best key of DIET's direction
     result = run_action(rasa_server, "action_cc142", load_tracker("pension_answered.json"))
     p = payload(result)
+    assert p["contract"] == 2
     assert p["intent"] == "social_protection/pension"
     assert p["direction"] == "social_protection"
+    assert p["answer_key"] == "social_protection/pension"
+    assert p["language"] == "az"
     assert p["handoff"] is False and p["callback"] is None
     slots = slot_events(result)
     assert slots["direction"] == "social_protection"
@@ -105,3 +110,35 @@ def test_validate_callback_form_normalises_the_phone(rasa_server, text, expected
     assert slot_events(result)["callback_phone"] == expected
     if expected is None:
         assert result["responses"][0].get("response") == "utter_invalid_phone"
+
+
+def test_answer_picks_the_best_key_of_the_predicted_direction(rasa_server):
+    tracker = load_tracker("pension_answered.json")
+    tracker["events"] = tracker["events"][:2]  # the question, before any answer
+    result = run_action(rasa_server, "action_answer", tracker)
+    assert [r.get("response") for r in result["responses"]] == ["utter_social_protection/pension"]
+
+
+def test_the_same_question_again_hands_off_as_frustration(rasa_server):
+    tracker = load_tracker("pension_answered.json")
+    question = tracker["events"][1]
+    tracker["events"] = [*tracker["events"], {**question, "timestamp": question.get("timestamp", 0) + 5}]
+    result = run_action(rasa_server, "action_answer", tracker)
+    assert slot_events(result)["handoff_reason"] == "frustration"
+    assert result["responses"][0].get("response") == "utter_handoff_frustration"
+
+
+def test_the_core_fallback_hands_off_as_frustration(rasa_server):
+    tracker = load_tracker("pension_answered.json")
+    tracker["events"] = tracker["events"][:2]  # no rule answered the message
+    result = run_action(rasa_server, "action_core_fallback", tracker)
+    p = payload(result)
+    assert p["handoff"] is True and p["handoff_reason"] == "frustration"
+    assert p["answer_key"] == "handoff_frustration"
+    assert result["responses"][0].get("response") == "utter_handoff_frustration"
+
+
+def test_the_payload_reports_the_language_slot(rasa_server):
+    tracker = load_tracker("pension_answered.json")
+    tracker["slots"] = {**tracker.get("slots", {}), "language": "ru"}
+    assert payload(run_action(rasa_server, "action_cc142", tracker))["language"] == "ru"

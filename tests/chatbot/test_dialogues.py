@@ -1,11 +1,14 @@
 """Behaviour a citizen notices, through the REST webhook the backend uses.
 
 Every response is also checked against the contract: exactly one cc142
-payload, as the last message (``payload_of``).
+payload, as the last message (``payload_of``). Azerbaijani and Russian
+dialogues, frustration (insults, "you don't understand", the same message
+again) handed to a person.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -27,14 +30,37 @@ def ascii_fold(text: str) -> str:
     )
 
 
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+CONTRACT_FIELDS = {
+    "contract", "intent", "confidence", "direction", "answer_key", "language",
+    "handoff", "urgent", "handoff_reason", "callback",
+}
+
+
 class Conversation:
     def __init__(self, server):
         self.server = server
         self.sender = f"dialogue-{uuid.uuid4().hex}"
 
-    def say(self, text: str):
-        messages = self.server.send(text, sender=self.sender)
+    def say(self, text: str, language: str | None = None):
+        messages = self.server.send(text, sender=self.sender, language=language)
         return payload_of(messages), messages
+
+
+LATIN = re.compile(r"[A-Za-zəƏıİşŞçÇğĞöÖüÜ]")
+
+
+def russian(messages) -> bool:
+    """Every text and button title is Russian (mostly Cyrillic: names like VƏM may stay)."""
+    texts = texts_of(messages) + [b["title"] for m in messages for b in m.get("buttons") or []]
+    return bool(texts) and all(
+        len(CYRILLIC.findall(t)) > 3 * len(LATIN.findall(t)) for t in texts
+    )
+
+
+def azerbaijani(messages) -> bool:
+    texts = texts_of(messages)
+    return bool(texts) and not any(CYRILLIC.search(t) for t in texts)
 
 
 def buttons_of(messages) -> list[str]:
@@ -200,6 +226,150 @@ def test_the_folding_component_runs_at_inference(rasa_server):
 )
 def test_odd_input_still_ends_with_exactly_one_payload(rasa_server, text):
     payload, _ = Conversation(rasa_server).say(text)  # payload_of checks the contract
-    assert set(payload) == {
-        "intent", "confidence", "direction", "handoff", "urgent", "handoff_reason", "callback",
+    assert set(payload) == CONTRACT_FIELDS
+    assert payload["contract"] == 2 and payload["language"] == "az"
+
+
+# ------------------------------------------------------------------ Russian
+
+
+@pytest.mark.parametrize(
+    ("azerbaijani_question", "russian_question"),
+    [
+        ("Pensiyamı necə rəsmiləşdirə bilərəm?", "Как мне оформить пенсию?"),
+        ("İşəgötürən əmək haqqımı ödəmir", "Работодатель не платит мне зарплату"),
+        ("Əlil arabası almaq üçün hara müraciət edim?", "Куда обратиться, чтобы получить инвалидную коляску?"),
+    ],
+)
+def test_a_russian_question_gets_the_same_answer_key_in_russian(
+    rasa_server, azerbaijani_question, russian_question
+):
+    az, az_messages = Conversation(rasa_server).say(azerbaijani_question)
+    ru, ru_messages = Conversation(rasa_server).say(russian_question)
+    assert az["answer_key"] and ru["answer_key"] == az["answer_key"]
+    assert ru["direction"] == az["direction"] is not None
+    assert (az["language"], ru["language"]) == ("az", "ru")
+    assert azerbaijani(az_messages) and russian(ru_messages)
+    assert {"/request_human"} <= set(buttons_of(ru_messages))
+
+
+def test_the_language_is_kept_and_the_citizen_can_switch(rasa_server):
+    chat = Conversation(rasa_server)
+    payload, messages = chat.say("Здравствуйте")
+    assert payload["language"] == "ru" and payload["answer_key"] == "greet" and russian(messages)
+    # a district name or a number says nothing about the language: it is kept
+    payload, messages = chat.say("Как получить справку?")
+    assert payload["language"] == "ru" and russian(messages)
+    payload, _ = chat.say("050 123 45 67")
+    assert payload["language"] == "ru"
+    # the citizen writes Azerbaijani: the bot follows
+    payload, messages = chat.say("Arayışı necə ala bilərəm?")
+    assert payload["language"] == "az" and azerbaijani(messages)
+    # the widget's AZ | RU switch (request metadata) wins over the text
+    payload, messages = chat.say("Elektron arayışı haradan götürmək olar?", language="ru")
+    assert payload["language"] == "ru" and russian(messages)
+    assert payload["direction"] == "certificates" and payload["handoff"] is False
+
+
+def test_callback_form_in_russian(rasa_server):
+    chat = Conversation(rasa_server)
+    payload, messages = chat.say("Перезвоните мне, пожалуйста")
+    assert payload["language"] == "ru" and russian(messages)
+    assert any("номер" in t for t in texts_of(messages))
+
+    payload, messages = chat.say("123")
+    assert payload["callback"] is None and russian(messages)
+    assert any("неверн" in t for t in texts_of(messages)), "validation message in Russian"
+
+    payload, messages = chat.say("+994 55 765 43 21")
+    assert russian(messages) and any("район" in t for t in texts_of(messages))
+
+    payload, messages = chat.say("Ленкорань")
+    assert russian(messages)
+    assert set(buttons_of(messages)) >= {"город Ленкорань", "Ленкоранский район"}
+
+    payload, messages = chat.say("Ленкоранский район")
+    confirmation = " ".join(texts_of(messages))
+    assert "+994557654321" in confirmation and "Ленкоранский район" in confirmation
+    assert russian(messages)
+
+    payload, messages = chat.say("Да, подтверждаю")
+    assert payload["callback"] == {
+        "phone": "+994557654321", "district": "lenkeran", "name": None, "direction": None,
     }
+    assert payload["language"] == "ru" and russian(messages)
+
+
+def test_russian_operator_request_and_urgency_inside_the_callback_form(rasa_server):
+    chat = Conversation(rasa_server)
+    chat.say("Закажите мне обратный звонок")
+    payload, messages = chat.say("Нет, лучше соедините с оператором")
+    assert payload["handoff"] is True and payload["handoff_reason"] == "requested"
+    assert payload["answer_key"] == "handoff_requested" and russian(messages)
+
+    chat = Conversation(rasa_server)
+    chat.say("Перезвоните мне")
+    chat.say("050 123 45 67")
+    payload, messages = chat.say("Муж меня бьёт, мне страшно")
+    assert payload["handoff"] is True and payload["urgent"] is True
+    assert payload["answer_key"] == "handoff_urgent" and russian(messages)
+
+
+def test_russian_in_latin_letters_falls_back_in_russian_and_then_goes_to_a_person(rasa_server):
+    chat = Conversation(rasa_server)
+    first, messages = chat.say("kak mne oformit posobie na rebenka")
+    assert first["direction"] is None and first["handoff"] is False
+    assert first["language"] == "ru" and russian(messages)
+    second, _ = chat.say("pochemu vy ne otvechaete na moy vopros")
+    assert second["direction"] is None
+    assert second["handoff"] is True and second["handoff_reason"] == "low_confidence"
+
+
+# -------------------------------------------------------------- frustration
+
+
+def test_the_same_question_again_goes_to_a_person(rasa_server):
+    chat = Conversation(rasa_server)
+    first, _ = chat.say("Əlilliyə görə müavinət necə alınır?")
+    assert first["direction"] == "disability" and first["handoff"] is False
+    second, messages = chat.say("əlilliyə görə müavinət necə alınır")
+    assert second["handoff"] is True and second["handoff_reason"] == "frustration"
+    assert second["answer_key"] == "handoff_frustration" and azerbaijani(messages)
+
+
+def test_the_same_russian_question_again_goes_to_a_person(rasa_server):
+    chat = Conversation(rasa_server)
+    first, _ = chat.say("Как получить путёвку в санаторий?")
+    assert first["handoff"] is False and first["language"] == "ru"
+    chat.say("Спасибо")
+    third, messages = chat.say("КАК ПОЛУЧИТЬ ПУТЁВКУ В САНАТОРИЙ")
+    assert third["handoff"] is True and third["handoff_reason"] == "frustration"
+    assert russian(messages)
+
+
+@pytest.mark.parametrize(
+    ("question", "complaint", "language"),
+    [
+        ("İşsizlikdən sığorta necə alınır?", "Sən heç nə başa düşmürsən", "az"),
+        ("İşsizlikdən sığorta necə alınır?", "bu cavablar faydasizdir", "az"),
+        ("Как встать на учёт в службу занятости?", "Вы вообще не понимаете, о чём я", "ru"),
+        ("Как встать на учёт в службу занятости?", "бесполезная программа", "ru"),
+    ],
+)
+def test_frustration_after_an_answer_goes_to_a_person(rasa_server, question, complaint, language):
+    chat = Conversation(rasa_server)
+    answered, _ = chat.say(question)
+    assert answered["direction"] == "employment" and answered["handoff"] is False
+    payload, messages = chat.say(complaint)
+    assert payload["handoff"] is True and payload["handoff_reason"] == "frustration"
+    assert payload["urgent"] is False and payload["language"] == language
+    assert payload["answer_key"] == "handoff_frustration"
+    assert russian(messages) if language == "ru" else azerbaijani(messages)
+
+
+def test_frustration_inside_the_callback_form_goes_to_a_person(rasa_server):
+    chat = Conversation(rasa_server)
+    chat.say("Mənə zəng edin")
+    payload, _ = chat.say("Sən axmaq robotsan, heç nə başa düşmürsən")
+    assert payload["handoff"] is True and payload["handoff_reason"] == "frustration"
+    assert payload["callback"] is None

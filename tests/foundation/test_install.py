@@ -47,16 +47,31 @@ def test_install_runs_only_the_project_uv(monkeypatch, tmp_path):
     """A fresh install runs exactly the built commands, none of them the machine's pip."""
     ran: list[list[str]] = []
     versions = iter([None, manage.RASA_VERSION])
+    text_package = iter([False, True])  # missing, then installed
     monkeypatch.setattr(manage, "installed_version", lambda: next(versions))
+    monkeypatch.setattr(manage, "text_package_current", lambda: next(text_package))
     monkeypatch.setattr(manage, "VENV", tmp_path / ".venv-rasa")
     monkeypatch.setattr(manage.subprocess, "run", lambda cmd, **kw: ran.append(list(cmd)))
     manage.install()
-    assert len(ran) == 2
+    assert len(ran) == 3
     for command in ran:
         assert command[0] == str(BACKEND_VENV / "bin" / "uv")
         assert "-m" not in command  # never `python -m pip` nor `python -m uv`
     assert ran[0][-1] == str(tmp_path / ".venv-rasa")
-    assert ran[1][ran[1].index("--python") + 1] == str(tmp_path / ".venv-rasa" / "bin" / "python")
+    for command in ran[1:]:
+        assert command[command.index("--python") + 1] == str(tmp_path / ".venv-rasa" / "bin" / "python")
+    # the shared text package alone: nothing else in the (shared) Rasa venv changes
+    assert "--no-deps" in ran[2] and ran[2][-1] == str(manage.TEXT_PACKAGE)
+
+
+def test_install_adds_a_missing_text_package_to_an_existing_rasa_venv(monkeypatch, tmp_path):
+    ran: list[list[str]] = []
+    text_package = iter([False, True])
+    monkeypatch.setattr(manage, "installed_version", lambda: manage.RASA_VERSION)
+    monkeypatch.setattr(manage, "text_package_current", lambda: next(text_package))
+    monkeypatch.setattr(manage.subprocess, "run", lambda cmd, **kw: ran.append(list(cmd)))
+    manage.install()
+    assert ran == [manage.text_package_command(manage.uv_executable())]
 
 
 def test_without_the_backend_venv_install_stops_instead_of_falling_back(monkeypatch, tmp_path):

@@ -76,7 +76,7 @@ async def test_a_question_is_answered_by_the_bot_in_messenger(
     assert question.direction == "disability" and question.intent
     replies = graph.delivered
     assert replies, "the bot's answer reached the Send API"
-    assert any("tibbi-sosial ekspertiza" in r.body["message"]["text"] for r in replies)
+    assert any("tibbi-sosial ekspertiza" in r.body["message"]["text"].lower() for r in replies)
     for r in replies:
         assert r.token == PAGE_TOKEN and r.body["recipient"] == {"id": "7000000000000070"}
         assert r.body["messaging_type"] == "RESPONSE" and r.body["message"]["text"].strip()

@@ -75,12 +75,20 @@ class RasaServer:
         sender: str | None = None,
         channel: str = "web_chat",
         timeout: float = 60.0,
+        language: str | None = None,
     ) -> list[dict[str, Any]]:
-        """POST one citizen message the way the backend does; return Rasa's list."""
+        """POST one citizen message the way the backend does; return Rasa's list.
+
+        ``language`` ("az" | "ru") goes into the metadata, as the widget's
+        language switch does.
+        """
+        metadata: dict[str, Any] = {"channel": channel}
+        if language is not None:
+            metadata["language"] = language
         body = {
             "sender": sender or f"test-{uuid.uuid4().hex}",
             "message": message,
-            "metadata": {"channel": channel},
+            "metadata": metadata,
         }
         request = urllib.request.Request(
             self.webhook,
