@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contact_center.paging import Page
-from contact_center.services.callbacks import AttemptRow, CallbackRow
-from contact_center.services.reference import Choices
-from contact_center.services.registrations import (
+from contact_center.callbacks.queue import AttemptRow, CallbackRow
+from contact_center.reference.lists import Choices
+from contact_center.calls.registrations import (
     CallerHistory,
     CallInfo,
     Change,

@@ -12,9 +12,9 @@ each part may use the ones above it:
     3. chat             the Rasa client and the abandonment sweeper; CHAT, the
                         ChatContext every chat channel hands to receive_message
     4. PBX batcher      group commit of PBX event requests
-                        (contact_center/workers/pbx_batcher.py)
+                        (contact_center/calls/pbx_batcher.py)
     5. Meta worker      the webhook inbox (fed to the chat) and the Send API
-                        outbox (contact_center/workers/meta.py)
+                        outbox (contact_center/social/worker.py)
     6. stats refresher  the rollups, in the one process that leads
                         (contact_center/stats/refresher.py, contact_center/db/leader.py)
 
@@ -49,13 +49,13 @@ from contact_center.db.driver import driver_dsn
 from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.live import LiveHub
-from contact_center.services.bot_client import BotClient
-from contact_center.services.conversations import ChatContext
+from contact_center.chat.bot_client import BotClient
+from contact_center.chat.conversations import ChatContext
 from contact_center.stats.refresher import run_refresher
-from contact_center.workers.chat_sweeper import sweep_forever
-from contact_center.workers.meta import MetaWorker
-from contact_center.workers.meta_items import handle_item
-from contact_center.workers.pbx_batcher import PbxBatcher
+from contact_center.chat.sweeper import sweep_forever
+from contact_center.social.worker import MetaWorker
+from contact_center.social.item_handler import handle_item
+from contact_center.calls.pbx_batcher import PbxBatcher
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 

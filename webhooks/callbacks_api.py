@@ -15,13 +15,13 @@ import json
 from aiohttp import web
 
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services.callbacks import (
+from contact_center.callbacks.queue import (
     CallbackInputError,
     check_callback_request,
     create_callback,
     rate_limits,
 )
-from contact_center.services.ratelimit import Verdict, hit
+from contact_center.ratelimit import Verdict, hit
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 

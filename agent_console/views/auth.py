@@ -11,8 +11,9 @@ from aiohttp import web
 from agent_console.layout import redirect, render, url_for
 from agent_console.security import SESSION_COOKIE, current_user, load_user
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import agent_status, auth
-from contact_center.services.ratelimit import Limit, hit
+from contact_center.accounts import agent_status
+from contact_center.accounts import auth
+from contact_center.ratelimit import Limit, hit
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

@@ -10,7 +10,9 @@ from agent_console.layout import NavItem, add_nav_item, redirect, render, render
 from agent_console.pages import CallbackPage, CallbackQueuePage
 from agent_console.security import current_user
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import callbacks, reference, registrations
+from contact_center.callbacks import queue as callbacks
+from contact_center.reference import lists as reference
+from contact_center.calls import registrations
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

@@ -23,10 +23,11 @@ from agent_console.pages import RegistrationForm, RegistrationListPage, Registra
 from agent_console.security import current_user
 from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import callbacks as callbacks_service
-from contact_center.services import reference, registrations
-from contact_center.services.auth import CurrentUser
-from contact_center.services.registrations import FIELD_LABELS, Filters, RegistrationError
+from contact_center.callbacks import queue as callbacks_service
+from contact_center.reference import lists as reference
+from contact_center.calls import registrations
+from contact_center.accounts.auth import CurrentUser
+from contact_center.calls.registrations import FIELD_LABELS, Filters, RegistrationError
 from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission
 

@@ -8,8 +8,10 @@ from agent_console.layout import NavItem, add_nav_item, render
 from agent_console.pages import HomePage
 from agent_console.security import current_user
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import agent_status, callbacks, registrations
-from contact_center.services.agent_status import STATUS_LABELS
+from contact_center.accounts import agent_status
+from contact_center.callbacks import queue as callbacks
+from contact_center.calls import registrations
+from contact_center.accounts.agent_status import STATUS_LABELS
 from contact_center.web.permissions import permission, role_allows
 
 routes = web.RouteTableDef()

@@ -1,5 +1,5 @@
 """The agents' chat inbox: the queue, a conversation's transcript, and the actions
-on it (claim, reply, note, classify, resolve). Thin: contact_center.services.inbox
+on it (claim, reply, note, classify, resolve). Thin: contact_center.chat.inbox
 does the work. Forms post and redirect (works without JavaScript); inbox.js
 sends the same forms with fetch (JSON answers) and keeps the page live.
 """
@@ -16,12 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user, wants_json
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import canned_responses, inbox, meta_outbox, reference
-from contact_center.services.auth import CurrentUser
-from contact_center.services.canned_responses import Canned
-from contact_center.services.inbox import Actor, ConversationRow, InboxError, Transcript
-from contact_center.services.meta_outbox import AgentWindow
-from contact_center.services.reference import Choices
+from contact_center.chat import canned_responses
+from contact_center.chat import inbox
+from contact_center.social import outbox as meta_outbox
+from contact_center.reference import lists as reference
+from contact_center.accounts.auth import CurrentUser
+from contact_center.chat.canned_responses import Canned
+from contact_center.chat.inbox import Actor, ConversationRow, InboxError, Transcript
+from contact_center.social.outbox import AgentWindow
+from contact_center.reference.lists import Choices
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

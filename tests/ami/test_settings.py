@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contact_center.ami.connector import AmiConfig
+from contact_center.calls.ami.connector import AmiConfig
 from contact_center.config import Settings, SettingError
 
 

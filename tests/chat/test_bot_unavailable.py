@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from contact_center.db.models import Conversation, Message
-from contact_center.services import inbox
-from contact_center.services.conversations import TEXT_BOT_UNAVAILABLE
+from contact_center.chat import inbox
+from contact_center.chat.conversations import TEXT_BOT_UNAVAILABLE
 from tests.chat.conftest import say, visitor
 
 

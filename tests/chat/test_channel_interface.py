@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from contact_center.appkeys import CHAT
 from contact_center.db.models import Conversation, Message
-from contact_center.services import delivery, inbox
-from contact_center.services.conversations import (
+from contact_center.chat import delivery
+from contact_center.chat import inbox
+from contact_center.chat.conversations import (
     TEXT_BOT_UNAVAILABLE,
     InboundMessage,
     receive_message,

@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.db.models import Conversation, Message
-from contact_center.services import meta_inbox
-from contact_center.services.conversations import TEXT_BOT_UNAVAILABLE
+from contact_center.social import webhook_inbox as meta_inbox
+from contact_center.chat.conversations import TEXT_BOT_UNAVAILABLE
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.meta import (
     DEFAULT_TOKEN,

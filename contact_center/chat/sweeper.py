@@ -1,6 +1,6 @@
 """The chat abandonment sweeper of one process (started by contact_center/runtime.py):
 every SWEEP_SECONDS it closes the conversations their citizens abandoned
-(contact_center.services.chat_abandonment; a sweep skips the rows another
+(contact_center.chat.abandonment; a sweep skips the rows another
 process holds, so every process may run one)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from contact_center.services.chat_abandonment import SWEEP_SECONDS, sweep_abandoned
-from contact_center.services.conversations import ChatContext
+from contact_center.chat.abandonment import SWEEP_SECONDS, sweep_abandoned
+from contact_center.chat.conversations import ChatContext
 
 log = logging.getLogger(__name__)
 

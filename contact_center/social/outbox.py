@@ -3,7 +3,7 @@
 `queue_message` is the channel sender of both channels: it runs inside the
 transaction that stores the bot's or agent's message and adds an `outbox`
 row beside it, so the reply survives a crash or a Meta outage. The worker
-(contact_center.workers.meta) claims due rows with `FOR UPDATE SKIP LOCKED`,
+(contact_center.social.worker) claims due rows with `FOR UPDATE SKIP LOCKED`,
 sends them through the Send API and records the result here:
 
 - success: the message becomes `sent` and takes the `message_id` Meta returned
@@ -31,10 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center import events
 from contact_center.config import Settings
 from contact_center.db.models.conversations import Conversation, Message, OutboxItem
-from contact_center.services import delivery
-from contact_center.services.graph_client import GraphError, SendOk
-from contact_center.services.inbox import InboxError
-from contact_center.services.meta_window import (
+from contact_center.chat import delivery
+from contact_center.social.graph_client import GraphError, SendOk
+from contact_center.chat.inbox import InboxError
+from contact_center.social.window import (
     META_CHANNELS,
     TEXT_LIMITS,
     ReplyWindow,

@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from contact_center.ami.mapping import AgentStateEvent, CallMemory, Outcome, map_message
-from contact_center.ami.protocol import AmiActionError, AmiAuthError, AmiConnection, AmiError
-from contact_center.ami.wire import Message
+from contact_center.calls.ami.mapping import AgentStateEvent, CallMemory, Outcome, map_message
+from contact_center.calls.ami.protocol import AmiActionError, AmiAuthError, AmiConnection, AmiError
+from contact_center.calls.ami.wire import Message
 from contact_center.config import Settings
-from contact_center.services.pbx_ingest import PbxEventIn
+from contact_center.calls.pbx_ingest import PbxEventIn
 
-log = logging.getLogger("contact_center.ami")
+log = logging.getLogger("contact_center.calls.ami")
 
 CallSink = Callable[[Sequence[PbxEventIn]], Awaitable[object]]
 AgentSink = Callable[[Sequence[AgentStateEvent]], Awaitable[object]]

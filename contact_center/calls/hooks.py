@@ -1,5 +1,5 @@
 """What else happens when the PBX changes calls (every ingest path runs this
-through contact_center.services.pbx_record.record).
+through contact_center.calls.pbx_record.record).
 
 Runs inside the ingest transaction, so its effects commit or roll back with
 the events themselves. It receives the driver connection of the hot ingest
@@ -30,8 +30,8 @@ import asyncpg
 from contact_center.config import Settings
 from contact_center.db.models.calls import UNANSWERED_TYPES
 from contact_center.events import Event, call_answered, publish
-from contact_center.services.callbacks import create_for_abandoned_calls, due_time
-from contact_center.services.pbx_ingest import ChangedCall
+from contact_center.callbacks.queue import create_for_abandoned_calls, due_time
+from contact_center.calls.pbx_ingest import ChangedCall
 from contact_center.text import normalize_phone
 
 POP_MAX_AGE = timedelta(minutes=10)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from contact_center.services import conversations, meta_outbox
-from contact_center.services.conversations import ChatContext, InboundMessage
-from contact_center.services.meta_inbox import ClaimedItem
-from contact_center.workers.meta import DEFER
+from contact_center.chat import conversations
+from contact_center.social import outbox as meta_outbox
+from contact_center.chat.conversations import ChatContext, InboundMessage
+from contact_center.social.webhook_inbox import ClaimedItem
+from contact_center.social.worker import DEFER
 
 
 def _at(raw: str | None) -> datetime | None:

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from contact_center.ami.wire import Message
-from contact_center.services.pbx_ingest import PbxEventIn
-from contact_center.services.queue_log import agent_extension
+from contact_center.calls.ami.wire import Message
+from contact_center.calls.pbx_ingest import PbxEventIn
+from contact_center.calls.queue_log import agent_extension
 
 # Column sizes of pbx_events (and the JSON API's limits).
 _MAX_ID = 200

@@ -14,9 +14,9 @@ Wiring (one process at a time, under the leader lock)::
     connector.status.as_dict()                    # for /readyz and /metrics
 """
 
-from contact_center.ami.connector import AmiConfig, AmiConnector, AmiStatus, State
-from contact_center.ami.mapping import AgentStateEvent
-from contact_center.ami.protocol import (
+from contact_center.calls.ami.connector import AmiConfig, AmiConnector, AmiStatus, State
+from contact_center.calls.ami.mapping import AgentStateEvent
+from contact_center.calls.ami.protocol import (
     AmiAuthError,
     AmiConnectError,
     AmiConnectionClosed,
@@ -25,7 +25,7 @@ from contact_center.ami.protocol import (
     AmiProtocolError,
     AmiTimeout,
 )
-from contact_center.ami.sink import store_call_events
+from contact_center.calls.ami.sink import store_call_events
 
 __all__ = [
     "AgentStateEvent",

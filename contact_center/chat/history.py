@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import Conversation, Message
-from contact_center.services.conversations import (
+from contact_center.chat.conversations import (
     CSAT_WINDOW,
     last_rateable_conversation,
     latest_conversation,

@@ -4,7 +4,7 @@ Format: epoch|callid|queue|agent|EVENT|data1|data2|...  Each line becomes at
 most one event whose id is a hash of the exact line, so importing the same
 file again adds nothing. Malformed lines and unknown events are reported
 with their line numbers, never fatal. The events are stored like any other
-PBX events (contact_center.services.pbx_record.record, source "queue_log").
+PBX events (contact_center.calls.pbx_record.record, source "queue_log").
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from contact_center.services.pbx_ingest import IngestResult, PbxEventIn
+from contact_center.calls.pbx_ingest import IngestResult, PbxEventIn
 
 # queue_log event -> our call event type
 CALL_EVENTS: dict[str, str] = {
@@ -140,7 +140,7 @@ class ImportSummary:
 
 
 def summarise(report: ParseReport, result: IngestResult) -> ImportSummary:
-    """What an import did: `report` parsed, `result` recorded (contact_center.services.pbx_record)."""
+    """What an import did: `report` parsed, `result` recorded (contact_center.calls.pbx_record)."""
     return ImportSummary(
         lines=report.lines,
         events=len(report.events),

@@ -28,7 +28,7 @@ from contact_center.config import Settings
 from contact_center.db.models import Callback, CallbackAttempt, Direction, District, User
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.events import callback_changed, callback_created, publish
-from contact_center.services.ratelimit import Limit
+from contact_center.ratelimit import Limit
 from contact_center.text import normalize_phone
 
 OPEN_STATUSES = ("open", "claimed")

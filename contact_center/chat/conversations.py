@@ -13,7 +13,7 @@ Interface for the channel adapters (web chat API, widget, Meta):
     receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult
     record_outgoing_echo(session, channel, contact_id, account_id, text, external_id, at) -> bool
 
-and `contact_center.services.delivery` (register_sender / deliver) for the
+and `contact_center.chat.delivery` (register_sender / deliver) for the
 way out. `receive_message` is the one function here that opens
 transactions itself (two short ones), because the bot must be called with no
 transaction open; everything else takes a session and never commits.
@@ -52,9 +52,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contact_center.events import chat_conversation, chat_message, chat_typing, chat_urgent, publish
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
-from contact_center.services import delivery
-from contact_center.services.bot_client import BotClient, BotReply, BotUnavailable
-from contact_center.services.callbacks import create_callback
+from contact_center.chat import delivery
+from contact_center.chat.bot_client import BotClient, BotReply, BotUnavailable
+from contact_center.callbacks.queue import create_callback
 
 log = logging.getLogger(__name__)
 

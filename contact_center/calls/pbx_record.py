@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from contact_center.config import Settings
-from contact_center.services import call_hooks
-from contact_center.services.pbx_ingest import ChangedCall, IngestResult, PbxEventIn, ingest_events
+from contact_center.calls import hooks as call_hooks
+from contact_center.calls.pbx_ingest import ChangedCall, IngestResult, PbxEventIn, ingest_events
 
 # Events per ingest statement: large imports go in several, one transaction.
 CHUNK = 1000

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import User
 from contact_center.db.models.users import ROLES
-from contact_center.services.auth import MIN_PASSWORD_LENGTH, close_user_sessions, hash_password
+from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, close_user_sessions, hash_password
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EXTENSION = re.compile(r"^\d{2,10}$")

@@ -24,7 +24,7 @@ from contact_center.attachments import attachment_label
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
 from contact_center.events import chat_conversation, chat_typing, publish
-from contact_center.services.conversations import (
+from contact_center.chat.conversations import (
     CSAT_BUTTONS,
     HUMAN_STATUSES,
     TEXT_AGENT_JOINED,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import Conversation, User
 from contact_center.paging import Page, page_number, page_of
-from contact_center.services.inbox import ConversationRow, _rows
+from contact_center.chat.inbox import ConversationRow, _rows
 from contact_center.timeutil import local_range
 
 CHAT_CHANNELS = ("web_chat", "facebook", "instagram")

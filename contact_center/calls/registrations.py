@@ -30,8 +30,8 @@ from contact_center.db.models import (
     User,
 )
 from contact_center.events import callback_changed, publish, registration_created
-from contact_center.services.auth import CurrentUser
-from contact_center.services.reference import Choices
+from contact_center.accounts.auth import CurrentUser
+from contact_center.reference.lists import Choices
 from contact_center.paging import Page, page_number, page_of
 from contact_center.text import normalize_phone
 from contact_center.timeutil import local_date, local_range

@@ -24,9 +24,10 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from contact_center.config import Settings
-from contact_center.services import meta_inbox, meta_outbox
-from contact_center.services.graph_client import GraphError, send_message
-from contact_center.services.meta_inbox import ClaimedItem
+from contact_center.social import webhook_inbox as meta_inbox
+from contact_center.social import outbox as meta_outbox
+from contact_center.social.graph_client import GraphError, send_message
+from contact_center.social.webhook_inbox import ClaimedItem
 
 log = logging.getLogger(__name__)
 

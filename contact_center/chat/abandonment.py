@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center.config import Settings
 from contact_center.db.models import Conversation
 from contact_center.events import chat_conversation, publish
-from contact_center.services.conversations import TEXT_ABANDONED, add_outgoing
+from contact_center.chat.conversations import TEXT_ABANDONED, add_outgoing
 
 SWEEP_SECONDS = 30
 BATCH = 200

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from contact_center.ami.connector import AmiConfig
-from contact_center.ami.mapping import DEVICE_STATES, member_extension
-from contact_center.ami.protocol import AmiConnection
+from contact_center.calls.ami.connector import AmiConfig
+from contact_center.calls.ami.mapping import DEVICE_STATES, member_extension
+from contact_center.calls.ami.protocol import AmiConnection
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.db.models import Callback, CallbackAttempt, User
 from contact_center.paging import Page, page_number, page_of
-from contact_center.services.callbacks import OPEN_STATUSES, CallbackRow, _select
+from contact_center.callbacks.queue import OPEN_STATUSES, CallbackRow, _select
 from contact_center.timeutil import local_range
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {

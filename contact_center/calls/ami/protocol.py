@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from contact_center.ami.wire import (
+from contact_center.calls.ami.wire import (
     BANNER_PREFIX,
     MAX_LINE_BYTES,
     MAX_MESSAGE_BYTES,
@@ -30,7 +30,7 @@ from contact_center.ami.wire import (
     encode_action,
 )
 
-log = logging.getLogger("contact_center.ami")
+log = logging.getLogger("contact_center.calls.ami")
 
 MAX_QUEUED_EVENTS = 10_000
 _READ_CHUNK = 64 * 1024
