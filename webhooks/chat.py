@@ -17,10 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
-from contact_center.appkeys import CHAT, SESSIONMAKER, SETTINGS
 from contact_center import ratelimit
-from contact_center.chat.history import citizen_messages, citizen_state
-from contact_center.chat.conversations import InboundMessage, receive_message
+from contact_center.appkeys import CHAT, SESSIONMAKER, SETTINGS
+from contact_center.chat import InboundMessage, citizen_messages, citizen_state, receive_message
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import add_static, permission
 from webhooks import chat_ws

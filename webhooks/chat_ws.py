@@ -25,12 +25,11 @@ from datetime import timedelta
 
 from aiohttp import WSMsgType, web
 
+from contact_center import ratelimit
 from contact_center.appkeys import LIVE_HUB, SESSIONMAKER, SETTINGS
+from contact_center.chat import citizen_messages, citizen_state, citizen_typing, mark_citizen_seen
 from contact_center.events import RESYNC
 from contact_center.live import LiveEvent, Subscription
-from contact_center import ratelimit
-from contact_center.chat.history import citizen_messages, citizen_state
-from contact_center.chat.conversations import citizen_typing, mark_citizen_seen
 from contact_center.web.errors import InputError
 from contact_center.web.permissions import permission
 from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for

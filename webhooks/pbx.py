@@ -7,9 +7,8 @@ import json
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE, PBX_BATCHER, SETTINGS
+from contact_center.calls import parse_lines, record, summarise
 from contact_center.db.driver import driver_transaction
-from contact_center.calls.pbx_record import record
-from contact_center.calls.queue_log import parse_lines, summarise
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256

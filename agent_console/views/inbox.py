@@ -15,16 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user, wants_json
+from contact_center.accounts import CurrentUser
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.chat import canned_responses
-from contact_center.chat import inbox
-from contact_center.social import outbox as meta_outbox
-from contact_center.reference import lists as reference
-from contact_center.accounts.auth import CurrentUser
+from contact_center.chat import Actor, ConversationRow, InboxError, canned_responses, inbox
 from contact_center.chat.canned_responses import Canned
-from contact_center.chat.inbox import Actor, ConversationRow, InboxError, Transcript
-from contact_center.social.outbox import AgentWindow
+from contact_center.chat.inbox import Transcript
+from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
+from contact_center.social import AgentWindow, agent_window
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -86,7 +84,7 @@ async def conversation_page(request: web.Request) -> web.Response:
             return render_error(request, 404, exc.message)
         window = None
         if t.conversation.status != "resolved":
-            window = await meta_outbox.agent_window(session, request.app[SETTINGS], t.conversation.id)
+            window = await agent_window(session, request.app[SETTINGS], t.conversation.id)
         page = ConversationPage(
             t=t,
             canned=await canned_responses.list_canned(session, active_only=True),

@@ -20,15 +20,14 @@ from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, render, render_fragment, url_for
 from agent_console.timing import server_timing
+from contact_center.accounts import AgentPresence, agent_status
+from contact_center.accounts.agent_status import STATUS_LABELS
 from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
-from contact_center.db.models.users import AGENT_STATUSES
-from contact_center.accounts import agent_status
 from contact_center.callbacks import queue as callbacks
-from contact_center.chat import inbox
-from contact_center.accounts.agent_status import STATUS_LABELS, AgentPresence
-from contact_center.callbacks.queue import CallbackRow
-from contact_center.calls.search import LiveCalls, live_calls
-from contact_center.chat.inbox import ConversationRow
+from contact_center.callbacks import CallbackRow
+from contact_center.calls import LiveCalls, live_calls
+from contact_center.chat import ConversationRow, inbox
+from contact_center.db.models.users import AGENT_STATUSES
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.filters import Filters
 from contact_center.stats.report.format import fmt

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password
+from contact_center.accounts.sessions import close_user_sessions
 from contact_center.db.models import User
 from contact_center.db.models.users import ROLES
-from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, close_user_sessions, hash_password
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EXTENSION = re.compile(r"^\d{2,10}$")

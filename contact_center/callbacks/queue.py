@@ -1,35 +1,25 @@
-"""Callbacks (geri zəng): requests from the web, the bot and abandoned calls;
-the agents' queue with claims and attempts.
+"""The agents' callback queue: what waits, who holds what, the attempts.
 
-At most one callback per phone number is open at a time (a partial unique
-index); a new request for a number that already waits adds what it knows
-to the open one instead of queueing the citizen twice.
-
-Call `create_callback()` from any channel (the public API, the chat bot):
-
-    result = await create_callback(session, settings, phone="050 123 45 67", source="bot",
-                                   district="baku_nesimi", direction="employment")
-    result.id, result.due_at, result.created   # created=False: one was already open
+Open callbacks are worked earliest due first; an agent claims one (only one
+agent can hold it), calls the citizen and records the attempt: no answer or
+busy puts it back in the queue until CALLBACK_MAX_ATTEMPTS, a call that
+reached the citizen closes it with its registration
+(contact_center.calls.registrations). Supervisors release or cancel.
+Every change is announced to the agents (`callback.changed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-from sqlalchemy import case, func, literal_column, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.config import Settings
-from contact_center.db.models import Callback, CallbackAttempt, Direction, District, User
-from contact_center.db.models.callbacks import CALLBACK_SOURCES
-from contact_center.events import callback_changed, callback_created, publish
-from contact_center.ratelimit import Limit
-from contact_center.text import normalize_phone
+from contact_center.db.models import Callback, CallbackAttempt, User
+from contact_center.events import callback_changed, publish
 
 OPEN_STATUSES = ("open", "claimed")
 FAILED_RESULTS = ("no_answer", "busy")
@@ -49,207 +39,6 @@ SOURCE_LABELS = {
     "instagram": "Instagram",
 }
 RESULT_LABELS = {"no_answer": "Cavab vermədi", "busy": "Məşğul idi", "reached": "Əlaqə quruldu"}
-MAX_NAME = 200
-MAX_PREFERRED = 100
-MAX_NOTE = 2000
-
-
-# --- due time -------------------------------------------------------------------------
-def due_time(start: datetime, settings: Settings, minutes: int | None = None) -> datetime:
-    """`start` plus CALLBACK_SLA_MINUTES counted only inside working hours (local time).
-
-    A request at 17:30 with a 60-minute SLA and hours 09:00-18:00 is due at
-    09:30 on the next working day.
-    """
-    tz = settings.tz
-    remaining = timedelta(minutes=settings.callback_sla_minutes if minutes is None else minutes)
-    open_at, close_at = settings.work_hours
-    moment = start.astimezone(tz)
-    for _ in range(370):  # a year of days is more than any calendar needs
-        day = moment.date()
-        if day.isoweekday() in settings.work_days:
-            day_open = datetime.combine(day, open_at, tzinfo=tz)
-            day_close = datetime.combine(day, close_at, tzinfo=tz)
-            moment = max(moment, day_open)
-            if moment < day_close:
-                available = day_close - moment
-                if remaining <= available:
-                    return (moment + remaining).astimezone(UTC)
-                remaining -= available
-        moment = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    raise ValueError("no working time found within a year: check CC142_WORK_DAYS")
-
-
-# --- input ------------------------------------------------------------------------------
-class CallbackInputError(ValueError):
-    """Bad request data; `field` names it, `message` in English, `message_az` for citizens."""
-
-    def __init__(self, field: str, message: str, message_az: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.message_az = message_az
-
-
-@dataclass(frozen=True, slots=True)
-class CallbackRequest:
-    phone: str
-    citizen_name: str | None = None
-    district: str | None = None
-    direction: str | None = None
-    preferred_time: str | None = None
-    note: str = ""
-
-
-def _optional_text(payload: Mapping[str, Any], name: str, limit: int, label_az: str) -> str | None:
-    value = payload.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise CallbackInputError(name, f"'{name}' must be a string", f"{label_az} düzgün deyil.")
-    if "\x00" in value:  # PostgreSQL text cannot hold it
-        raise CallbackInputError(name, f"'{name}' contains a NUL character", f"{label_az} düzgün deyil.")
-    value = " ".join(value.split()) if name != "note" else value.strip()
-    if len(value) > limit:
-        raise CallbackInputError(
-            name, f"'{name}' is longer than {limit} characters", f"{label_az} {limit} simvoldan uzun ola bilməz."
-        )
-    return value or None
-
-
-async def check_callback_request(session: AsyncSession, payload: Any) -> CallbackRequest:
-    """Validate a request (JSON object or form); raises CallbackInputError naming the field."""
-    if not isinstance(payload, Mapping):
-        raise CallbackInputError("body", "the body must be a JSON object", "Sorğu düzgün deyil.")
-    raw_phone = payload.get("phone")
-    if isinstance(raw_phone, int) and not isinstance(raw_phone, bool):
-        raw_phone = str(raw_phone)
-    if not isinstance(raw_phone, str) or not raw_phone.strip():
-        raise CallbackInputError("phone", "'phone' is required", "Telefon nömrənizi yazın.")
-    phone = normalize_phone(raw_phone)
-    if phone is None:
-        raise CallbackInputError(
-            "phone",
-            "'phone' must be an Azerbaijani number: +994XXXXXXXXX, 0XXXXXXXXX or XXXXXXXXX",
-            "Telefon nömrəsi düzgün deyil. Məsələn: 050 123 45 67 və ya +994 50 123 45 67.",
-        )
-    name = _optional_text(payload, "name", MAX_NAME, "Ad")
-    preferred = _optional_text(payload, "preferred_time", MAX_PREFERRED, "Üstünlük verdiyiniz vaxt")
-    note = _optional_text(payload, "note", MAX_NOTE, "Qeyd") or ""
-    district = _optional_text(payload, "district", 40, "Rayon")
-    direction = _optional_text(payload, "direction", 40, "İstiqamət")
-    await _check_codes(session, district, direction)
-    return CallbackRequest(phone, name, district, direction, preferred, note)
-
-
-async def _check_codes(session: AsyncSession, district: str | None, direction: str | None) -> None:
-    if district is not None:
-        ok = await session.scalar(select(District.code).where(District.code == district, District.active.is_(True)))
-        if ok is None:
-            raise CallbackInputError("district", f"unknown district {district!r}", "Rayonu siyahıdan seçin.")
-    if direction is not None:
-        ok = await session.scalar(
-            select(Direction.code).where(Direction.code == direction, Direction.active.is_(True))
-        )
-        if ok is None:
-            raise CallbackInputError("direction", f"unknown direction {direction!r}", "İstiqaməti siyahıdan seçin.")
-
-
-# --- creating -----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CallbackCreated:
-    id: int
-    due_at: datetime
-    created: bool  # False: the number already had an open callback (now enriched)
-
-
-async def create_callback(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    phone: str,
-    source: str,
-    citizen_name: str | None = None,
-    district: str | None = None,
-    direction: str | None = None,
-    preferred_time: str | None = None,
-    note: str = "",
-    conversation_id: int | None = None,
-    abandoned_call_id: int | None = None,
-    now: datetime | None = None,
-) -> CallbackCreated:
-    """Queue a callback (or add to the one already open for this number).
-
-    `phone` may be in any form normalize_phone accepts; a bad number or an
-    unknown (or inactive) district or direction code raises CallbackInputError.
-    """
-    if source not in CALLBACK_SOURCES:
-        raise ValueError(f"unknown callback source {source!r}")
-    normalized = normalize_phone(phone)
-    if normalized is None:
-        raise CallbackInputError("phone", "'phone' must be an Azerbaijani number", "Telefon nömrəsi düzgün deyil.")
-    await _check_codes(session, district, direction)
-    now = now or datetime.now(UTC)
-    table = Callback.__table__
-    statement = pg_insert(Callback).values(
-        phone=normalized, citizen_name=citizen_name, district=district, direction=direction,
-        preferred_time=preferred_time, note=note or "", source=source, status="open",
-        due_at=due_time(now, settings), attempts=0, conversation_id=conversation_id,
-        abandoned_call_id=abandoned_call_id, created_at=now,
-    )
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.phone],
-        # A literal predicate: with bound parameters PostgreSQL's generic plan
-        # (used after five executions) cannot match the partial unique index.
-        index_where=text("status IN ('open','claimed')"),
-        set_={
-            "citizen_name": func.coalesce(table.c.citizen_name, excluded.citizen_name),
-            "district": func.coalesce(table.c.district, excluded.district),
-            "direction": func.coalesce(table.c.direction, excluded.direction),
-            "preferred_time": func.coalesce(excluded.preferred_time, table.c.preferred_time),
-            "note": func.concat_ws("\n", func.nullif(table.c.note, ""), func.nullif(excluded.note, "")),
-            "conversation_id": func.coalesce(table.c.conversation_id, excluded.conversation_id),
-        },
-    ).returning(table.c.id, table.c.due_at, literal_column("xmax = 0"))  # xmax 0: a fresh row
-    new_id, due_at, created = (await session.execute(statement)).one()
-    if created:
-        await publish(session, callback_created(new_id, source, due_at))
-    return CallbackCreated(new_id, due_at, bool(created))
-
-
-# The abandoned-call rule, in one statement on the PBX ingest path: a callback for
-# each abandoned call that never had one, unless the number already has one open.
-_ABANDONED_SQL = """
-WITH src AS (
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS s(call_id, phone, due_at)
-), ins AS (
-    INSERT INTO callbacks (phone, note, source, status, due_at, attempts, abandoned_call_id)
-    SELECT s.phone, '', 'abandoned_call', 'open', s.due_at, 0, s.call_id
-    FROM src s JOIN calls c ON c.id = s.call_id
-    WHERE c.direction = 'inbound'
-      AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.abandoned_call_id = s.call_id)
-    ON CONFLICT (phone) WHERE status IN ('open','claimed') DO NOTHING
-    RETURNING id, due_at
-)
-SELECT id, due_at FROM ins ORDER BY id
-"""
-
-
-async def create_for_abandoned_calls(
-    conn: asyncpg.Connection, items: Sequence[tuple[int, str, datetime]]
-) -> int:
-    """(call id, normalised phone, due time) for each abandoned call; returns how many were
-    queued (each announced to the agents).
-
-    Runs on the PBX ingest's driver connection (contact_center/db/driver.py)."""
-    if not items:
-        return 0
-    rows = await conn.fetch(
-        _ABANDONED_SQL, [i[0] for i in items], [i[1] for i in items], [i[2] for i in items]
-    )
-    await publish(conn, *(callback_created(row["id"], "abandoned_call", row["due_at"]) for row in rows))
-    return len(rows)
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -299,21 +88,22 @@ _COLUMNS = (
 )
 
 
-def _select():  # type: ignore[no-untyped-def]
+def select_rows() -> Select[Any]:
+    """The columns of CallbackRow, with the claiming agent's name (for any filter and order)."""
     return select(*_COLUMNS).outerjoin(User, User.id == Callback.claimed_by)
 
 
 async def open_queue(session: AsyncSession, *, limit: int = 200) -> list[CallbackRow]:
     """Open and claimed callbacks, the most urgent (earliest due) first."""
     rows = await session.execute(
-        _select().where(Callback.status.in_(OPEN_STATUSES)).order_by(Callback.due_at, Callback.id).limit(limit)
+        select_rows().where(Callback.status.in_(OPEN_STATUSES)).order_by(Callback.due_at, Callback.id).limit(limit)
     )
     return [CallbackRow(*r) for r in rows]
 
 
 async def recently_closed(session: AsyncSession, *, limit: int = 20) -> list[CallbackRow]:
     rows = await session.execute(
-        _select().where(Callback.status.not_in(OPEN_STATUSES))
+        select_rows().where(Callback.status.not_in(OPEN_STATUSES))
         .order_by(Callback.closed_at.desc().nulls_last(), Callback.id.desc()).limit(limit)
     )
     return [CallbackRow(*r) for r in rows]
@@ -321,13 +111,13 @@ async def recently_closed(session: AsyncSession, *, limit: int = 20) -> list[Cal
 
 async def claimed_by(session: AsyncSession, user_id: int) -> list[CallbackRow]:
     rows = await session.execute(
-        _select().where(Callback.status == "claimed", Callback.claimed_by == user_id).order_by(Callback.due_at)
+        select_rows().where(Callback.status == "claimed", Callback.claimed_by == user_id).order_by(Callback.due_at)
     )
     return [CallbackRow(*r) for r in rows]
 
 
 async def get_callback(session: AsyncSession, callback_id: int) -> CallbackRow | None:
-    row = (await session.execute(_select().where(Callback.id == callback_id))).one_or_none()
+    row = (await session.execute(select_rows().where(Callback.id == callback_id))).one_or_none()
     return CallbackRow(*row) if row else None
 
 
@@ -464,12 +254,3 @@ async def cancel(session: AsyncSession, callback_id: int, *, now: datetime | Non
     if done is not None:
         await _announce(session, callback_id, "cancelled")
     return done is not None
-
-
-
-def rate_limits(settings: Settings) -> tuple[Limit, Limit]:
-    """Public callback requests: per IP per hour, per phone per day (shared by all processes)."""
-    return (
-        Limit("callback-ip", settings.callback_rate_per_ip, timedelta(hours=1)),
-        Limit("callback-phone", settings.callback_rate_per_phone, timedelta(days=1)),
-    )

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.callbacks.queue import OPEN_STATUSES, CallbackRow, select_rows
 from contact_center.db.models import Callback, CallbackAttempt, User
 from contact_center.paging import Page, page_number, page_of
-from contact_center.callbacks.queue import OPEN_STATUSES, CallbackRow, _select
 from contact_center.timeutil import local_range
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -83,6 +83,6 @@ async def search_callbacks(
     ).scalar_one()
     page = page_number(f.page)
     rows = await session.execute(
-        page_of(_select().where(*where).order_by(Callback.created_at.desc(), Callback.id.desc()), page, per_page)
+        page_of(select_rows().where(*where).order_by(Callback.created_at.desc(), Callback.id.desc()), page, per_page)
     )
     return Page([CallbackRow(*r) for r in rows], total, page, per_page)

@@ -27,11 +27,11 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from contact_center.callbacks import create_for_abandoned_calls, due_time
+from contact_center.calls.pbx_ingest import ChangedCall
 from contact_center.config import Settings
 from contact_center.db.models.calls import UNANSWERED_TYPES
 from contact_center.events import Event, call_answered, publish
-from contact_center.callbacks.queue import create_for_abandoned_calls, due_time
-from contact_center.calls.pbx_ingest import ChangedCall
 from contact_center.text import normalize_phone
 
 POP_MAX_AGE = timedelta(minutes=10)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contact_center.config import Settings
-from contact_center.db.driver import driver_transaction
 from contact_center.calls.pbx_ingest import PbxEventIn
 from contact_center.calls.pbx_record import record
+from contact_center.config import Settings
+from contact_center.db.driver import driver_transaction
 
 # Requests of this many events or more are batches already: they get their
 # own transaction at once (and run in parallel). Smaller ones are grouped,

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 
 import asyncpg
 
-from contact_center.config import Settings
-from contact_center.calls import hooks as call_hooks
+from contact_center.calls.hooks import calls_changed
 from contact_center.calls.pbx_ingest import ChangedCall, IngestResult, PbxEventIn, ingest_events
+from contact_center.config import Settings
 
 # Events per ingest statement: large imports go in several, one transaction.
 CHUNK = 1000
@@ -42,5 +42,5 @@ async def record(
         if progress:
             progress(len(part))
     calls = list(changed.values())
-    await call_hooks.calls_changed(conn, settings, calls)
+    await calls_changed(conn, settings, calls)
     return IngestResult(len(inserted), len(events) - len(inserted), calls, frozenset(inserted))

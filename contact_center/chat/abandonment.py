@@ -5,24 +5,32 @@ human reply yet (`first_agent_reply_at` is null), and whose citizen has shown
 no sign of life - no message, no hand-off, no connected web chat widget
 (`citizen_seen_at`) - for `settings.chat_abandon_minutes`. It is resolved with
 `abandoned = true` and no outcome; the citizen's next message starts a new bot
-conversation. Each backend process sweeps every SWEEP_SECONDS; the sweep skips
-rows another process holds, so two processes never close one twice.
+conversation. Each backend process sweeps every SWEEP_SECONDS (`sweep_forever`,
+started by contact_center/runtime.py); the sweep skips rows another process
+holds, so two processes never close one twice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.chat.conversations import add_outgoing
+from contact_center.chat.receive import ChatContext
 from contact_center.config import Settings
 from contact_center.db.models import Conversation
 from contact_center.events import chat_conversation, publish
-from contact_center.chat.conversations import TEXT_ABANDONED, add_outgoing
+
+log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
 BATCH = 200
+# What the citizen sees (Azerbaijani).
+TEXT_ABANDONED = "Operatorlarımız hazırda məşğul olduğu üçün söhbət bağlandı. Yenidən yaza bilərsiniz."
 
 
 async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: datetime | None = None) -> list[int]:
@@ -53,3 +61,16 @@ async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: dat
                            payload={"event": "abandoned"})
         await publish(session, chat_conversation(conv, "abandoned"))
     return [c.id for c in convs]
+
+
+async def sweep_forever(ctx: ChatContext, every: float = SWEEP_SECONDS) -> None:
+    """The process's sweeper: a sweep every `every` seconds, in its own transaction."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with ctx.sessionmaker.begin() as session:
+                closed = await sweep_abandoned(session, ctx.settings)
+            if closed:
+                log.info("chat conversations abandoned: %s", closed)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried on the next tick
+            log.exception("abandonment sweep failed")

@@ -8,12 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.chat.conversations import latest_conversation
+from contact_center.chat.csat import CSAT_WINDOW, last_rateable_conversation
 from contact_center.db.models import Conversation, Message
-from contact_center.chat.conversations import (
-    CSAT_WINDOW,
-    last_rateable_conversation,
-    latest_conversation,
-)
 
 HISTORY_LIMIT = 200
 

@@ -17,24 +17,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.attachments import attachment_label
+from contact_center.chat.conversation_rows import ConversationRow, conversation_rows
+from contact_center.chat.conversations import HUMAN_STATUSES, add_outgoing
+from contact_center.chat.csat import CSAT_BUTTONS, TEXT_RESOLVED
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
 from contact_center.events import chat_conversation, chat_typing, publish
-from contact_center.chat.conversations import (
-    CSAT_BUTTONS,
-    HUMAN_STATUSES,
-    TEXT_AGENT_JOINED,
-    TEXT_RESOLVED,
-    add_outgoing,
-)
 
 MAX_REPLY = 4000
 QUEUE_LIMIT = 200
 SUPERVISING = ("supervisor", "admin")
+
+TEXT_AGENT_JOINED = "{name} söhbətə qoşuldu."  # what the citizen sees (Azerbaijani)
 
 
 @dataclass(frozen=True)
@@ -80,55 +78,6 @@ def first_name(full_name: str, fallback: str = "Operator") -> str:
 
 # --- reads -------------------------------------------------------------------------------------
 
-REASON_LABELS = {
-    "requested": "Vətəndaş operator istədi",
-    "low_confidence": "Bot sualı başa düşmədi",
-    "urgent": "TƏCİLİ",
-    "bot_unavailable": "Bot əlçatan deyildi",
-    "callback_failed": "Geri zəng sorğusu yaradılmadı",
-}
-STATUS_LABELS = {"bot": "Botda", "pending": "Operator gözləyir", "open": "Operatorda", "resolved": "Bağlanıb"}
-CHANNEL_LABELS = {"web_chat": "Veb çat", "facebook": "Facebook", "instagram": "Instagram"}
-
-
-@dataclass(frozen=True)
-class ConversationRow:
-    id: int
-    channel: str
-    contact_id: str
-    status: str
-    urgent: bool
-    handoff_reason: str | None
-    direction: str | None
-    district: str | None
-    assigned_to: int | None
-    assigned_name: str | None
-    created_at: datetime
-    handoff_at: datetime | None
-    assigned_at: datetime | None
-    resolved_at: datetime | None
-    outcome: str | None
-    abandoned: bool
-    csat_score: int | None
-    last_text: str
-    waiting_seconds: float | None
-
-    @property
-    def channel_label(self) -> str:
-        return CHANNEL_LABELS.get(self.channel, self.channel)
-
-    @property
-    def reason_label(self) -> str:
-        return REASON_LABELS.get(self.handoff_reason or "", self.handoff_reason or "—")
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
-
-
 @dataclass(frozen=True)
 class TranscriptMessage:
     id: int
@@ -160,40 +109,6 @@ class Transcript:
     may_act: bool
 
 
-def _waiting(conv: Conversation, now: datetime) -> float | None:
-    if conv.status != "pending":
-        return None
-    return (now - (conv.handoff_at or conv.created_at)).total_seconds()
-
-
-async def _rows(session: AsyncSession, convs: list[Conversation], now: datetime) -> list[ConversationRow]:
-    if not convs:
-        return []
-    ids = [c.id for c in convs]
-    last = (
-        select(Message.conversation_id, func.max(Message.id).label("mid"))
-        .where(Message.conversation_id.in_(ids), Message.sender == "citizen")
-        .group_by(Message.conversation_id)
-        .subquery()
-    )
-    texts = {cid: text for cid, text in await session.execute(
-        select(last.c.conversation_id, Message.text).join(Message, Message.id == last.c.mid))}
-    agents = {c.assigned_to for c in convs if c.assigned_to}
-    names = {uid: full or user for uid, full, user in await session.execute(
-        select(User.id, User.full_name, User.username).where(User.id.in_(agents)))} if agents else {}
-    return [
-        ConversationRow(
-            id=c.id, channel=c.channel, contact_id=c.contact_id, status=c.status, urgent=c.urgent,
-            handoff_reason=c.handoff_reason, direction=c.direction, district=c.district,
-            assigned_to=c.assigned_to, assigned_name=names.get(c.assigned_to) if c.assigned_to else None,
-            created_at=c.created_at, handoff_at=c.handoff_at, assigned_at=c.assigned_at,
-            resolved_at=c.resolved_at, outcome=c.outcome, abandoned=c.abandoned, csat_score=c.csat_score,
-            last_text=(texts.get(c.id) or "")[:200], waiting_seconds=_waiting(c, now),
-        )
-        for c in convs
-    ]
-
-
 async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> list[ConversationRow]:
     """Waiting for an agent: urgent first, then by waiting time (longest first)."""
     convs = (
@@ -204,7 +119,7 @@ async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> l
             .limit(limit)
         )
     ).all()
-    return await _rows(session, list(convs), _now())
+    return await conversation_rows(session, list(convs), _now())
 
 
 async def urgent_waiting(session: AsyncSession, *, limit: int = 10) -> list[ConversationRow]:
@@ -218,7 +133,7 @@ async def urgent_waiting(session: AsyncSession, *, limit: int = 10) -> list[Conv
             .limit(limit)
         )
     ).all()
-    return await _rows(session, list(convs), _now())
+    return await conversation_rows(session, list(convs), _now())
 
 
 async def open_conversations(session: AsyncSession, actor: Actor) -> list[ConversationRow]:
@@ -227,7 +142,7 @@ async def open_conversations(session: AsyncSession, actor: Actor) -> list[Conver
     if not actor.supervises:
         stmt = stmt.where(Conversation.assigned_to == actor.id)
     convs = (await session.scalars(stmt.order_by(Conversation.urgent.desc(), Conversation.assigned_at))).all()
-    return await _rows(session, list(convs), _now())
+    return await conversation_rows(session, list(convs), _now())
 
 
 async def recently_resolved(session: AsyncSession, actor: Actor, *, limit: int = 20) -> list[ConversationRow]:
@@ -235,7 +150,7 @@ async def recently_resolved(session: AsyncSession, actor: Actor, *, limit: int =
     if not actor.supervises:
         stmt = stmt.where(Conversation.resolved_by == actor.id)
     convs = (await session.scalars(stmt.order_by(Conversation.resolved_at.desc()).limit(limit))).all()
-    return await _rows(session, list(convs), _now())
+    return await conversation_rows(session, list(convs), _now())
 
 
 def _may_view(conv: Conversation, actor: Actor) -> bool:
@@ -267,7 +182,7 @@ async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) 
         )
         for m, full_name, username in rows
     ]
-    (row,) = await _rows(session, [conv], _now())
+    (row,) = await conversation_rows(session, [conv], _now())
     mine = conv.assigned_to == actor.id
     may_act = conv.status != "resolved" and (mine or actor.supervises or conv.status == "pending")
     return Transcript(row, messages, mine, may_act)

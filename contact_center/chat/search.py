@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.chat.conversation_rows import ConversationRow, conversation_rows
 from contact_center.db.models import Conversation, User
 from contact_center.paging import Page, page_number, page_of
-from contact_center.chat.inbox import ConversationRow, _rows
 from contact_center.timeutil import local_range
 
 CHAT_CHANNELS = ("web_chat", "facebook", "instagram")
@@ -78,4 +78,4 @@ async def search_conversations(
             select(Conversation).where(*where).order_by(Conversation.created_at.desc(), Conversation.id.desc()),
             page, per_page))
     ).all()
-    return Page(await _rows(session, list(convs), datetime.now(UTC)), total, page, per_page)
+    return Page(await conversation_rows(session, list(convs), datetime.now(UTC)), total, page, per_page)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from contact_center.chat import conversations
-from contact_center.social import outbox as meta_outbox
-from contact_center.chat.conversations import ChatContext, InboundMessage
+from contact_center.chat import ChatContext, InboundMessage, receive_message
+from contact_center.social.echoes import record_outgoing_echo
+from contact_center.social.outbox import sending_now
 from contact_center.social.webhook_inbox import ClaimedItem
 from contact_center.social.worker import DEFER
 
@@ -25,9 +25,9 @@ async def handle_item(ctx: ChatContext, item: ClaimedItem) -> str:
         async with ctx.sessionmaker.begin() as session:
             # Our own reply whose Send API answer is not recorded yet: wait for
             # it, else the echo would pass for a message typed in Meta's apps.
-            if await meta_outbox.sending_now(session, item.channel, item.contact_id):
+            if await sending_now(session, item.channel, item.contact_id):
                 return DEFER
-            stored = await conversations.record_outgoing_echo(
+            stored = await record_outgoing_echo(
                 session,
                 item.channel,
                 fields["contact_id"],
@@ -38,5 +38,5 @@ async def handle_item(ctx: ChatContext, item: ClaimedItem) -> str:
             )
         return "echo_stored" if stored else "echo_ours"
     fields["at"] = _at(fields.get("at"))
-    result = await conversations.receive_message(ctx, InboundMessage(**fields))
+    result = await receive_message(ctx, InboundMessage(**fields))
     return "duplicate" if result.duplicate else "stored"

@@ -22,25 +22,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center import events
+from contact_center.chat import InboxError, delivery
 from contact_center.config import Settings
 from contact_center.db.models.conversations import Conversation, Message, OutboxItem
-from contact_center.chat import delivery
 from contact_center.social.graph_client import GraphError, SendOk
-from contact_center.chat.inbox import InboxError
-from contact_center.social.window import (
-    META_CHANNELS,
-    TEXT_LIMITS,
-    ReplyWindow,
-    reply_window,
-    text_too_long,
-)
+from contact_center.social.window import META_CHANNELS, ReplyWindow, text_too_long, window_for
 
 # Woken at commit by the sender, so an idle worker sends without waiting for its poll.
 NOTIFY_CHANNEL = "cc142_meta_outbox"
@@ -68,102 +61,6 @@ def page_token(settings: Settings, account_id: str | None) -> str | None:
     if account_id and account_id in settings.meta_page_tokens:
         return settings.meta_page_tokens[account_id]
     return settings.meta_page_access_token or None
-
-
-async def last_citizen_at(session: AsyncSession, channel: str, contact_id: str) -> datetime | None:
-    """When the citizen last wrote to the page on this channel (any conversation)."""
-    stmt = (
-        select(func.max(Message.created_at))
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Conversation.channel == channel,
-            Conversation.contact_id == contact_id,
-            Message.sender == "citizen",
-        )
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def _last_citizen(session: AsyncSession, conversation: Conversation) -> datetime | None:
-    last = await last_citizen_at(session, conversation.channel, conversation.contact_id)
-    if conversation.last_citizen_message_at and (last is None or conversation.last_citizen_message_at > last):
-        last = conversation.last_citizen_message_at
-    return last
-
-
-async def window_for(
-    session: AsyncSession, settings: Settings, conversation: Conversation, *, human: bool, now: datetime | None = None
-) -> ReplyWindow:
-    """The messaging window of a conversation now (see meta_window)."""
-    last = await _last_citizen(session, conversation)
-    return reply_window(conversation.channel, last, settings, now or datetime.now(UTC), human=human)
-
-
-async def check_agent_reply(
-    session: AsyncSession, settings: Settings, conversation: Conversation, text_: str
-) -> str | None:
-    """None when an agent may send `text_` now, else the Azerbaijani reason to refuse it."""
-    if conversation.channel not in META_CHANNELS:
-        return None
-    too_long = text_too_long(conversation.channel, text_)
-    if too_long:
-        return too_long
-    window = await window_for(session, settings, conversation, human=True)
-    return window.reason if not window.allowed else None
-
-
-@dataclass(frozen=True)
-class AgentWindow:
-    """What the console tells an agent about the reply window before they type."""
-
-    channel: str
-    open: bool  # an agent's reply would be accepted now
-    closes_at: datetime | None  # when agents can no longer reply (the last window that applies)
-    remaining_seconds: float  # 0 when closed
-    tagged: bool  # the 24 hours are over: a reply goes out with the HUMAN_AGENT tag
-    human_agent_tag: bool  # META_HUMAN_AGENT_TAG: the 7-day window applies to agents
-    reason: str | None  # Azerbaijani: why it is closed (or why it will be, once it closes)
-    text_limit: int
-
-    WARN_SECONDS = 3600.0
-
-    @property
-    def warning(self) -> bool:
-        """Less than an hour left."""
-        return self.open and self.remaining_seconds < self.WARN_SECONDS
-
-
-async def agent_window(
-    session: AsyncSession, settings: Settings, conversation_id: int, *, now: datetime | None = None
-) -> AgentWindow | None:
-    """The agent's reply window of a Facebook / Instagram conversation (None for other channels).
-
-    The rule is meta_window.reply_window's: while a window is open, the next one
-    (24 hours -> 7 days with the HUMAN_AGENT tag) is looked up at its end, so
-    `closes_at` is when an agent's reply stops being accepted."""
-    conversation = await session.get(Conversation, conversation_id)
-    if conversation is None or conversation.channel not in META_CHANNELS:
-        return None
-    now = now or datetime.now(UTC)
-    last = await _last_citizen(session, conversation)
-    window = reply_window(conversation.channel, last, settings, now, human=True)
-    current, end = window, window.closes_at
-    for _ in range(3):  # at most two windows chain (24 h, then 7 days)
-        if not current.allowed or current.closes_at is None:
-            break
-        end = current.closes_at
-        current = reply_window(conversation.channel, last, settings, end + timedelta(microseconds=1), human=True)
-    remaining = max((end - now).total_seconds(), 0.0) if window.allowed and end else 0.0
-    return AgentWindow(
-        channel=conversation.channel,
-        open=window.allowed,
-        closes_at=end,
-        remaining_seconds=remaining,
-        tagged=window.tag is not None,
-        human_agent_tag=settings.meta_human_agent_tag,
-        reason=window.reason if not window.allowed else current.reason,
-        text_limit=TEXT_LIMITS[conversation.channel],
-    )
 
 
 def _quick_replies(buttons: Any) -> list[dict[str, str]]:
@@ -356,9 +253,12 @@ async def sending_now(session: AsyncSession, channel: str, recipient_id: str) ->
     return bool((await session.execute(stmt, {"c": channel, "r": recipient_id})).scalar_one())
 
 
-# The Send API carries both channels (Instagram through its connected page).
-delivery.register_sender("facebook", queue_message)
-delivery.register_sender("instagram", queue_message)
+def register_senders() -> None:
+    """Make the outbox the sender of both channels in the chat's delivery registry
+    (the runtime does it at start-up): the Send API carries both, Instagram
+    through its connected page."""
+    for channel in META_CHANNELS:
+        delivery.register_sender(channel, queue_message)
 
 
 # --- operations (cc142 meta-status / meta-retry) ---------------------------------

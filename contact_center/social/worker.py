@@ -24,8 +24,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from contact_center.config import Settings
-from contact_center.social import webhook_inbox as meta_inbox
-from contact_center.social import outbox as meta_outbox
+from contact_center.social import outbox, webhook_inbox
 from contact_center.social.graph_client import GraphError, send_message
 from contact_center.social.webhook_inbox import ClaimedItem
 
@@ -41,8 +40,8 @@ ItemHandler = Callable[[ClaimedItem], Awaitable[str]]
 class WorkerConfig:
     poll_seconds: float = 1.0
     batch: int = 20
-    retry: meta_outbox.RetryPolicy = field(default_factory=meta_outbox.RetryPolicy)
-    inbox_lease: timedelta = meta_inbox.DEFAULT_LEASE
+    retry: outbox.RetryPolicy = field(default_factory=outbox.RetryPolicy)
+    inbox_lease: timedelta = webhook_inbox.DEFAULT_LEASE
     inbox_defer: timedelta = timedelta(seconds=1)
     prune_every: timedelta = timedelta(hours=1)
 
@@ -82,7 +81,7 @@ class MetaWorker:
     async def inbox_once(self) -> int:
         """Claim and process one batch; returns how many items were taken."""
         async with self.sessionmaker.begin() as session:
-            items = await meta_inbox.claim(session, limit=self.config.batch, lease=self.config.inbox_lease)
+            items = await webhook_inbox.claim(session, limit=self.config.batch, lease=self.config.inbox_lease)
         if items:
             # One item per contact in a batch, so they can run side by side.
             await asyncio.gather(*(self._process(item) for item in items))
@@ -94,30 +93,30 @@ class MetaWorker:
         except Exception as exc:  # noqa: BLE001 - one bad item must not stop the others
             error = f"{type(exc).__name__}: {exc}"[:2000]
             async with self.sessionmaker.begin() as session:
-                if item.attempts >= meta_inbox.MAX_ATTEMPTS:
+                if item.attempts >= webhook_inbox.MAX_ATTEMPTS:
                     log.error("meta item %s (%s) set aside after %d tries: %s", item.id, item.mid, item.attempts, error)
-                    await meta_inbox.finish(session, item.id, "failed", error)
+                    await webhook_inbox.finish(session, item.id, "failed", error)
                 else:
                     log.warning("meta item %s (%s) failed, will retry: %s", item.id, item.mid, error, exc_info=True)
-                    await meta_inbox.release(session, item.id, error, delay=timedelta(seconds=2**item.attempts))
+                    await webhook_inbox.release(session, item.id, error, delay=timedelta(seconds=2**item.attempts))
             return
         async with self.sessionmaker.begin() as session:
             if result == DEFER:
-                await meta_inbox.release(session, item.id, "deferred", delay=self.config.inbox_defer, count=False)
+                await webhook_inbox.release(session, item.id, "deferred", delay=self.config.inbox_defer, count=False)
             else:
-                await meta_inbox.finish(session, item.id, result)
+                await webhook_inbox.finish(session, item.id, result)
 
     # -- outbox -----------------------------------------------------------
     async def outbox_once(self) -> int:
         async with self.sessionmaker.begin() as session:
-            items = await meta_outbox.claim(session, limit=self.config.batch, lease=self.config.retry.lease)
+            items = await outbox.claim(session, limit=self.config.batch, lease=self.config.retry.lease)
         if items:
             await asyncio.gather(*(self._send(item) for item in items))
         return len(items)
 
-    async def _send(self, item: meta_outbox.ClaimedSend) -> None:
+    async def _send(self, item: outbox.ClaimedSend) -> None:
         assert self.http is not None
-        token = meta_outbox.page_token(self.settings, item.account_id)
+        token = outbox.page_token(self.settings, item.account_id)
         try:
             if token is None:
                 raise GraphError(
@@ -126,18 +125,18 @@ class MetaWorker:
                 )
             ok = await send_message(self.http, self.settings.meta_graph_url, token, item.body)
         except GraphError as exc:
-            retry, error = meta_outbox.failure_text(exc, item.attempts, self.config.retry)
+            retry, error = outbox.failure_text(exc, item.attempts, self.config.retry)
             async with self.sessionmaker.begin() as session:
                 if retry:
                     delay = self.config.retry.delay(item.attempts)
                     log.warning("outbox %s: temporary error, retry in %.1fs: %s", item.id, delay.total_seconds(), error)
-                    await meta_outbox.record_retry(session, item, error, delay)
+                    await outbox.record_retry(session, item, error, delay)
                 else:
                     log.warning("outbox %s: not delivered: %s", item.id, error)
-                    await meta_outbox.record_failed(session, item, error)
+                    await outbox.record_failed(session, item, error)
             return
         async with self.sessionmaker.begin() as session:
-            await meta_outbox.record_sent(session, item, ok)
+            await outbox.record_sent(session, item, ok)
 
     # -- loops --------------------------------------------------------------
     async def _run(self, name: str, once: Callable[[], Awaitable[int]], wake: asyncio.Event) -> None:
@@ -164,7 +163,7 @@ class MetaWorker:
             return
         self._last_prune = now
         async with self.sessionmaker.begin() as session:
-            await meta_inbox.prune(session, now=now)
+            await webhook_inbox.prune(session, now=now)
 
     async def _listen(self) -> None:
         """LISTEN for the sender's NOTIFY on a connection of its own."""
@@ -172,7 +171,7 @@ class MetaWorker:
             conn = await self.engine.connect()
             raw = await conn.get_raw_connection()
             await raw.driver_connection.add_listener(  # type: ignore[union-attr]
-                meta_outbox.NOTIFY_CHANNEL, lambda *_args: self._outbox_wake.set()
+                outbox.NOTIFY_CHANNEL, lambda *_args: self._outbox_wake.set()
             )
             self._listen_conn = conn
         except Exception:  # noqa: BLE001 - polling still delivers, only slower

@@ -13,8 +13,8 @@ import hmac
 
 from aiohttp import web
 
+from contact_center.accounts import CurrentUser, session_user
 from contact_center.appkeys import SESSIONMAKER
-from contact_center.accounts.auth import CurrentUser, session_user
 from contact_center.web.permissions import SUPERVISOR, role_allows
 
 SESSION_COOKIE = "cc142_session"

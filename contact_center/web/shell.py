@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.accounts.auth import CurrentUser
+from contact_center.accounts import CurrentUser
 
 
 @dataclass(frozen=True, slots=True)

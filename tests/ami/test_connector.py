@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from contact_center.calls import parse_lines, record
 from contact_center.calls.ami.connector import AmiConfig, AmiConnector, State
 from contact_center.calls.ami.mapping import AgentStateEvent
 from contact_center.calls.ami.protocol import AmiConnection
@@ -19,8 +20,6 @@ from contact_center.calls.ami.sink import store_call_events
 from contact_center.db.driver import driver_connection, driver_transaction
 from contact_center.db.models import Call, Callback, PbxEvent
 from contact_center.events import CHANNEL
-from contact_center.calls.pbx_record import record
-from contact_center.calls.queue_log import parse_lines
 from tests.ami.conftest import SECRET, USERNAME, running, until
 from tests.fakes.ami_server import FakeAmi, FakeEntry, first_timestamp, retimed, transcript
 

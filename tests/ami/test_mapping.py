@@ -6,14 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contact_center.calls.ami.mapping import (
-    CallMemory,
-    Mapped,
-    Outcome,
-    map_message,
-    member_extension,
-    parse_timestamp,
-)
+from contact_center.calls.ami.mapping import CallMemory, Mapped, Outcome, map_message, member_extension, parse_timestamp
 from contact_center.calls.ami.wire import Message, iter_messages
 from tests.fakes.ami_server import transcript
 

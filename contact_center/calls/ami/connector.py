@@ -31,8 +31,8 @@ from typing import Any
 from contact_center.calls.ami.mapping import AgentStateEvent, CallMemory, Outcome, map_message
 from contact_center.calls.ami.protocol import AmiActionError, AmiAuthError, AmiConnection, AmiError
 from contact_center.calls.ami.wire import Message
-from contact_center.config import Settings
 from contact_center.calls.pbx_ingest import PbxEventIn
+from contact_center.config import Settings
 
 log = logging.getLogger("contact_center.calls.ami")
 

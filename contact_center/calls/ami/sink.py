@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.calls.ami.connector import CallSink
-from contact_center.config import Settings
-from contact_center.db.driver import driver_transaction
 from contact_center.calls.pbx_ingest import PbxEventIn
 from contact_center.calls.pbx_record import record
+from contact_center.config import Settings
+from contact_center.db.driver import driver_transaction
 
 
 def store_call_events(engine: AsyncEngine, settings: Settings) -> CallSink:
