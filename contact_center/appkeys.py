@@ -20,8 +20,8 @@ from contact_center.calls import PbxBatcher
 from contact_center.chat import ChatContext
 from contact_center.config import Settings
 from contact_center.live import LiveHub
+from contact_center.shell import LayoutPart, NavItem
 from contact_center.social import MetaWorker, WorkerConfig
-from contact_center.web.shell import LayoutPart, NavItem
 
 # --- the process (contact_center/app.py, contact_center/runtime.py) ----------------------
 SETTINGS = web.AppKey("settings", Settings)

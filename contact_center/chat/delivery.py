@@ -3,11 +3,12 @@ conversation's channel sender, inside the transaction that stored it.
 
     ChannelSender = async (session, settings, conversation, message) -> None
 
-- web_chat (here): stored as sent (`sent_when_stored`); the widget hears of it
-  through the `chat.message` live event that `conversations` publishes for
-  every message.
-- facebook / instagram (the Meta work): insert an OutboxItem in the same
-  transaction; a worker sends it and records the result.
+- web_chat (here, built in): stored as sent (`sent_when_stored`); the widget
+  hears of it through the `chat.message` live event published for every
+  message (contact_center.chat.conversations.add_outgoing_many).
+- facebook / instagram: contact_center.social.outbox.queue_message inserts an
+  OutboxItem in the same transaction; a worker sends it and records the
+  result. The runtime registers it at start-up (social.register_senders).
 
 A sender must not do network IO: it runs inside the caller's transaction. A
 channel without a registered sender leaves the message `delivery_status =
@@ -28,10 +29,19 @@ log = logging.getLogger(__name__)
 
 ChannelSender = Callable[[AsyncSession, Settings, Conversation, Message], Awaitable[None]]
 
-_SENDERS: dict[str, ChannelSender] = {}
+
+async def _web_chat_sender(
+    session: AsyncSession, settings: Settings, conversation: Conversation, message: Message
+) -> None:
+    # The widget reads its messages from the database when the live event
+    # arrives (or on reload): the message was stored "sent", nothing to do.
+    return None
+
+
+_SENDERS: dict[str, ChannelSender] = {"web_chat": _web_chat_sender}
 # Channels where storing a message is delivering it (the web chat widget reads
 # the database): their messages are stored "sent" at once, no second write.
-_SENT_WHEN_STORED: set[str] = set()
+_SENT_WHEN_STORED: set[str] = {"web_chat"}
 
 
 def register_sender(channel: str, sender: ChannelSender, *, sent_when_stored: bool = False) -> None:
@@ -64,14 +74,3 @@ async def deliver(session: AsyncSession, settings: Settings, conversation: Conve
         message.delivery_status = "pending"
         return
     await sender(session, settings, conversation, message)
-
-
-async def _web_chat_sender(
-    session: AsyncSession, settings: Settings, conversation: Conversation, message: Message
-) -> None:
-    # The widget reads its messages from the database when the live event
-    # arrives (or on reload): the message was stored "sent", nothing to do.
-    return None
-
-
-register_sender("web_chat", _web_chat_sender, sent_when_stored=True)

@@ -1,6 +1,8 @@
 """What an area declares for the console's page shell: navigation entries and
 layout parts. Plain declarations, kept in the app's state (contact_center.appkeys);
-agent_console.layout registers and renders them (`add_nav_item`, `add_layout_part`)."""
+agent_console.layout registers and renders them (`add_nav_item`, `add_layout_part`).
+Outside contact_center/web on purpose: appkeys needs these types, and web
+needs appkeys."""
 
 from __future__ import annotations
 
