@@ -1,6 +1,6 @@
 """What the console's call hooks add to the PBX ingest path (not a timed test).
 
-Runs the ingest service and `call_hooks.calls_changed` in-process against a
+Runs the ingest service and `contact_center.calls.hooks.calls_changed` in-process against a
 fresh embedded PostgreSQL, one transaction per request as the webhook does,
 and prints the time per request for three kinds of traffic, interleaved so
 that machine noise hits them alike:

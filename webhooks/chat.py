@@ -5,7 +5,7 @@
     GET  /chat                  the chat as a full page (?embed=1 inside the widget's frame)
     GET  /chat/widget.js        one script tag embeds the widget on any site
 
-Thin: validate, rate-limit, then `conversations.receive_message` - the same
+Thin: validate, rate-limit, then `contact_center.chat.receive_message` - the same
 path as every other channel.
 """
 

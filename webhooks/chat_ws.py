@@ -3,7 +3,7 @@ end of the conversation (and the CSAT prompt).
 
     GET /chat/ws
     client -> {"type": "hello", "visitor_id": "...", "after": <last message id seen>}
-    server -> {"type": "state", ...}            the conversation's status (chat_history.citizen_state)
+    server -> {"type": "state", ...}            the conversation's status (contact_center.chat.citizen_state)
               {"type": "message", "message": {...}}   every message after `after`, then live
               {"type": "typing", "who": "agent"}
     client -> {"type": "typing"}                tells the agent (only while an agent has the chat)

@@ -42,7 +42,7 @@ MAX_ATTEMPTS = 5
 class MetaInboundItem:
     """One `messaging` item worth processing, as the webhook adapter parsed it.
 
-    `message` holds the fields of conversations.InboundMessage (kind "message")
+    `message` holds the fields of contact_center.chat.InboundMessage (kind "message")
     or of record_outgoing_echo (kind "echo"), JSON-ready (`at` is ISO-8601).
     """
 
