@@ -82,7 +82,7 @@ class CallbackRow:
 _COLUMNS = (
     Callback.id, Callback.phone, Callback.citizen_name, Callback.district, Callback.direction,
     Callback.preferred_time, Callback.note, Callback.source, Callback.status, Callback.due_at,
-    Callback.claimed_by, func.coalesce(func.nullif(User.full_name, ""), User.username), Callback.claimed_at,
+    Callback.claimed_by, User.display_name, Callback.claimed_at,
     Callback.attempts, Callback.created_at, Callback.closed_at, Callback.registration_id,
     Callback.abandoned_call_id,
 )
@@ -135,7 +135,7 @@ class AttemptRow:
 
 async def attempts(session: AsyncSession, callback_id: int) -> list[AttemptRow]:
     rows = await session.execute(
-        select(CallbackAttempt.at, func.coalesce(func.nullif(User.full_name, ""), User.username),
+        select(CallbackAttempt.at, User.display_name,
                CallbackAttempt.result, CallbackAttempt.note)
         .join(User, User.id == CallbackAttempt.agent_id)
         .where(CallbackAttempt.callback_id == callback_id)

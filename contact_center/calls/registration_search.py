@@ -40,7 +40,7 @@ class RegistrationRow:
 
 _ROW_COLUMNS = (
     CallRegistration.id, CallRegistration.occurred_at, CallRegistration.created_at, CallRegistration.agent_id,
-    func.coalesce(func.nullif(User.full_name, ""), User.username), CallRegistration.channel,
+    User.display_name, CallRegistration.channel,
     CallRegistration.phone, CallRegistration.citizen_name, CallRegistration.direction,
     CallRegistration.call_type, CallRegistration.district, CallRegistration.outcome, CallRegistration.note,
     CallRegistration.call_id, Call.wait_seconds, Call.talk_seconds,
@@ -160,7 +160,7 @@ async def get_registration(session: AsyncSession, registration_id: int) -> Regis
 async def agents_for_filter(session: AsyncSession) -> list[tuple[int, str]]:
     """(id, name) of the users whose registrations a supervisor may filter on."""
     rows = await session.execute(
-        select(User.id, func.coalesce(func.nullif(User.full_name, ""), User.username))
+        select(User.id, User.display_name)
         .where(User.role.in_(("agent", "supervisor")))
         .order_by(User.username)
     )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -243,7 +243,7 @@ class Change:
 
 async def history(session: AsyncSession, registration_id: int) -> list[Change]:
     rows = await session.execute(
-        select(RegistrationChange.at, func.coalesce(func.nullif(User.full_name, ""), User.username),
+        select(RegistrationChange.at, User.display_name,
                RegistrationChange.before, RegistrationChange.after)
         .join(User, User.id == RegistrationChange.user_id)
         .where(RegistrationChange.registration_id == registration_id)

@@ -163,7 +163,7 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
     rows = await session.execute(page_of(
         joined(select(
             Call.id, Call.caller, Call.queue, Call.agent,
-            func.coalesce(func.nullif(answering.full_name, ""), answering.username),
+            answering.display_name,
             Call.status, Call.enqueued_at, Call.answered_at, Call.ended_at, Call.wait_seconds, Call.talk_seconds,
             CallRegistration.id, CallRegistration.direction, CallRegistration.district,
         ).select_from(Call), needs_registration)

@@ -82,8 +82,8 @@ async def conversation_rows(session: AsyncSession, convs: list[Conversation], no
     texts = {cid: text for cid, text in await session.execute(
         select(last.c.conversation_id, Message.text).join(Message, Message.id == last.c.mid))}
     agents = {c.assigned_to for c in convs if c.assigned_to}
-    names = {uid: full or user for uid, full, user in await session.execute(
-        select(User.id, User.full_name, User.username).where(User.id.in_(agents)))} if agents else {}
+    names = {uid: name for uid, name in await session.execute(
+        select(User.id, User.display_name).where(User.id.in_(agents)))} if agents else {}
     return [
         ConversationRow(
             id=c.id, channel=c.channel, contact_id=c.contact_id, status=c.status, urgent=c.urgent,

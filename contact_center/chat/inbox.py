@@ -163,7 +163,7 @@ async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) 
     if conv is None or not _may_view(conv, actor):
         raise _err(NOT_FOUND)
     rows = await session.execute(
-        select(Message, User.full_name, User.username)
+        select(Message, User.display_name)
         .outerjoin(User, User.id == Message.agent_id)
         .where(Message.conversation_id == conv.id)
         .order_by(Message.id)
@@ -177,10 +177,10 @@ async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) 
                 for a in (m.payload or {}).get("attachments") or [] if isinstance(a, dict)
             ],
             direction=m.direction, intent=m.intent, confidence=m.confidence,
-            agent_name=(full_name or username) if m.agent_id else None,
+            agent_name=agent_name if m.agent_id else None,
             delivery_status=m.delivery_status, delivery_error=m.delivery_error, at=m.created_at,
         )
-        for m, full_name, username in rows
+        for m, agent_name in rows
     ]
     (row,) = await conversation_rows(session, [conv], _now())
     mine = conv.assigned_to == actor.id
