@@ -24,13 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from contact_center.calls import hooks as call_hooks  # noqa: E402
+from contact_center.calls.pbx_ingest import PbxEventIn, ingest_events  # noqa: E402
 from contact_center.config import Settings  # noqa: E402
+from contact_center.db.driver import driver_transaction  # noqa: E402
 from contact_center.db.embedded import asyncpg_url, ensure_database, start_embedded  # noqa: E402
 from contact_center.db.engine import make_engine  # noqa: E402
 from contact_center.db.migrate import upgrade  # noqa: E402
-from contact_center.calls import hooks as call_hooks  # noqa: E402
-from contact_center.db.driver import driver_transaction  # noqa: E402
-from contact_center.calls.pbx_ingest import PbxEventIn, ingest_events  # noqa: E402
 
 LAST_YEAR = datetime.now(UTC) - timedelta(days=365)
 
