@@ -3,6 +3,8 @@
 The migration seeds these into the database, where admins edit them later;
 the bot's action server reads the district list from here too, so the
 file format is plain JSON and this module imports nothing but the stdlib.
+The lists as the database holds them (the choices of forms and filters, the
+admins' editing) are in `contact_center.reference.lists`, never imported here.
 """
 
 from __future__ import annotations
