@@ -39,8 +39,8 @@ from aiohttp import web
 
 from agent_console.security import csrf_token_for, maybe_user, set_presession_cookie
 from contact_center.appkeys import LAYOUT_PARTS, NAV_ITEMS, SETTINGS, TEMPLATE_LOADERS
+from contact_center.shell import LayoutPart, NavItem
 from contact_center.web.permissions import role_allows
-from contact_center.web.shell import LayoutPart, NavItem
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

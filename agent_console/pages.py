@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contact_center.callbacks import AttemptRow, CallbackRow
+from contact_center.calls import CallerHistory, CallInfo, RegistrationRow
+from contact_center.calls.registrations import Change
 from contact_center.paging import Page
-from contact_center.services.callbacks import AttemptRow, CallbackRow
-from contact_center.services.reference import Choices
-from contact_center.services.registrations import (
-    CallerHistory,
-    CallInfo,
-    Change,
-    RegistrationRow,
-)
+from contact_center.reference.lists import Choices
 
 
 @dataclass(frozen=True)

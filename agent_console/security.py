@@ -12,8 +12,8 @@ import secrets
 
 from aiohttp import web
 
+from contact_center.accounts import CurrentUser
 from contact_center.appkeys import SETTINGS
-from contact_center.services.auth import CurrentUser
 from contact_center.web.error_pages import wants_json
 from contact_center.web.permissions import permission
 from contact_center.web.sessions import CSRF_FIELD, PRESESSION_COOKIE, SESSION_COOKIE, load_user, maybe_user

@@ -1,6 +1,6 @@
 """What the console's call hooks add to the PBX ingest path (not a timed test).
 
-Runs the ingest service and `call_hooks.calls_changed` in-process against a
+Runs the ingest service and `contact_center.calls.hooks.calls_changed` in-process against a
 fresh embedded PostgreSQL, one transaction per request as the webhook does,
 and prints the time per request for three kinds of traffic, interleaved so
 that machine noise hits them alike:
@@ -24,13 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from contact_center.calls import hooks as call_hooks  # noqa: E402
+from contact_center.calls.pbx_ingest import PbxEventIn, ingest_events  # noqa: E402
 from contact_center.config import Settings  # noqa: E402
+from contact_center.db.driver import driver_transaction  # noqa: E402
 from contact_center.db.embedded import asyncpg_url, ensure_database, start_embedded  # noqa: E402
 from contact_center.db.engine import make_engine  # noqa: E402
 from contact_center.db.migrate import upgrade  # noqa: E402
-from contact_center.services import call_hooks  # noqa: E402
-from contact_center.db.driver import driver_transaction  # noqa: E402
-from contact_center.services.pbx_ingest import PbxEventIn, ingest_events  # noqa: E402
 
 LAST_YEAR = datetime.now(UTC) - timedelta(days=365)
 

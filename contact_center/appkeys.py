@@ -16,12 +16,12 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from contact_center.calls import PbxBatcher
+from contact_center.chat import ChatContext
 from contact_center.config import Settings
 from contact_center.live import LiveHub
-from contact_center.services.conversations import ChatContext
-from contact_center.web.shell import LayoutPart, NavItem
-from contact_center.workers.meta import MetaWorker, WorkerConfig
-from contact_center.workers.pbx_batcher import PbxBatcher
+from contact_center.shell import LayoutPart, NavItem
+from contact_center.social import MetaWorker, WorkerConfig
 
 # --- the process (contact_center/app.py, contact_center/runtime.py) ----------------------
 SETTINGS = web.AppKey("settings", Settings)

@@ -11,10 +11,12 @@ each part may use the ones above it:
                         consoles and the chat widget hear
     3. chat             the Rasa client and the abandonment sweeper; CHAT, the
                         ChatContext every chat channel hands to receive_message
+                        (contact_center/chat/)
     4. PBX batcher      group commit of PBX event requests
-                        (contact_center/workers/pbx_batcher.py)
-    5. Meta worker      the webhook inbox (fed to the chat) and the Send API
-                        outbox (contact_center/workers/meta.py)
+                        (contact_center/calls/pbx_batcher.py)
+    5. Meta worker      the outbox as the sender of Facebook and Instagram
+                        replies; the worker of the webhook inbox (fed to the
+                        chat) and of the Send API outbox (contact_center/social/)
     6. stats refresher  the rollups, in the one process that leads
                         (contact_center/stats/refresher.py, contact_center/db/leader.py)
 
@@ -45,17 +47,14 @@ from contact_center.appkeys import (
     SETTINGS,
     WEBSOCKETS,
 )
+from contact_center.calls import PbxBatcher
+from contact_center.chat import BotClient, ChatContext, sweep_forever
 from contact_center.db.driver import driver_dsn
 from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.live import LiveHub
-from contact_center.services.bot_client import BotClient
-from contact_center.services.conversations import ChatContext
+from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
-from contact_center.workers.chat_sweeper import sweep_forever
-from contact_center.workers.meta import MetaWorker
-from contact_center.workers.meta_items import handle_item
-from contact_center.workers.pbx_batcher import PbxBatcher
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
@@ -107,6 +106,7 @@ async def pbx_batcher(app: web.Application) -> AsyncIterator[None]:
 
 
 async def meta_worker(app: web.Application) -> AsyncIterator[None]:
+    register_senders()  # Facebook and Instagram replies go out through the outbox
     worker = MetaWorker(
         app[ENGINE], app[SESSIONMAKER], app[SETTINGS], partial(handle_item, app[CHAT]), app.get(META_WORKER_CONFIG)
     )

@@ -15,13 +15,8 @@ import json
 from aiohttp import web
 
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services.callbacks import (
-    CallbackInputError,
-    check_callback_request,
-    create_callback,
-    rate_limits,
-)
-from contact_center.services.ratelimit import Verdict, hit
+from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
+from contact_center.ratelimit import Verdict, hit
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 

@@ -5,7 +5,7 @@
     GET  /chat                  the chat as a full page (?embed=1 inside the widget's frame)
     GET  /chat/widget.js        one script tag embeds the widget on any site
 
-Thin: validate, rate-limit, then `conversations.receive_message` - the same
+Thin: validate, rate-limit, then `contact_center.chat.receive_message` - the same
 path as every other channel.
 """
 
@@ -17,10 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
+from contact_center import ratelimit
 from contact_center.appkeys import CHAT, SESSIONMAKER, SETTINGS
-from contact_center.services import ratelimit
-from contact_center.services.chat_history import citizen_messages, citizen_state
-from contact_center.services.conversations import InboundMessage, receive_message
+from contact_center.chat import InboundMessage, citizen_messages, citizen_state, receive_message
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import add_static, permission
 from webhooks import chat_ws

@@ -3,7 +3,7 @@ end of the conversation (and the CSAT prompt).
 
     GET /chat/ws
     client -> {"type": "hello", "visitor_id": "...", "after": <last message id seen>}
-    server -> {"type": "state", ...}            the conversation's status (chat_history.citizen_state)
+    server -> {"type": "state", ...}            the conversation's status (contact_center.chat.citizen_state)
               {"type": "message", "message": {...}}   every message after `after`, then live
               {"type": "typing", "who": "agent"}
     client -> {"type": "typing"}                tells the agent (only while an agent has the chat)
@@ -25,12 +25,11 @@ from datetime import timedelta
 
 from aiohttp import WSMsgType, web
 
+from contact_center import ratelimit
 from contact_center.appkeys import LIVE_HUB, SESSIONMAKER, SETTINGS
+from contact_center.chat import citizen_messages, citizen_state, citizen_typing, mark_citizen_seen
 from contact_center.events import RESYNC
 from contact_center.live import LiveEvent, Subscription
-from contact_center.services import ratelimit
-from contact_center.services.chat_history import citizen_messages, citizen_state
-from contact_center.services.conversations import citizen_typing, mark_citizen_seen
 from contact_center.web.errors import InputError
 from contact_center.web.permissions import permission
 from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for

@@ -2,7 +2,7 @@
 
 POST stores the message items in the durable inbox in one transaction and
 answers 200 at once; the process's Meta worker (started by the runtime)
-feeds them to the chat core right after (see contact_center.services.meta_inbox for why).
+feeds them to the chat core right after (see contact_center.social.webhook_inbox for why).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import Counter
 from aiohttp import web
 
 from contact_center.appkeys import META_WORKER, SESSIONMAKER, SETTINGS
-from contact_center.services import meta_inbox
+from contact_center.social import EnqueueResult, enqueue
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
@@ -65,10 +65,10 @@ async def receive_events(request: web.Request) -> web.Response:
             dict(counts),
             "; ".join(f"{i.what}: {i.detail}" for i in parsed.ignored[:20]),
         )
-    result = meta_inbox.EnqueueResult(0, 0, [])
+    result = EnqueueResult(0, 0, [])
     if parsed.items:
         async with request.app[SESSIONMAKER].begin() as session:
-            result = await meta_inbox.enqueue(session, parsed.items)
+            result = await enqueue(session, parsed.items)
         if result.accepted:
             request.app[META_WORKER].kick_inbox()
     return web.json_response(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contact_center.attachments import ATTACHMENT_LABELS, UNKNOWN_ATTACHMENT_LABEL
-from contact_center.services.meta_inbox import MetaInboundItem
+from contact_center.social import MetaInboundItem
 
 CHANNEL_BY_OBJECT = {"page": "facebook", "instagram": "instagram"}
 

@@ -7,9 +7,8 @@ import json
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE, PBX_BATCHER, SETTINGS
+from contact_center.calls import parse_lines, record, summarise
 from contact_center.db.driver import driver_transaction
-from contact_center.services.pbx_record import record
-from contact_center.services.queue_log import parse_lines, summarise
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
@@ -47,7 +46,7 @@ async def post_events(request: web.Request) -> web.Response:
     except InputError as exc:
         return exc.response(422)
     # The hottest path: the exchange posts every event. Concurrent requests
-    # share a transaction (contact_center/workers/pbx_batcher.py) on the asyncpg driver
+    # share a transaction (contact_center/calls/pbx_batcher.py) on the asyncpg driver
     # (contact_center/db/driver.py); each is answered once its events committed.
     counts = await request.app[PBX_BATCHER].ingest(events)
     return web.json_response({"accepted": counts.accepted, "duplicates": counts.duplicates}, status=202)

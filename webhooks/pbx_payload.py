@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from contact_center.calls import PbxEventIn
 from contact_center.db.models.calls import CALL_EVENT_TYPES
-from contact_center.services.pbx_ingest import PbxEventIn
 from contact_center.web.errors import InputError
 
 MAX_EVENTS = 1000

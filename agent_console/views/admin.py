@@ -9,10 +9,12 @@ from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user
+from contact_center.accounts import UserInputError, UserRow, users
+from contact_center.accounts.users import ROLE_LABELS
 from contact_center.appkeys import SESSIONMAKER
+from contact_center.chat import canned_responses
 from contact_center.db.models.users import ROLES
-from contact_center.services import canned_responses, reference, users
-from contact_center.services.users import ROLE_LABELS, UserInputError, UserRow
+from contact_center.reference import lists as reference
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from agent_console.layout import redirect, render, url_for
 from agent_console.security import SESSION_COOKIE, current_user, load_user
+from contact_center.accounts import agent_status, authenticate, close_session, open_session
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import agent_status, auth
-from contact_center.services.ratelimit import Limit, hit
+from contact_center.ratelimit import Limit, hit
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -71,10 +71,10 @@ async def login(request: web.Request) -> web.Response:
         return response
 
     async with sessionmaker.begin() as session:
-        result = await auth.authenticate(session, settings, username, password)
+        result = await authenticate(session, settings, username, password)
         new = None
         if result.user_id is not None:
-            new = await auth.open_session(session, settings, result.user_id)
+            new = await open_session(session, settings, result.user_id)
             await agent_status.set_status(session, result.user_id, "available")
 
     if new is None:
@@ -108,7 +108,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     user = current_user(request)
     async with request.app[SESSIONMAKER].begin() as session:
-        await auth.close_session(session, user.session_id, user.id)
+        await close_session(session, user.session_id, user.id)
         await agent_status.set_status(session, user.id, "offline")
     response = redirect(request, "console_login", flash="Sistemdən çıxdınız.", flash_kind="info")
     response.del_cookie(SESSION_COOKIE, path="/")

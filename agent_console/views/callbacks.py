@@ -10,7 +10,9 @@ from agent_console.layout import NavItem, add_nav_item, redirect, render, render
 from agent_console.pages import CallbackPage, CallbackQueuePage
 from agent_console.security import current_user
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import callbacks, reference, registrations
+from contact_center.callbacks import queue as callbacks
+from contact_center.calls import caller_history
+from contact_center.reference import lists as reference
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -44,7 +46,7 @@ async def detail(request: web.Request) -> web.Response:
             return render_error(request, 404, "Geri zəng sorğusu tapılmadı.")
         choices = await reference.choices(session)
         tries = await callbacks.attempts(session, callback_id)
-        history = await registrations.caller_history(session, cb.phone)
+        history = await caller_history(session, cb.phone)
     page = CallbackPage(
         choices, cb, tries, history, user.id, _can_manage(user.role), request.app[SETTINGS].callback_max_attempts
     )

@@ -22,11 +22,13 @@ from agent_console.pager import page_links
 from agent_console.pages import RegistrationForm, RegistrationListPage, RegistrationPage
 from agent_console.security import current_user
 from agent_console.timing import server_timing
+from contact_center.accounts import CurrentUser
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import callbacks as callbacks_service
-from contact_center.services import reference, registrations
-from contact_center.services.auth import CurrentUser
-from contact_center.services.registrations import FIELD_LABELS, Filters, RegistrationError
+from contact_center.callbacks import queue as callbacks_service
+from contact_center.calls import RegistrationError, RegistrationRow, caller_lookup, registration_search, registrations
+from contact_center.calls.registration_search import Filters
+from contact_center.calls.registrations import FIELD_LABELS
+from contact_center.reference import lists as reference
 from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission
 
@@ -63,14 +65,14 @@ async def _new_form(
     query = {"call": call_id, "callback": callback_id}
     form = RegistrationForm(choices=choices, action=url_for(request, "console_register_post", query=query))
     if call_id is not None:
-        call = await registrations.call_info(session, call_id)
+        call = await caller_lookup.call_info(session, call_id)
         if call is None:
             return render_error(request, 404, "Zəng tapılmadı.")
         if not _is_supervisor(user) and call.agent and call.agent != user.extension:
             return render_error(request, 403, "Bu zəng sizin daxili nömrənizdə cavablandırılmayıb.")
         form.call = call
         form.phone_editable = not call.phone
-        form.history = await registrations.caller_history(session, call.phone, exclude_call=call.id)
+        form.history = await caller_lookup.caller_history(session, call.phone, exclude_call=call.id)
         form.values["phone"] = call.phone or ""
     if callback_id is not None:
         cb = await callbacks_service.get_callback(session, callback_id)
@@ -78,7 +80,7 @@ async def _new_form(
             return render_error(request, 404, "Geri zəng sorğusu tapılmadı.")
         form.callback = cb
         form.phone_editable = False
-        form.history = await registrations.caller_history(session, cb.phone)
+        form.history = await caller_lookup.caller_history(session, cb.phone)
         form.values.update(
             phone=cb.phone, citizen_name=cb.citizen_name or "", district=cb.district or "",
             direction=cb.direction or "",
@@ -158,8 +160,8 @@ async def register(request: web.Request) -> web.Response:
 
 async def _load_own(
     session: AsyncSession, request: web.Request, user: CurrentUser
-) -> registrations.RegistrationRow | web.Response:
-    reg = await registrations.get_registration(session, int(request.match_info["id"]))
+) -> RegistrationRow | web.Response:
+    reg = await registration_search.get_registration(session, int(request.match_info["id"]))
     if reg is None:
         return render_error(request, 404, "Qeydiyyat tapılmadı.")
     if not _is_supervisor(user) and reg.agent_id != user.id:
@@ -186,7 +188,7 @@ async def registration(request: web.Request) -> web.Response:
     return render(request, "calls/detail.html", page, title=f"Qeydiyyat № {reg.id}")
 
 
-def _edit_form(request: web.Request, choices: reference.Choices, reg: registrations.RegistrationRow) -> RegistrationForm:
+def _edit_form(request: web.Request, choices: reference.Choices, reg: RegistrationRow) -> RegistrationForm:
     return RegistrationForm(
         choices=choices,
         action=url_for(request, "console_registration_edit_post", id=reg.id),
@@ -293,8 +295,8 @@ async def registration_list(request: web.Request) -> web.Response:
     filters, errors = _parse_filters(request, user, tz)
     async with request.app[SESSIONMAKER]() as session:
         choices = await reference.choices(session)
-        result = await registrations.list_registrations(session, tz, filters, per_page=PER_PAGE)
-        agents = await registrations.agents_for_filter(session) if _is_supervisor(user) else []
+        result = await registration_search.list_registrations(session, tz, filters, per_page=PER_PAGE)
+        agents = await registration_search.agents_for_filter(session) if _is_supervisor(user) else []
     args = filters.query_args()
     if not _is_supervisor(user):
         args.pop("agent")

@@ -7,9 +7,11 @@ from aiohttp import web
 from agent_console.layout import NavItem, add_nav_item, render
 from agent_console.pages import HomePage
 from agent_console.security import current_user
+from contact_center.accounts import agent_status
+from contact_center.accounts.agent_status import STATUS_LABELS
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import agent_status, callbacks, registrations
-from contact_center.services.agent_status import STATUS_LABELS
+from contact_center.callbacks import queue as callbacks
+from contact_center.calls import recent_calls_for
 from contact_center.web.permissions import permission, role_allows
 
 routes = web.RouteTableDef()
@@ -21,7 +23,7 @@ async def home(request: web.Request) -> web.Response:
     user = current_user(request)
     settings = request.app[SETTINGS]
     async with request.app[SESSIONMAKER]() as session:
-        recent = await registrations.recent_calls_for(session, user.extension) if user.extension else []
+        recent = await recent_calls_for(session, user.extension) if user.extension else []
         mine = await callbacks.claimed_by(session, user.id)
         queue = await callbacks.queue_counts(session)
         floor = None

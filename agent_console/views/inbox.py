@@ -1,5 +1,5 @@
 """The agents' chat inbox: the queue, a conversation's transcript, and the actions
-on it (claim, reply, note, classify, resolve). Thin: contact_center.services.inbox
+on it (claim, reply, note, classify, resolve). Thin: contact_center.chat.inbox
 does the work. Forms post and redirect (works without JavaScript); inbox.js
 sends the same forms with fetch (JSON answers) and keeps the page live.
 """
@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user, wants_json
+from contact_center.accounts import CurrentUser
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import canned_responses, inbox, meta_outbox, reference
-from contact_center.services.auth import CurrentUser
-from contact_center.services.canned_responses import Canned
-from contact_center.services.inbox import Actor, ConversationRow, InboxError, Transcript
-from contact_center.services.meta_outbox import AgentWindow
-from contact_center.services.reference import Choices
+from contact_center.chat import Actor, ConversationRow, InboxError, canned_responses, inbox
+from contact_center.chat.canned_responses import Canned
+from contact_center.chat.inbox import Transcript
+from contact_center.reference import lists as reference
+from contact_center.reference.lists import Choices
+from contact_center.social import AgentWindow, agent_window
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -83,7 +84,7 @@ async def conversation_page(request: web.Request) -> web.Response:
             return render_error(request, 404, exc.message)
         window = None
         if t.conversation.status != "resolved":
-            window = await meta_outbox.agent_window(session, request.app[SETTINGS], t.conversation.id)
+            window = await agent_window(session, request.app[SETTINGS], t.conversation.id)
         page = ConversationPage(
             t=t,
             canned=await canned_responses.list_canned(session, active_only=True),

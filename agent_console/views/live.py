@@ -14,10 +14,10 @@ import contextlib
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_console.security import current_user
+from contact_center.accounts import CurrentUser
 from contact_center.appkeys import LIVE_HUB, WEBSOCKETS
 from contact_center.events import SESSION_CLOSED, console_may_see
 from contact_center.live import LiveEvent
-from contact_center.services.auth import CurrentUser
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

@@ -8,10 +8,10 @@ from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, redirect, render
 from agent_console.security import current_user, wants_json
+from contact_center.accounts import AgentPresence, agent_status
+from contact_center.accounts.agent_status import STATUS_LABELS
 from contact_center.appkeys import SESSIONMAKER
 from contact_center.db.models.users import AGENT_STATUSES
-from contact_center.services import agent_status
-from contact_center.services.agent_status import STATUS_LABELS, AgentPresence
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

@@ -8,14 +8,9 @@ from aiohttp import web
 
 from agent_console.layout import render
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services import reference
-from contact_center.services.callbacks import (
-    CallbackInputError,
-    check_callback_request,
-    create_callback,
-    rate_limits,
-)
-from contact_center.services.ratelimit import hit
+from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
+from contact_center.ratelimit import hit
+from contact_center.reference import lists as reference
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()

@@ -16,26 +16,19 @@ from agent_console.layout import render, url_for
 from agent_console.pager import page_links
 from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.callbacks import CallbackFilters, CallbackRow, search_callbacks
+from contact_center.callbacks.queue import SOURCE_LABELS
+from contact_center.callbacks.search import STATUS_FILTER_LABELS as CALLBACK_STATUS_LABELS
+from contact_center.callbacks.search import SLA_FILTER_LABELS
+from contact_center.calls import CallFilters, CallRow, search_calls
+from contact_center.calls.search import STATUS_FILTER_LABELS
+from contact_center.chat import ConversationFilters, ConversationRow, search_conversations
+from contact_center.chat.conversation_rows import CHANNEL_LABELS
+from contact_center.chat.search import CHAT_CHANNELS, CSAT_LABELS, HANDOFF_LABELS
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.paging import Page
-from contact_center.services import reference
-from contact_center.services.callback_search import (
-    SLA_FILTER_LABELS,
-    CallbackFilters,
-    search_callbacks,
-)
-from contact_center.services.callback_search import STATUS_FILTER_LABELS as CALLBACK_STATUS_LABELS
-from contact_center.services.callbacks import SOURCE_LABELS, CallbackRow
-from contact_center.services.calls import STATUS_FILTER_LABELS, CallFilters, CallRow, search_calls
-from contact_center.services.conversation_search import (
-    CHAT_CHANNELS,
-    CSAT_LABELS,
-    HANDOFF_LABELS,
-    ConversationFilters,
-    search_conversations,
-)
-from contact_center.services.inbox import CHANNEL_LABELS, ConversationRow
-from contact_center.services.reference import Choices
+from contact_center.reference import lists as reference
+from contact_center.reference.lists import Choices
 from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission
 

@@ -6,7 +6,7 @@ Each card is a region with its own fragment route, re-fetched by wallboard.js:
 on the live events that change it (agent.status, chat.*, callback.*), and on a
 timer for what has no event — calls entering the PBX queue are not announced
 (nothing is added to the ingest hot path), so the calls card is re-read every
-2 seconds with one indexed query (contact_center.services.calls.live_calls).
+2 seconds with one indexed query (contact_center.calls.search.live_calls).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, render, render_fragment, url_for
 from agent_console.timing import server_timing
+from contact_center.accounts import AgentPresence, agent_status
+from contact_center.accounts.agent_status import STATUS_LABELS
 from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
+from contact_center.callbacks import queue as callbacks
+from contact_center.callbacks import CallbackRow
+from contact_center.calls import LiveCalls, live_calls
+from contact_center.chat import ConversationRow, inbox
 from contact_center.db.models.users import AGENT_STATUSES
-from contact_center.services import agent_status, callbacks, inbox
-from contact_center.services.agent_status import STATUS_LABELS, AgentPresence
-from contact_center.services.callbacks import CallbackRow
-from contact_center.services.calls import LiveCalls, live_calls
-from contact_center.services.inbox import ConversationRow
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.filters import Filters
 from contact_center.stats.report.format import fmt

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.services.calls import calls_in_period
+from contact_center.calls import calls_in_period
 from contact_center.timeutil import local_date, parse_date
 from contact_center.web.api_auth import api_principal
 from contact_center.web.errors import json_error

@@ -10,9 +10,9 @@ from contact_center.config import Settings
 
 
 async def cmd_ami_check(args: argparse.Namespace, settings: Settings) -> int:
-    from contact_center.ami.check import check
-    from contact_center.ami.connector import AmiConfig
-    from contact_center.ami.protocol import AmiAuthError, AmiError
+    from contact_center.calls.ami.check import check
+    from contact_center.calls.ami.connector import AmiConfig
+    from contact_center.calls.ami.protocol import AmiAuthError, AmiError
 
     if not settings.ami_host:
         print("ami-check: AMI_HOST is not set", file=sys.stderr)

@@ -89,8 +89,8 @@ async def cmd_import_queue_log(args: argparse.Namespace, settings: Settings) -> 
     from tqdm import tqdm
 
     from contact_center.db.driver import driver_transaction
-    from contact_center.services.pbx_record import record
-    from contact_center.services.queue_log import parse_lines, summarise
+    from contact_center.calls.pbx_record import record
+    from contact_center.calls.queue_log import parse_lines, summarise
 
     path = Path(args.path)
     if not path.is_file():

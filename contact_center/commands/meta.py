@@ -24,7 +24,7 @@ SELECT (SELECT count(*) FROM meta_inbox WHERE processed_at IS NULL) AS inbox_wai
 
 async def cmd_meta_status(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.db.engine import make_sessionmaker
-    from contact_center.services.meta_outbox import failures
+    from contact_center.social.outbox import failures
 
     engine = await engine_for(settings)
     try:
@@ -49,7 +49,7 @@ async def cmd_meta_status(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_meta_retry(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.db.engine import make_sessionmaker
-    from contact_center.services.meta_outbox import requeue_failed
+    from contact_center.social.outbox import requeue_failed
 
     engine = await engine_for(settings)
     try:

@@ -31,7 +31,7 @@ async def _prepare(settings: Settings) -> tuple[str, str | None]:
     from contact_center.db.embedded import resolve_database_url
     from contact_center.db.engine import make_engine, make_sessionmaker
     from contact_center.db.migrate import upgrade
-    from contact_center.services.users import count_users, create_user
+    from contact_center.accounts.users import count_users, create_user
 
     url = await resolve_database_url(settings.database_url, settings.data_dir)
     engine = make_engine(url, pool_size=settings.db_pool_size)

@@ -22,7 +22,7 @@ def _ask_password() -> str | None:
 
 async def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.db.engine import make_sessionmaker
-    from contact_center.services.users import UserInputError, create_user
+    from contact_center.accounts.users import UserInputError, create_user
 
     password = args.password if args.password is not None else _ask_password()
     if password is None:

@@ -3,7 +3,10 @@
 The migration seeds these into the database, where admins edit them later.
 The district list ships in the shared ``cc142-text`` package
 (packages/cc142_text), because the bot's callback form matches against it
-too; the catalogue is plain JSON beside this module.
+too; the catalogue is plain JSON beside this module, and this module imports
+nothing but the stdlib and that package. The lists as the database holds them
+(the choices of forms and filters, the admins' editing) are in
+`contact_center.reference.lists`, never imported here.
 """
 
 from __future__ import annotations

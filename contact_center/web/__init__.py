@@ -1,2 +1,2 @@
 """The core's HTTP plumbing, whatever is mounted: the error and permission middlewares,
-sessions, API auth, signatures, errors, health, OpenAPI, the console shell's declarations."""
+sessions, API auth, signatures, errors, health, OpenAPI."""

@@ -1,7 +1,7 @@
 """Who is signed in: the console session's user, looked up once per request,
 and the CSRF tokens that go with sessions and public forms.
 
-Sessions are core (contact_center.services.auth): the permission middleware
+Sessions are core (contact_center.accounts.auth): the permission middleware
 (contact_center.web.security) checks them on every route that needs one, the
 JSON read APIs accept a signed-in supervisor, and the console's views read
 the user with `agent_console.security.current_user`.
@@ -13,8 +13,8 @@ import hmac
 
 from aiohttp import web
 
+from contact_center.accounts import CurrentUser, session_user
 from contact_center.appkeys import SESSIONMAKER
-from contact_center.services.auth import CurrentUser, session_user
 from contact_center.web.permissions import SUPERVISOR, role_allows
 
 SESSION_COOKIE = "cc142_session"

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from contact_center.ami.connector import AmiConfig, AmiConnector
+from contact_center.calls.ami.connector import AmiConfig, AmiConnector
 from tests.fakes.ami_server import FakeAmi, FakeMember, FakeQueue
 
 USERNAME = "cc142"

@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from contact_center.ami.connector import AmiConfig, AmiConnector, State
-from contact_center.ami.mapping import AgentStateEvent
-from contact_center.ami.protocol import AmiConnection
-from contact_center.ami.sink import store_call_events
+from contact_center.calls import parse_lines, record
+from contact_center.calls.ami.connector import AmiConfig, AmiConnector, State
+from contact_center.calls.ami.mapping import AgentStateEvent
+from contact_center.calls.ami.protocol import AmiConnection
+from contact_center.calls.ami.sink import store_call_events
 from contact_center.db.driver import driver_connection, driver_transaction
 from contact_center.db.models import Call, Callback, PbxEvent
 from contact_center.events import CHANNEL
-from contact_center.services.pbx_record import record
-from contact_center.services.queue_log import parse_lines
 from tests.ami.conftest import SECRET, USERNAME, running, until
 from tests.fakes.ami_server import FakeAmi, FakeEntry, first_timestamp, retimed, transcript
 
@@ -225,7 +224,7 @@ async def test_a_queue_log_import_of_the_same_call_merges_into_the_ami_record(
 async def test_wrong_credentials_mean_auth_failed_a_clear_log_line_and_no_retry_storm(
     ami_server: FakeAmi, ami_config, db, settings, caplog: pytest.LogCaptureFixture
 ):
-    caplog.set_level(logging.INFO, "contact_center.ami")
+    caplog.set_level(logging.INFO, "contact_center.calls.ami")
     connector = connector_for(replace(ami_config, secret="not-the-secret"), db, settings)
     async with running(connector):
         await until(lambda: connector.status.state is State.AUTH_FAILED, what="auth_failed")
@@ -243,7 +242,7 @@ async def test_wrong_credentials_mean_auth_failed_a_clear_log_line_and_no_retry_
 async def test_bad_lines_unknown_events_and_other_queues_around_a_call_lose_nothing(
     ami_server: FakeAmi, ami_config, db, settings, sessionmaker, caplog: pytest.LogCaptureFixture
 ):
-    caplog.set_level(logging.INFO, "contact_center.ami")
+    caplog.set_level(logging.INFO, "contact_center.calls.ami")
     config = replace(ami_config, queues=frozenset({"142"}))
     events = events_of(transcript("answered_call"))
     newchannel = transcript("other/Newchannel")

@@ -6,15 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contact_center.ami.mapping import (
-    CallMemory,
-    Mapped,
-    Outcome,
-    map_message,
-    member_extension,
-    parse_timestamp,
-)
-from contact_center.ami.wire import Message, iter_messages
+from contact_center.calls.ami.mapping import CallMemory, Mapped, Outcome, map_message, member_extension, parse_timestamp
+from contact_center.calls.ami.wire import Message, iter_messages
 from tests.fakes.ami_server import transcript
 
 RECEIVED = datetime(2024, 3, 2, 7, 30, tzinfo=UTC)  # far from every Timestamp in the fixtures

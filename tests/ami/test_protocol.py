@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from contact_center.ami.protocol import (
+from contact_center.calls.ami.protocol import (
     AmiActionError,
     AmiAuthError,
     AmiConnectError,
@@ -18,7 +18,7 @@ from contact_center.ami.protocol import (
     AmiProtocolError,
     AmiTimeout,
 )
-from contact_center.ami.wire import Banner, Message, Parser, Problem
+from contact_center.calls.ami.wire import Banner, Message, Parser, Problem
 from tests.ami.conftest import SECRET, USERNAME
 from tests.fakes.ami_server import FakeAmi, FakeEntry, transcript
 from tests.plugins.backend import free_port
@@ -320,7 +320,7 @@ async def test_queue_status_against_the_fake_exchange(ami_server: FakeAmi):
 async def test_pushed_events_with_garbage_between_arrive_and_the_garbage_is_logged_once(
     ami_server: FakeAmi, caplog: pytest.LogCaptureFixture
 ):
-    caplog.set_level(logging.DEBUG, "contact_center.ami")
+    caplog.set_level(logging.DEBUG, "contact_center.calls.ami")
     async with await AmiConnection.open("127.0.0.1", ami_server.port) as conn:
         await conn.login(USERNAME, SECRET)
         await ami_server.wait_for_listeners()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contact_center.ami.connector import AmiConfig
-from contact_center.config import Settings, SettingError
+from contact_center.calls.ami.connector import AmiConfig
+from contact_center.config import SettingError, Settings
 
 
 def test_defaults_mean_no_ami_connection():

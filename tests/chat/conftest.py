@@ -8,9 +8,9 @@ import secrets
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contact_center.chat import Actor
 from contact_center.config import Settings
 from contact_center.db.models import User
-from contact_center.services.inbox import Actor
 from tests.plugins.backend import free_port
 
 _seq = itertools.count(1)

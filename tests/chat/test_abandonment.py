@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from contact_center.chat import inbox, mark_citizen_seen
+from contact_center.chat.abandonment import TEXT_ABANDONED, sweep_abandoned
 from contact_center.db.models import Conversation
-from contact_center.services import inbox
-from contact_center.services.chat_abandonment import sweep_abandoned
-from contact_center.services.conversations import TEXT_ABANDONED, mark_citizen_seen
 from tests.chat.conftest import say, visitor
 
 

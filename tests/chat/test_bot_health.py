@@ -6,8 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from contact_center.services import bot_client
-from contact_center.services.bot_client import BotClient
+from contact_center.chat import BotClient, bot_client
 from tests.plugins.backend import free_port
 
 

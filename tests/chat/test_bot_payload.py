@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contact_center.services.bot_client import BotUnavailable, CallbackRequest, parse_reply
+from contact_center.chat.bot_client import BotUnavailable, CallbackRequest, parse_reply
 
 
 def test_texts_buttons_and_classification_are_read():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from contact_center.chat import inbox
+from contact_center.chat.bot_reply import TEXT_BOT_UNAVAILABLE
 from contact_center.db.models import Conversation, Message
-from contact_center.services import inbox
-from contact_center.services.conversations import TEXT_BOT_UNAVAILABLE
 from tests.chat.conftest import say, visitor
 
 

@@ -8,14 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from contact_center.appkeys import CHAT
+from contact_center.chat import InboundMessage, delivery, inbox, receive_message
+from contact_center.chat.bot_reply import TEXT_BOT_UNAVAILABLE
 from contact_center.db.models import Conversation, Message
-from contact_center.services import delivery, inbox
-from contact_center.services.conversations import (
-    TEXT_BOT_UNAVAILABLE,
-    InboundMessage,
-    receive_message,
-    record_outgoing_echo,
-)
+from contact_center.social import record_outgoing_echo
 
 
 def fb(text: str, mid: str, **extra) -> InboundMessage:
@@ -32,10 +28,10 @@ async def test_every_outgoing_message_goes_through_the_channel_sender(
         sent.append((conversation.contact_id, message.sender, message.text))
         message.delivery_status = "sent"
 
+    client = await make_client(dead_rasa)  # its runtime registers the Meta outbox as the sender
     previous = delivery.sender_for("facebook")
     delivery.register_sender("facebook", sender)
     try:
-        client = await make_client(dead_rasa)
         ctx = client.server.app[CHAT]
         at = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
         first = await receive_message(client.server.app[CHAT], fb("[Şəkil]", "m-1", payload={"attachments": [

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from contact_center.chat import inbox
+from contact_center.chat.csat import TEXT_CSAT_THANKS, TEXT_RESOLVED
 from contact_center.db.models import Conversation, Message
-from contact_center.services import inbox
-from contact_center.services.conversations import TEXT_CSAT_THANKS, TEXT_RESOLVED
 from tests.chat.conftest import say, visitor
 
 

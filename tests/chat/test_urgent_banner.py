@@ -8,9 +8,9 @@ import aiohttp
 import pytest
 from playwright.async_api import expect
 
+from contact_center.chat.conversations import hand_off
 from contact_center.config import Settings
 from contact_center.db.models import Conversation
-from contact_center.services.conversations import hand_off
 from tests.chat.conftest import say, visitor
 from tests.plugins.browser import screenshot, sign_in
 from tests.plugins.console import csrf_from, login, login_http

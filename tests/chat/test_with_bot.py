@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url, select
 
+from contact_center.chat import inbox
 from contact_center.db.driver import driver_dsn
 from contact_center.db.models import Callback, Conversation, Message
 from contact_center.events import CHANNEL
-from contact_center.services import inbox
 from tests.chat.conftest import say, visitor
 
 

@@ -9,8 +9,8 @@ import aiohttp
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from contact_center.accounts import agent_status
 from contact_center.db.models import Callback, CallRegistration
-from contact_center.services import agent_status
 from tests.helpers import event, signed
 from tests.plugins.browser import screenshot, sign_in
 
@@ -115,8 +115,8 @@ async def _user(sessionmaker, username: str):
 
 async def _some_registrations(sessionmaker, agents) -> None:
     """A few wrap-ups made through the service, as agents would have made them."""
-    from contact_center.services.auth import CurrentUser
-    from contact_center.services.registrations import RegistrationInput, register_call
+    from contact_center.accounts.sessions import CurrentUser
+    from contact_center.calls.registrations import RegistrationInput, register_call
 
     samples = [
         ("social_protection", "information", "baku_nesimi", "fully_answered", "+994501112233", "Səbinə Əliyeva"),

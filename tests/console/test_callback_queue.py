@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import select
 
+from contact_center.callbacks import queue as service
 from contact_center.db.models import Callback, CallbackAttempt, CallRegistration
-from contact_center.services import callbacks as service
 from tests.plugins.console import login
 
 FORM = {"direction": "social_protection", "call_type": "information", "district": "quba",

@@ -113,7 +113,7 @@ async def test_the_citizens_page(client, sessionmaker):
 
 async def test_the_service_other_channels_call(sessionmaker, settings, db):
     """What the chat bot integration does: create_callback() inside its own transaction."""
-    from contact_center.services.callbacks import CallbackInputError, create_callback
+    from contact_center.callbacks.create import CallbackInputError, create_callback
 
     async with sessionmaker.begin() as session:
         made = await create_callback(session, settings, phone="+994 70 123 45 67", source="bot",
@@ -134,7 +134,7 @@ async def test_many_callbacks_on_one_connection(engine, settings, db):
     statement; the partial-index conflict target must still be found then."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from contact_center.services.callbacks import create_callback
+    from contact_center.callbacks.create import create_callback
 
     async with engine.connect() as conn:  # one connection: one prepared statement reused
         for i in range(8):

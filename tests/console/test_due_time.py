@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from contact_center.callbacks import due_time
 from contact_center.config import Settings
-from contact_center.services.callbacks import due_time
 
 BAKU = ZoneInfo("Asia/Baku")
 S = Settings(callback_sla_minutes=60, work_hours=(time(9), time(18)), work_days=frozenset({1, 2, 3, 4, 5}))

@@ -13,9 +13,9 @@ import aiohttp
 from playwright.async_api import expect
 from sqlalchemy import text
 
-from contact_center.demo import seed_demo
-from contact_center.services import agent_status
+from contact_center.accounts import agent_status
 from contact_center.db.driver import driver_connection
+from contact_center.demo import seed_demo
 from contact_center.stats.rollups import rebuild_all
 from tests.helpers import event, signed
 from tests.plugins.browser import screenshot, sign_in

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from contact_center.services import agent_status
+from contact_center.accounts import agent_status
 from tests.dashboard.conftest import get_html
 from tests.helpers import event, post_pbx
 

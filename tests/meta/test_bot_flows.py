@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
-from contact_center.services.meta_stats import social_feed
+from contact_center.social import social_feed
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.meta import (
     DEFAULT_TOKEN,

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contact_center.chat.bot_reply import TEXT_BOT_UNAVAILABLE
 from contact_center.db.models import Conversation, Message
-from contact_center.services import meta_inbox
-from contact_center.services.conversations import TEXT_BOT_UNAVAILABLE
+from contact_center.social import enqueue
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.meta import (
     DEFAULT_TOKEN,
@@ -252,7 +252,7 @@ async def test_items_stored_by_a_process_that_died_are_processed(
     # A process stored the items and died before (or while) processing them.
     parsed = parse_webhook(fixture("batch"))
     async with sessionmaker.begin() as s:
-        await meta_inbox.enqueue(s, parsed.items)
+        await enqueue(s, parsed.items)
         await s.execute(text("UPDATE meta_inbox SET attempts = 1, lease_until = now() - interval '1 second'"
                              " WHERE mid = 'm_batch_0001'"))
     await make_meta_client(meta_settings)  # another process starts

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import pytest
 
+from contact_center.chat import Actor, InboxError, inbox
+from contact_center.chat.conversations import add_outgoing
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message, OutboxItem, User
-from contact_center.services import inbox
-from contact_center.services.conversations import add_outgoing
-from contact_center.services.inbox import Actor, InboxError
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.meta import (
     DEFAULT_TOKEN,

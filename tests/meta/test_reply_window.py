@@ -13,7 +13,7 @@ from playwright.async_api import expect
 from sqlalchemy import select, update
 
 from contact_center.db.models import Conversation, Message
-from contact_center.services.meta_outbox import agent_window
+from contact_center.social import agent_window
 from tests.plugins.browser import ConsoleServer, screenshot, sign_in
 from tests.plugins.console import login
 from tests.plugins.meta import PAGE_ID, inbox_drained, post_meta

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contact_center.db.models import Conversation, Message
-from contact_center.services.meta_stats import social_feed
+from contact_center.social import social_feed
 
 BAKU = ZoneInfo("Asia/Baku")
 

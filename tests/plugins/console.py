@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contact_center.db.models import REFERENCE_MODELS
 
-from contact_center.services.users import UserRow, create_user
+from contact_center.accounts import UserRow, create_user
 
 PASSWORD = "düzgün-parol-142"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

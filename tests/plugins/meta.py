@@ -14,9 +14,8 @@ from aiohttp.test_utils import TestClient
 from contact_center.app import create_app
 from contact_center.appkeys import META_WORKER, META_WORKER_CONFIG
 from contact_center.config import Settings
-from contact_center.services.meta_outbox import RetryPolicy
+from contact_center.social import RetryPolicy, WorkerConfig
 from contact_center.web.signatures import sign_sha256
-from contact_center.workers.meta import WorkerConfig
 from tests.fakes.graph_server import FakeGraph
 from tests.plugins.backend import free_port
 

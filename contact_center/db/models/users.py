@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ColumnElement, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contact_center.db.base import Base, created_at_column
@@ -28,6 +29,16 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name lists show: the full name, or the username when it is empty (in SQL too)."""
+        return self.full_name or self.username
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(func.nullif(cls.full_name, ""), cls.username)
 
 
 class UserSession(Base):

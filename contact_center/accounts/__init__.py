@@ -1,0 +1,31 @@
+"""Console accounts: who may sign in, their sessions, their presence.
+
+    users         create, change, deactivate, reset passwords (admins, the CLI)
+    auth          sign-in: argon2 passwords, lock-out after repeated failures
+    sessions      console sessions (the service side): open, the user of a token, close; CurrentUser
+    agent_status  presence: available, busy, on a break, offline (supervisors see it live)
+
+The request side of sessions (cookie, CSRF, permissions) is contact_center.web.
+The names below are the package's surface for the rest of the code; anything
+else is imported from its module.
+"""
+
+from contact_center.accounts.agent_status import AgentPresence, presence, set_status
+from contact_center.accounts.auth import LoginResult, authenticate
+from contact_center.accounts.sessions import CurrentUser, close_session, open_session, session_user
+from contact_center.accounts.users import UserInputError, UserRow, create_user
+
+__all__ = [
+    "AgentPresence",
+    "CurrentUser",
+    "LoginResult",
+    "UserInputError",
+    "UserRow",
+    "authenticate",
+    "close_session",
+    "create_user",
+    "open_session",
+    "presence",
+    "session_user",
+    "set_status",
+]

@@ -1,0 +1,183 @@
+"""Console accounts: create, change, deactivate, reset passwords (admins, CLI)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password
+from contact_center.accounts.sessions import close_user_sessions
+from contact_center.db.models import User
+from contact_center.db.models.users import ROLES
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_EXTENSION = re.compile(r"^\d{2,10}$")
+
+ROLE_LABELS = {"agent": "Operator", "supervisor": "Supervayzer", "admin": "Administrator"}
+
+
+class UserInputError(ValueError):
+    """Bad account data; `errors` maps a form field to an Azerbaijani message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: int
+    username: str
+    full_name: str
+    role: str
+    extension: str | None
+    active: bool
+    status: str
+    status_changed_at: datetime | None
+    locked_until: datetime | None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+def _row(u: User) -> UserRow:
+    return UserRow(
+        u.id, u.username, u.full_name, u.role, u.extension, u.active, u.status,
+        u.status_changed_at, u.locked_until,
+    )
+
+
+def check_password(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Şifrə ən azı {MIN_PASSWORD_LENGTH} simvol olmalıdır."
+    if len(password) > 200:
+        return "Şifrə 200 simvoldan uzun ola bilməz."
+    return None
+
+
+async def _check_fields(
+    session: AsyncSession,
+    *,
+    user_id: int | None,
+    role: str,
+    extension: str | None,
+    full_name: str,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if role not in ROLES:
+        errors["role"] = "Rolu seçin: operator, supervayzer və ya administrator."
+    if extension is not None:
+        if not _EXTENSION.match(extension):
+            errors["extension"] = "Daxili nömrə 2-10 rəqəmdən ibarət olmalıdır."
+        else:
+            taken = (
+                await session.execute(
+                    select(User.id).where(User.extension == extension, User.id != (user_id or 0))
+                )
+            ).scalar_one_or_none()
+            if taken is not None:
+                errors["extension"] = "Bu daxili nömrə artıq başqa istifadəçiyə verilib."
+    if len(full_name) > 200:
+        errors["full_name"] = "Ad 200 simvoldan uzun ola bilməz."
+    return errors
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    extension: str | None = None,
+    full_name: str = "",
+) -> UserRow:
+    username = username.strip().lower()
+    extension = (extension or "").strip() or None
+    full_name = full_name.strip()
+    errors = await _check_fields(session, user_id=None, role=role, extension=extension, full_name=full_name)
+    if not _USERNAME.match(username):
+        errors["username"] = (
+            "İstifadəçi adı 2-64 simvol: kiçik latın hərfləri, rəqəmlər, nöqtə, tire və alt xətt."
+        )
+    elif (await session.execute(select(User.id).where(User.username == username))).first():
+        errors["username"] = "Bu istifadəçi adı artıq mövcuddur."
+    if (problem := check_password(password)) is not None:
+        errors["password"] = problem
+    if errors:
+        raise UserInputError(errors)
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        role=role,
+        extension=extension,
+        active=True,
+        status="offline",
+        failed_logins=0,
+    )
+    session.add(user)
+    await session.flush()
+    return _row(user)
+
+
+async def update_user(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    role: str,
+    extension: str | None,
+    full_name: str,
+    active: bool,
+) -> UserRow | None:
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        return None
+    extension = (extension or "").strip() or None
+    full_name = full_name.strip()
+    errors = await _check_fields(session, user_id=user_id, role=role, extension=extension, full_name=full_name)
+    if errors:
+        raise UserInputError(errors)
+    user.role, user.extension, user.full_name = role, extension, full_name
+    if user.active and not active:
+        user.status = "offline"
+        user.status_changed_at = datetime.now(UTC)
+        await close_user_sessions(session, user_id)
+    user.active = active
+    await session.flush()
+    return _row(user)
+
+
+async def set_password(session: AsyncSession, user_id: int, password: str) -> bool:
+    """Reset a password: also unlocks the account and signs it out everywhere."""
+    if (problem := check_password(password)) is not None:
+        raise UserInputError({"password": problem})
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        return False
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    await close_user_sessions(session, user_id)
+    await session.flush()
+    return True
+
+
+async def get_user(session: AsyncSession, user_id: int) -> UserRow | None:
+    user = await session.get(User, user_id)
+    return _row(user) if user else None
+
+
+async def list_users(session: AsyncSession, *, roles: tuple[str, ...] = ROLES, active_only: bool = False) -> list[UserRow]:
+    query = select(User).where(User.role.in_(roles)).order_by(User.active.desc(), User.role, User.username)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return [_row(u) for u in (await session.execute(query)).scalars()]
+
+
+async def count_users(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(User))).scalar_one()

@@ -1,1 +1,0 @@
-"""Services: take a session, change or read the database, never commit."""
