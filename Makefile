@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml packages/cc142_text/pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install install-bot install-fonts install-browser train migrate run test screenshots bench clean
+.PHONY: install install-bot install-fonts install-browser install-nginx train migrate run test screenshots bench clean
 
 install: $(STAMP) install-bot install-fonts
 
@@ -31,6 +31,13 @@ install-browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
+# The reverse-proxy tests run Debian's nginx in front of real backend processes
+# (tests/proxy/), with the shipped deploy/nginx.conf.
+install-nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q nginx || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q nginx; }; }
+
 # Rasa 3.6 lives in its own virtualenv (.venv-rasa); see chatbot/README.md. The backend
 # venv brings uv, so nothing is ever installed into the machine's own Python.
 install-bot: $(STAMP)
@@ -46,7 +53,7 @@ migrate: install
 run: install train
 	$(BIN)/cc142 up
 
-test: install install-browser train
+test: install install-browser install-nginx train
 	$(BIN)/pytest
 
 # Refresh docs/screenshots from the browser tests.

@@ -40,6 +40,7 @@ from aiohttp import web
 from agent_console.security import csrf_token_for, maybe_user, set_presession_cookie
 from contact_center.appkeys import LAYOUT_PARTS, NAV_ITEMS, SETTINGS, TEMPLATE_LOADERS
 from contact_center.shell import LayoutPart, NavItem
+from contact_center.web.client import cookies_secure
 from contact_center.web.permissions import role_allows
 
 HERE = Path(__file__).parent
@@ -270,5 +271,5 @@ def set_flash(request: web.Request, response: web.StreamResponse, text: str, kin
     value = urllib.parse.quote(json.dumps({"kind": kind, "text": text}, ensure_ascii=False))
     response.set_cookie(
         FLASH_COOKIE, value, httponly=True, samesite="Lax",
-        secure=request.app[SETTINGS].secure_cookies, path="/", max_age=60,
+        secure=cookies_secure(request), path="/", max_age=60,
     )

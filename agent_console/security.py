@@ -13,7 +13,7 @@ import secrets
 from aiohttp import web
 
 from contact_center.accounts import CurrentUser
-from contact_center.appkeys import SETTINGS
+from contact_center.web.client import cookies_secure
 from contact_center.web.error_pages import wants_json
 from contact_center.web.permissions import permission
 from contact_center.web.sessions import CSRF_FIELD, PRESESSION_COOKIE, SESSION_COOKIE, load_user, maybe_user
@@ -49,7 +49,7 @@ def set_presession_cookie(request: web.Request, response: web.StreamResponse) ->
     if token:
         response.set_cookie(
             PRESESSION_COOKIE, token, httponly=True, samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies, path="/",
+            secure=cookies_secure(request), path="/",
         )
 
 

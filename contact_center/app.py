@@ -6,7 +6,7 @@
    hub, chat, PBX batcher, Meta worker, statistics refresher, whatever is
    mounted;
 2. the middleware chain, in one visible order (`middleware_chain`);
-3. the core's own routes: health, the JSON APIs, the OpenAPI description;
+3. the core's own routes: health, the JSON APIs, /metrics, the OpenAPI description;
 4. the mounted areas (MOUNTS, all of them by default): each area's
    `setup(app)` adds its routes, templates, static files and navigation
    entries, and fills the hooks it offers (the console: how an error page
@@ -27,6 +27,7 @@ from aiohttp.typedefs import Middleware
 from agent_console import routes as console_routes
 from contact_center import runtime
 from contact_center.api import calls as calls_api
+from contact_center.api import metrics as metrics_api
 from contact_center.api import specs as api_specs
 from contact_center.api import stats as stats_api
 from contact_center.appkeys import SETTINGS
@@ -34,6 +35,7 @@ from contact_center.config import Settings
 from contact_center.stats import openapi as stats_openapi
 from contact_center.web import health, openapi
 from contact_center.web.error_pages import error_pages_middleware
+from contact_center.web.request_context import request_context_middleware, stamp_request_id
 from contact_center.web.security import security_middleware
 from webhooks import routes as webhook_routes
 
@@ -60,7 +62,7 @@ def middleware_chain(inner: Sequence[Middleware] = ()) -> list[Middleware]:
     """Every request passes these, outermost first. A slot later work fills is a
     comment until it has a middleware; keep the order."""
     return [
-        # 1. request id / client address (to come: trusted proxies, X-Request-Id, JSON logs)
+        request_context_middleware,  # 1. client address and scheme (trusted proxies), X-Request-Id, metrics, access log
         error_pages_middleware,  # 2. error pages: JSON for /api and /webhooks, the mounted page for people
         # 3. response headers (to come: CSP and the other security headers)
         # 4. body limits (to come: per-route limits; CLIENT_MAX_SIZE caps every body meanwhile)
@@ -78,8 +80,10 @@ def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> 
     app[SETTINGS] = settings
     runtime.install(app)
     app.middlewares.extend(middleware_chain([m for name in chosen for m in MOUNTS[name].middlewares]))
+    app.on_response_prepare.append(stamp_request_id)
     app.router.add_routes(health.routes)
     app.router.add_routes(calls_api.routes)
+    app.router.add_routes(metrics_api.routes)
     app.router.add_routes(stats_api.routes)
     openapi.setup(app)
     openapi.register_openapi(app, paths=api_specs.PATHS, schemas=api_specs.SCHEMAS)

@@ -20,11 +20,14 @@ from contact_center.calls import PbxBatcher
 from contact_center.chat import ChatContext
 from contact_center.config import Settings
 from contact_center.live import LiveHub
+from contact_center.monitoring import Metrics
 from contact_center.shell import LayoutPart, NavItem
 from contact_center.social import MetaWorker, WorkerConfig
 
 # --- the process (contact_center/app.py, contact_center/runtime.py) ----------------------
 SETTINGS = web.AppKey("settings", Settings)
+# The process's Prometheus metrics (contact_center/monitoring/metrics.py).
+METRICS = web.AppKey("metrics", Metrics)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker[AsyncSession])
 LIVE_HUB = web.AppKey("live_hub", LiveHub)

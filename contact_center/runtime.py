@@ -20,6 +20,9 @@ each part may use the ones above it:
     6. stats refresher  the rollups, in the one process that leads
                         (contact_center/stats/refresher.py, contact_center/db/leader.py)
 
+Before them, the process's metrics (METRICS, contact_center/monitoring/):
+every part and every request reports to it.
+
 At shutdown, before any of them stops, the long-lived WebSockets an area put
 in WEBSOCKETS are closed (GOING_AWAY), so that shutting down does not wait
 for them.
@@ -42,6 +45,7 @@ from contact_center.appkeys import (
     LIVE_HUB,
     META_WORKER,
     META_WORKER_CONFIG,
+    METRICS,
     PBX_BATCHER,
     SESSIONMAKER,
     SETTINGS,
@@ -53,6 +57,7 @@ from contact_center.db.driver import driver_dsn
 from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.live import LiveHub
+from contact_center.monitoring import Metrics
 from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
 
@@ -75,6 +80,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     url = await resolve_database_url(settings.database_url, settings.data_dir)
     engine = make_engine(url, pool_size=settings.db_pool_size)
+    app[METRICS].watch_pool(engine)
     app[ENGINE] = engine
     app[SESSIONMAKER] = make_sessionmaker(engine)
     yield
@@ -93,7 +99,7 @@ async def chat(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     bot = BotClient(settings.rasa_url, settings.rasa_timeout_seconds)
     await bot.start()
-    ctx = ChatContext(settings=settings, sessionmaker=app[SESSIONMAKER], bot=bot)
+    ctx = ChatContext(settings=settings, sessionmaker=app[SESSIONMAKER], bot=bot, metrics=app[METRICS])
     app[CHAT] = ctx
     async with _background(sweep_forever(ctx), "cc142-chat-sweeper"):
         yield
@@ -135,6 +141,8 @@ async def _close_websockets(app: web.Application) -> None:
 
 def install(app: web.Application) -> None:
     """Give `app` the process's runtime (called once, by the app factory)."""
+    # Before the parts: each reports to it (the pool, the chat) and so do the requests.
+    app[METRICS] = Metrics(app[SETTINGS].metrics_dir)
     app[WEBSOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(_close_websockets)
     app.cleanup_ctx.extend(PARTS)

@@ -17,6 +17,7 @@ from aiohttp import web
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
 from contact_center.ratelimit import Verdict, hit
+from contact_center.web.client import client_address
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 
@@ -43,7 +44,7 @@ async def create(request: web.Request) -> web.Response:
     # Each limit is counted in its own short transaction, before the work,
     # so refused requests count too.
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, ip_limit, request.remote or "unknown")
+        verdict = await hit(session, ip_limit, client_address(request))
     if not verdict.allowed:
         return _limited(verdict, "address")
     if request.content_length is not None and request.content_length > MAX_BODY:

@@ -18,8 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from contact_center import ratelimit
-from contact_center.appkeys import CHAT, SESSIONMAKER, SETTINGS
+from contact_center.appkeys import CHAT, METRICS, SESSIONMAKER, SETTINGS
 from contact_center.chat import InboundMessage, citizen_messages, citizen_state, receive_message
+from contact_center.web.client import client_address
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import add_static, permission
 from webhooks import chat_ws
@@ -75,28 +76,28 @@ async def check_rate(request: web.Request, limits: list[tuple[ratelimit.Limit, s
     return resp
 
 
-def client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
 @routes.post("/api/v1/chat/messages", name="chat_messages")
 @permission("public")
 async def post_message(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS]
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError):
+        metrics.count_chat_message(CHANNEL, "rejected")
         return json_error(400, "invalid_json", "the body is not valid JSON")
     try:
         visitor_id, text, payload, client_id = parse_message(body)
     except InputError as exc:
+        metrics.count_chat_message(CHANNEL, "rejected")
         return exc.response(422)
     settings = request.app[SETTINGS]
     contact_id = contact_id_for(visitor_id)
     refused = await check_rate(request, [
-        (ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_ip(request)),
+        (ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_address(request)),
         (ratelimit.Limit("chat-visitor", settings.chat_rate_per_visitor, MINUTE), contact_id),
     ])
     if refused is not None:
+        metrics.count_chat_message(CHANNEL, "rate_limited")
         return refused
     msg = InboundMessage(
         channel=CHANNEL,
@@ -129,7 +130,7 @@ async def get_history(request: web.Request) -> web.Response:
         return InputError("after must be a message id (an integer)", field="after").response(422)
     settings = request.app[SETTINGS]
     refused = await check_rate(
-        request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_ip(request))]
+        request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_address(request))]
     )
     if refused is not None:
         return refused

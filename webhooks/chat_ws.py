@@ -26,10 +26,11 @@ from datetime import timedelta
 from aiohttp import WSMsgType, web
 
 from contact_center import ratelimit
-from contact_center.appkeys import LIVE_HUB, SESSIONMAKER, SETTINGS
+from contact_center.appkeys import LIVE_HUB, METRICS, SESSIONMAKER, SETTINGS
 from contact_center.chat import citizen_messages, citizen_state, citizen_typing, mark_citizen_seen
 from contact_center.events import RESYNC
 from contact_center.live import LiveEvent, Subscription
+from contact_center.web.client import client_address
 from contact_center.web.errors import InputError
 from contact_center.web.permissions import permission
 from webhooks.chat_visitor import CHANNEL, check_visitor_id, contact_id_for
@@ -141,7 +142,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
     async with request.app[SESSIONMAKER].begin() as session:
         verdict = await ratelimit.hit(
             session, ratelimit.Limit("chat-ws-ip", settings.chat_rate_per_ip, timedelta(minutes=1)),
-            request.remote or "unknown",
+            client_address(request),
         )
     if not verdict.allowed:
         await ws.close(code=CLOSE_RATE_LIMITED, message=b"rate limited")
@@ -154,7 +155,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
     visitor = _Visitor(request, ws, contact_id_for(visitor_id), after)
     tasks: list[asyncio.Task[None]] = []
     # Subscribed before the first read: nothing published in between is missed.
-    with request.app[LIVE_HUB].subscribe(visitor.accepts) as sub:
+    with request.app[LIVE_HUB].subscribe(visitor.accepts) as sub, request.app[METRICS].live_socket("chat"):
         try:
             await visitor.send_news()
             tasks = [

@@ -6,7 +6,7 @@ import json
 
 from aiohttp import web
 
-from contact_center.appkeys import ENGINE, PBX_BATCHER, SETTINGS
+from contact_center.appkeys import ENGINE, METRICS, PBX_BATCHER, SETTINGS
 from contact_center.calls import parse_lines, record, summarise
 from contact_center.db.driver import driver_transaction
 from contact_center.web.errors import InputError, json_error
@@ -20,10 +20,11 @@ routes = web.RouteTableDef()
 SIGNATURE_HEADER = "X-Signature-256"
 
 
-async def _signed_body(request: web.Request) -> bytes:
+async def _signed_body(request: web.Request, source: str) -> bytes:
     body = await request.read()
     secret = request.app[SETTINGS].pbx_webhook_secret
     if not verify_sha256(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        request.app[METRICS].refuse_pbx(source, "signature")
         raise web.HTTPUnauthorized(
             text=json.dumps(
                 {"error": "bad_signature", "message": f"missing or wrong {SIGNATURE_HEADER}"}
@@ -36,35 +37,44 @@ async def _signed_body(request: web.Request) -> bytes:
 @routes.post("/api/v1/pbx/events", name="pbx_events")
 @permission("signed")
 async def post_events(request: web.Request) -> web.Response:
-    body = await _signed_body(request)
+    body = await _signed_body(request, "events")
+    metrics = request.app[METRICS]
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
+        metrics.refuse_pbx("events", "json")
         return json_error(400, "invalid_json", "the body is not valid JSON")
     try:
         events = parse_events(payload)
     except InputError as exc:
+        # A request is all-or-nothing: every event in it is refused.
+        metrics.refuse_pbx("events", "invalid", events=len(payload) if isinstance(payload, list) else 1)
         return exc.response(422)
     # The hottest path: the exchange posts every event. Concurrent requests
     # share a transaction (contact_center/calls/pbx_batcher.py) on the asyncpg driver
     # (contact_center/db/driver.py); each is answered once its events committed.
     counts = await request.app[PBX_BATCHER].ingest(events)
+    metrics.count_pbx("events", accepted=counts.accepted, duplicates=counts.duplicates)
     return web.json_response({"accepted": counts.accepted, "duplicates": counts.duplicates}, status=202)
 
 
 @routes.post("/api/v1/pbx/queue-log", name="pbx_queue_log")
 @permission("signed")
 async def post_queue_log(request: web.Request) -> web.Response:
-    body = await _signed_body(request)
+    body = await _signed_body(request, "queue_log")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
+        request.app[METRICS].refuse_pbx("queue_log", "encoding")
         return json_error(400, "invalid_encoding", "the queue_log must be UTF-8 text")
     report = parse_lines(text.splitlines())
     settings = request.app[SETTINGS]
     async with driver_transaction(request.app[ENGINE]) as conn:
         result = await record(conn, settings, report.events, source="queue_log")
-    return web.json_response(summarise(report, result).as_dict(), status=202)
+    summary = summarise(report, result)
+    request.app[METRICS].count_pbx("queue_log", accepted=summary.accepted, duplicates=summary.duplicates,
+                                   rejected=len(summary.malformed))
+    return web.json_response(summary.as_dict(), status=202)
 
 
 def setup(app: web.Application) -> None:

@@ -13,6 +13,7 @@ from agent_console.security import SESSION_COOKIE, current_user, load_user
 from contact_center.accounts import agent_status, authenticate, close_session, open_session
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.ratelimit import Limit, hit
+from contact_center.web.client import client_address, cookies_secure
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -63,7 +64,7 @@ async def login(request: web.Request) -> web.Response:
 
     sessionmaker = request.app[SESSIONMAKER]
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, LOGIN_IP_LIMIT, request.remote or "unknown")
+        verdict = await hit(session, LOGIN_IP_LIMIT, client_address(request))
     if not verdict.allowed:
         page.error = "Çox sayda cəhd edildi. Bir neçə dəqiqə sonra yenidən cəhd edin."
         response = render(request, "login.html", page, title="Daxil ol", status=429)
@@ -97,7 +98,7 @@ async def login(request: web.Request) -> web.Response:
         status=303, headers={"Location": page.next or url_for(request, "console_home")}
     )
     response.set_cookie(
-        SESSION_COOKIE, new.token, httponly=True, samesite="Lax", secure=settings.secure_cookies,
+        SESSION_COOKIE, new.token, httponly=True, samesite="Lax", secure=cookies_secure(request),
         path="/", max_age=settings.session_hours * 3600,
     )
     return response

@@ -15,7 +15,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_console.security import current_user
 from contact_center.accounts import CurrentUser
-from contact_center.appkeys import LIVE_HUB, WEBSOCKETS
+from contact_center.appkeys import LIVE_HUB, METRICS, WEBSOCKETS
 from contact_center.events import SESSION_CLOSED, console_may_see
 from contact_center.live import LiveEvent
 from contact_center.web.permissions import permission
@@ -46,7 +46,7 @@ async def live_ws(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     request.app[WEBSOCKETS].add(ws)  # closed by the runtime at shutdown
     accepts = _filter(user)
-    with hub.subscribe(accepts) as sub:
+    with hub.subscribe(accepts) as sub, request.app[METRICS].live_socket("console"):
         # No await between subscribing and the snapshot: nothing slips between them.
         cursor, epoch = _cursor(request), request.query.get("epoch", "")
         replay: list[LiveEvent] | None = []

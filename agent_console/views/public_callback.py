@@ -11,6 +11,7 @@ from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
 from contact_center.ratelimit import hit
 from contact_center.reference import lists as reference
+from contact_center.web.client import client_address
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -56,7 +57,7 @@ async def submit(request: web.Request) -> web.Response:
     values = {k: str(posted.get(k, "")).strip() for k in FIELDS}
     ip_limit, phone_limit = rate_limits(settings)
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, ip_limit, request.remote or "unknown")
+        verdict = await hit(session, ip_limit, client_address(request))
     if not verdict.allowed:
         page = await _page(request, values=values, error="Bu ünvandan çox sayda sorğu göndərilib. Bir az sonra yenidən cəhd edin və ya 142-yə zəng edin.")
         return render(request, "public/callback.html", page, title="Sizə zəng edək", status=429)

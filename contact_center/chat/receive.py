@@ -35,6 +35,7 @@ from contact_center.chat.csat import CSAT_PAYLOAD, last_rateable_conversation, r
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.events import chat_message, publish
+from contact_center.monitoring import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ class ChatContext:
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     bot: BotClient
+    # Messages by status, the bot's latency and failures, hand-offs (GET /metrics).
+    metrics: Metrics
 
 
 def _result(conv: Conversation, replies: list[Reply] | tuple[Reply, ...] = (), **extra: Any) -> ChatResult:
@@ -157,6 +160,7 @@ async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
             if rating:
                 rated = await _rate_last_conversation(session, settings, msg, int(rating.group(1)), now)
                 if rated is not None:
+                    ctx.metrics.count_chat_message(msg.channel, "stored")
                     return rated
             conv, _created = await open_live_conversation(
                 session, msg.channel, msg.contact_id, msg.account_id, now=now
@@ -176,6 +180,7 @@ async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
             await publish(session, chat_message(conv, citizen))
             if conv.status != "bot":
                 # With the humans: the agent sees it live; the bot is not asked.
+                ctx.metrics.count_chat_message(msg.channel, "stored")
                 return _result(conv, message_id=citizen.id)
             conv_id, citizen_id, sender_id = conv.id, citizen.id, bot_sender_id(conv)
     except (_Duplicate, IntegrityError) as exc:
@@ -183,14 +188,17 @@ async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
             msg.external_id and await _known_now(ctx, msg.channel, msg.external_id)
         ):
             raise
+        ctx.metrics.count_chat_message(msg.channel, "duplicate")
         return await _duplicate_result(ctx, msg)
+    ctx.metrics.count_chat_message(msg.channel, "stored")
 
     # 2) The bot, with no transaction open (it may take up to rasa_timeout_seconds).
     t1 = time.perf_counter()
     bot_text = msg.bot_text if (msg.bot_text and not rating) else msg.text
     reply: BotReply | None
     try:
-        reply = await ctx.bot.send(sender_id, bot_text, {"channel": msg.channel})
+        with ctx.metrics.bot_call():
+            reply = await ctx.bot.send(sender_id, bot_text, {"channel": msg.channel})
     except BotUnavailable as exc:
         log.warning("bot unavailable for conversation %s: %s", conv_id, exc)
         reply = None
@@ -199,8 +207,11 @@ async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
     # 3) Store the outcome and deliver it.
     async with ctx.sessionmaker.begin() as session:
         conv = await session.get_one(Conversation, conv_id, with_for_update=True)
+        was_bot = conv.status == "bot"
         out = await apply_bot_reply(session, settings, conv, citizen_id, msg.payload, reply)
         result = _result(conv, [_reply(m) for m in out], message_id=citizen_id)
+    if was_bot and result.handoff:
+        ctx.metrics.count_handoff(msg.channel, conv.handoff_reason or "requested")
     timings = {"store": (t1 - t0) * 1000, "bot": (t2 - t1) * 1000, "reply": (time.perf_counter() - t2) * 1000}
     return replace(result, timings=timings)
 

@@ -65,9 +65,15 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> in
     import subprocess
 
     from contact_center.db.embedded import resolve_database_url
+    from contact_center.monitoring.metrics import prepare_multiprocess_dir, process_gone
 
     url = asyncio.run(resolve_database_url(settings.database_url, settings.data_dir))
-    env = {**os.environ, "DATABASE_URL": url, "CC142_HOST": host, "CC142_PORT": str(port)}
+    # prometheus-client's multiprocess mode: each process writes its metrics to
+    # files here and a scrape of any of them adds up the whole group.
+    metrics_dir = (settings.metrics_dir or settings.data_dir / "metrics").resolve()
+    prepare_multiprocess_dir(metrics_dir)
+    env = {**os.environ, "DATABASE_URL": url, "CC142_HOST": host, "CC142_PORT": str(port),
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     procs = [subprocess.Popen([sys.executable, "-m", "contact_center", "serve", "--workers", "1", "--reuse-port"],
                               env=env)
              for _ in range(workers)]
@@ -81,7 +87,10 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> in
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    codes = [p.wait() for p in procs]
+    codes = []
+    for p in procs:
+        codes.append(p.wait())
+        process_gone(metrics_dir, p.pid)
     return max(codes)
 
 
