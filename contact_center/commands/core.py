@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -34,6 +35,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return _serve_one(settings, host, port, reuse_port=args.reuse_port)
 
 
+def _announce(settings: Settings, line: str) -> None:
+    """For the terminal; in JSON log mode a log line like every other (a collector reads them all)."""
+    if settings.log_format == "json":
+        logging.getLogger("contact_center.serve").info(line)
+    else:
+        print(line, flush=True)
+
+
 def _serve_one(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int:
     from aiohttp import web
 
@@ -44,7 +53,7 @@ def _serve_one(settings: Settings, host: str, port: int, *, reuse_port: bool) ->
     async def announce(_app: web.Application) -> None:
         if not reuse_port:
             base = f"http://{host}:{port}"
-            print(f"142 backend ready: {base}  (health {base}/readyz)", flush=True)
+            _announce(settings, f"142 backend ready: {base}  (health {base}/readyz)")
 
     app.on_startup.append(announce)
     # uvloop: the socket work (most of a small request's cost here) runs in C.
@@ -78,7 +87,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> in
                               env=env)
              for _ in range(workers)]
     base = f"http://{host}:{port}"
-    print(f"142 backend ready: {base}  ({workers} workers; health {base}/readyz)", flush=True)
+    _announce(settings, f"142 backend ready: {base}  ({workers} workers; health {base}/readyz)")
 
     def stop(signum: int, _frame: object) -> None:
         for p in procs:
