@@ -50,6 +50,10 @@ class Metrics:
             )
         self.multiprocess_dir = multiprocess_dir
         r = self.registry = CollectorRegistry(auto_describe=True)
+        self.processes = Gauge(
+            "cc142_processes", "Backend processes serving (the process group of `cc142 serve --workers N`)",
+            multiprocess_mode="livesum", registry=r)
+        self.processes.set(1)
         self.http_requests = Counter(
             "cc142_http_requests", "HTTP requests answered, by route name, method and status class",
             ["route", "method", "status"], registry=r)
