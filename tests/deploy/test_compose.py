@@ -37,3 +37,22 @@ def test_no_secret_is_written_into_the_compose_file():
         for key, value in (env.items() if isinstance(env, dict) else []):
             if re.search(r"SECRET|PASSWORD|TOKEN", key):
                 assert isinstance(value, str) and value.startswith("${"), f"{name}.{key} is not from the environment"
+
+
+def test_only_nginx_publishes_ports():
+    services = _compose()["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"nginx"}
+    assert sorted(str(p) for p in services["nginx"]["ports"]) == ["443:443", "80:80"]
+
+
+def test_nginx_runs_the_shipped_config_and_the_backend_trusts_it_alone():
+    services = _compose()["services"]
+    nginx, backend = services["nginx"], services["backend"]
+    assert "./deploy/nginx.conf:/etc/nginx/templates/nginx.conf.template:ro" in nginx["volumes"]
+    # Every placeholder of the template is given, so the image's envsubst leaves none behind.
+    placeholders = set(re.findall(r"\$\{([A-Z0-9_]+)\}", (ROOT / "deploy" / "nginx.conf").read_text()))
+    assert placeholders and placeholders <= set(nginx["environment"])
+    assert nginx["environment"]["NGINX_ENVSUBST_OUTPUT_DIR"] == "/etc/nginx"
+    address = nginx["networks"]["default"]["ipv4_address"]
+    assert backend["environment"]["CC142_TRUSTED_PROXIES"] == address
