@@ -50,6 +50,7 @@ PLUMBING = frozenset({
 LAZY_ALLOWED = frozenset({
     "contact_center.commands",
     "contact_center.commands.ami",
+    "contact_center.commands.backup",
     "contact_center.commands.core",
     "contact_center.commands.meta",
     "contact_center.commands.stats",
