@@ -32,11 +32,13 @@ install-browser:
 	  $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
 # The reverse-proxy tests run Debian's nginx in front of real backend processes
-# (tests/proxy/), with the shipped deploy/nginx.conf.
+# (tests/proxy/), with the shipped deploy/nginx.conf. Only the binary is wanted: the
+# package's own service is not started (RUNLEVEL=1), or stopped if it was.
 install-nginx:
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q nginx || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q nginx; }; }
+	  $$SUDO env RUNLEVEL=1 apt-get install -y -q nginx || { $$SUDO apt-get update -q && $$SUDO env RUNLEVEL=1 apt-get install -y -q nginx; }; \
+	  if [ -s /run/nginx.pid ]; then $$SUDO /usr/sbin/nginx -s quit || true; fi; }
 
 # Rasa 3.6 lives in its own virtualenv (.venv-rasa); see chatbot/README.md. The backend
 # venv brings uv, so nothing is ever installed into the machine's own Python.
