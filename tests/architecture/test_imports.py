@@ -44,7 +44,8 @@ DOMAINS = frozenset({
     "contact_center.stats",
 })
 # How the process runs and is reached: the domains' plumbing.
-PLUMBING = frozenset({"contact_center.api", "contact_center.commands", "contact_center.db", "contact_center.web"})
+PLUMBING = frozenset({"contact_center.api", "contact_center.commands", "contact_center.db", "contact_center.exports",
+                      "contact_center.web"})
 LAZY_ALLOWED = frozenset({
     "contact_center.commands",
     "contact_center.commands.ami",
