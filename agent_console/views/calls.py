@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent_console.exporting import export_list, wants_export
 from agent_console.layout import (
     NavItem,
     add_nav_item,
@@ -351,6 +352,11 @@ async def registration_list(request: web.Request) -> web.Response:
     user = current_user(request)
     tz = request.app[SETTINGS].tz
     filters, errors = _parse_filters(request, user, tz)
+    if wants_export(request):
+        return await export_list(
+            request, list_name="registrations", filename=f"qeydiyyatlar-{filters.date_from}-{filters.date_to}",
+            title="Qeydiyyatlar", filters=filters.query_args(), errors=errors,
+            columns=registration_search.EXPORT_COLUMNS, statement=registration_search.export_statement(tz, filters))
     async with request.app[SESSIONMAKER]() as session:
         choices = await reference.choices(session)
         result = await registration_search.list_registrations(session, tz, filters, per_page=PER_PAGE)

@@ -7,14 +7,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, extract, func, select, text
+from sqlalchemy import Float, Numeric, Select, and_, case, extract, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contact_center.db.models import Call, CallRegistration, User
+from contact_center.exports import PHONE, Column
 from contact_center.paging import Page, page_number, page_of
 from contact_center.text import normalize_phone
-from contact_center.timeutil import local_range
+from contact_center.timeutil import local_range, local_text
 
 
 async def calls_in_period(
@@ -172,6 +173,34 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
         .order_by(Call.enqueued_at.desc(), Call.id.desc()),
         page, per_page))
     return Page([CallRow(*r) for r in rows], total, page, per_page)
+
+
+EXPORT_COLUMNS = (
+    Column("id"), Column("pbx_id"), Column("növbəyə_daxil_olub"), Column("telefon", PHONE), Column("növbə"),
+    Column("daxili_nömrə"), Column("operator"), Column("status"), Column("cavablandırılıb"), Column("bitib"),
+    Column("gözləmə_san"), Column("danışıq_san"), Column("qeydiyyat_id"), Column("istiqamət"), Column("rayon"),
+)
+
+
+def export_statement(tz: ZoneInfo, f: CallFilters) -> Select[Any]:
+    """The drill-down list's calls (no page), newest first, as EXPORT_COLUMNS."""
+    reg_user, answering = aliased(User), aliased(User)
+    status = case(*((Call.status == k, v) for k, v in STATUS_LABELS.items()), else_=Call.status)
+    return (
+        select(
+            Call.id, Call.pbx_call_id, local_text(Call.enqueued_at, tz), Call.caller, Call.queue, Call.agent,
+            answering.display_name, status, local_text(Call.answered_at, tz), local_text(Call.ended_at, tz),
+            func.round(Call.wait_seconds.cast(Numeric), 1).cast(Float),
+            func.round(Call.talk_seconds.cast(Numeric), 1).cast(Float),
+            CallRegistration.id, CallRegistration.direction, CallRegistration.district,
+        )
+        .select_from(Call)
+        .outerjoin(CallRegistration, CallRegistration.call_id == Call.id)
+        .outerjoin(reg_user, reg_user.id == CallRegistration.agent_id)
+        .outerjoin(answering, answering.extension == Call.agent)
+        .where(*_call_conditions(tz, f, reg_user))
+        .order_by(Call.enqueued_at.desc(), Call.id.desc())
+    )
 
 
 # --- calls in the queue right now (the wallboard) -----------------------------------------------

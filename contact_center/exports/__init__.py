@@ -24,9 +24,10 @@ from contact_center.exports.stream import (
     export_options,
     export_response,
     masked_row,
+    row_batches,
 )
 
 __all__ = [
     "NAME", "PHONE", "TEXT", "Column", "ExportError", "ExportRequest", "audit_export", "export_options",
-    "export_response", "masked_row", "neutralise",
+    "export_response", "masked_row", "neutralise", "row_batches",
 ]

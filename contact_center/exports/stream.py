@@ -154,3 +154,16 @@ async def export_response(
     await response.write_eof()
     log.info("export %s: %d rows (%s%s)", filename, rows, options.fmt, ", unmasked" if options.unmasked else "")
     return response
+
+
+BATCH = 2000
+
+
+async def row_batches(
+    sessionmaker: async_sessionmaker[AsyncSession], statement: Any, size: int = BATCH
+) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """The statement's rows in lists of `size`, from a server-side cursor."""
+    async with sessionmaker() as session:
+        result = await session.stream(statement.execution_options(yield_per=size))
+        async for part in result.partitions(size):
+            yield [tuple(r) for r in part]
