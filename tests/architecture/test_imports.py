@@ -51,6 +51,7 @@ LAZY_ALLOWED = frozenset({
     "contact_center.commands.ami",
     "contact_center.commands.core",
     "contact_center.commands.meta",
+    "contact_center.commands.privacy",
     "contact_center.commands.stats",
     "contact_center.commands.up",
     "contact_center.commands.users",
