@@ -50,7 +50,7 @@ class CallbackFilters:
         }
 
 
-def _conditions(tz: ZoneInfo, f: CallbackFilters) -> list[Any]:
+def callback_conditions(tz: ZoneInfo, f: CallbackFilters) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Callback.created_at >= start, Callback.created_at < end]
     if f.status is not None:
@@ -81,7 +81,7 @@ def _conditions(tz: ZoneInfo, f: CallbackFilters) -> list[Any]:
 async def search_callbacks(
     session: AsyncSession, tz: ZoneInfo, f: CallbackFilters, *, per_page: int = 50
 ) -> Page[CallbackRow]:
-    where = _conditions(tz, f)
+    where = callback_conditions(tz, f)
     total = (
         await session.execute(
             select(func.count()).select_from(Callback).outerjoin(User, User.id == Callback.claimed_by).where(*where)
@@ -112,6 +112,6 @@ def export_statement(tz: ZoneInfo, f: CallbackFilters) -> Select[Any]:
             Callback.note, Callback.registration_id,
         )
         .outerjoin(User, User.id == Callback.claimed_by)
-        .where(*_conditions(tz, f))
+        .where(*callback_conditions(tz, f))
         .order_by(Callback.created_at.desc(), Callback.id.desc())
     )

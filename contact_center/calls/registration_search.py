@@ -117,7 +117,7 @@ def _stats_period(start: datetime, end: datetime, filters: Filters) -> Any:
     return and_(window, or_(manual, has_call))
 
 
-def _conditions(tz: ZoneInfo, filters: Filters) -> list[Any]:
+def registration_conditions(tz: ZoneInfo, filters: Filters) -> list[Any]:
     start, end = local_range(filters.date_from, filters.date_to, tz)
     if filters.stats:
         where = [_stats_period(start, end, filters)]
@@ -144,7 +144,7 @@ def _conditions(tz: ZoneInfo, filters: Filters) -> list[Any]:
 async def list_registrations(
     session: AsyncSession, tz: ZoneInfo, filters: Filters, *, per_page: int = 50
 ) -> Page[RegistrationRow]:
-    where = _conditions(tz, filters)
+    where = registration_conditions(tz, filters)
     total = (
         await session.execute(
             select(func.count()).select_from(CallRegistration).join(User, User.id == CallRegistration.agent_id)
@@ -198,6 +198,6 @@ def export_statement(tz: ZoneInfo, filters: Filters) -> Select[Any]:
         .outerjoin(t, t.code == CallRegistration.call_type)
         .outerjoin(s, s.code == CallRegistration.district)
         .outerjoin(o, o.code == CallRegistration.outcome)
-        .where(*_conditions(tz, filters))
+        .where(*registration_conditions(tz, filters))
         .order_by(CallRegistration.occurred_at.desc(), CallRegistration.id.desc())
     )

@@ -18,27 +18,6 @@ from contact_center.text import normalize_phone
 from contact_center.timeutil import local_range, local_text
 
 
-async def calls_in_period(
-    session: AsyncSession,
-    tz: ZoneInfo,
-    date_from: date,
-    date_to: date,
-    *,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[int, list[Call]]:
-    """Calls that entered the queue on local dates [date_from, date_to], oldest first."""
-    start, end = local_range(date_from, date_to, tz)
-    where = (Call.enqueued_at >= start, Call.enqueued_at < end)
-    total = (await session.execute(select(func.count()).select_from(Call).where(*where))).scalar_one()
-    rows = (
-        await session.execute(
-            select(Call).where(*where).order_by(Call.enqueued_at, Call.id).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return total, list(rows)
-
-
 # --- the records behind the call figures (supervisors' drill-down) ----------------------------
 UNANSWERED = ("abandoned", "timeout", "exit_key", "exit_empty")
 STATUS_LABELS = {
@@ -112,7 +91,7 @@ class CallRow:
         return normalize_phone(self.caller or "") or self.caller
 
 
-def _call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
+def call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Call.direction == "inbound", Call.enqueued_at >= start, Call.enqueued_at < end]
     if f.status is not None:
@@ -142,7 +121,7 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
     """The offered calls matching `f`, newest first (the dashboard's drill-down)."""
     reg_user = aliased(User)
     answering = aliased(User)
-    where = _call_conditions(tz, f, reg_user)
+    where = call_conditions(tz, f, reg_user)
     start, end = local_range(f.date_from, f.date_to, tz)
     # The registrations of the period's calls lie between the smallest and the
     # largest of those calls' ids: an index range scan, not a scan of every
@@ -198,7 +177,7 @@ def export_statement(tz: ZoneInfo, f: CallFilters) -> Select[Any]:
         .outerjoin(CallRegistration, CallRegistration.call_id == Call.id)
         .outerjoin(reg_user, reg_user.id == CallRegistration.agent_id)
         .outerjoin(answering, answering.extension == Call.agent)
-        .where(*_call_conditions(tz, f, reg_user))
+        .where(*call_conditions(tz, f, reg_user))
         .order_by(Call.enqueued_at.desc(), Call.id.desc())
     )
 

@@ -46,7 +46,7 @@ class ConversationFilters:
         }
 
 
-def _conditions(tz: ZoneInfo, f: ConversationFilters) -> list[Any]:
+def conversation_conditions(tz: ZoneInfo, f: ConversationFilters) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Conversation.created_at >= start, Conversation.created_at < end,
                         Conversation.channel.in_((f.channel,) if f.channel else CHAT_CHANNELS)]
@@ -76,7 +76,7 @@ def _conditions(tz: ZoneInfo, f: ConversationFilters) -> list[Any]:
 async def search_conversations(
     session: AsyncSession, tz: ZoneInfo, f: ConversationFilters, *, per_page: int = 50
 ) -> Page[ConversationRow]:
-    where = _conditions(tz, f)
+    where = conversation_conditions(tz, f)
     total = (await session.execute(select(func.count()).select_from(Conversation).where(*where))).scalar_one()
     page = page_number(f.page)
     convs = (
@@ -106,6 +106,6 @@ def export_statement(tz: ZoneInfo, f: ConversationFilters) -> Select[Any]:
             Conversation.csat_score,
         )
         .outerjoin(User, User.id == Conversation.assigned_to)
-        .where(*_conditions(tz, f))
+        .where(*conversation_conditions(tz, f))
         .order_by(Conversation.created_at.desc(), Conversation.id.desc())
     )
