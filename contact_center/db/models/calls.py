@@ -101,7 +101,7 @@ class CallRegistration(Base):
     )
     channel: Mapped[str] = mapped_column(ForeignKey("channels.code"), nullable=False)
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(64), index=True)  # +994..., or ph:... (retention)
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     direction: Mapped[str] = mapped_column(ForeignKey("directions.code"), nullable=False)
     call_type: Mapped[str] = mapped_column(ForeignKey("call_types.code"), nullable=False)

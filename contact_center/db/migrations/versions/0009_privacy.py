@@ -11,6 +11,9 @@
   keeps the PBX ingest's HOT updates possible); elsewhere a btree.
 - `calls.taken_by`: the agent who took a call no extension answered (issue 13's
   ownership rule: explicit, audited).
+- `callbacks.phone` and `call_registrations.phone` widened to 64 characters:
+  retention writes the number's keyed hash there (`ph:` + 32 hex digits).
+  Widening a varchar rewrites nothing.
 
 Revision ID: 0009
 Revises: 0006
@@ -29,6 +32,8 @@ TRACKED = ("calls", "call_registrations", "callbacks", "conversations")
 
 
 def upgrade() -> None:
+    for table in ("callbacks", "call_registrations"):
+        op.alter_column(table, "phone", type_=sa.String(64), existing_type=sa.String(32))
     op.add_column("calls", sa.Column("taken_by", sa.Integer(), sa.ForeignKey("users.id", name="fk_calls_taken_by_users"),
                                      nullable=True))
     op.execute("""
@@ -57,3 +62,5 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE {table} DROP COLUMN change_xid")
     op.execute("DROP FUNCTION IF EXISTS cc142_touch_change_xid()")
     op.drop_column("calls", "taken_by")
+    for table in ("callbacks", "call_registrations"):
+        op.alter_column(table, "phone", type_=sa.String(32), existing_type=sa.String(64))
