@@ -112,7 +112,8 @@ async def _act(request: web.Request, action: Action, *, done: str = "console_con
             flash = await action(session, actor, conversation_id, form)
     except InboxError as exc:
         if wants_json(request):
-            status = {"not_found": 404, "empty": 422, "too_long": 422, "invalid": 422, "required": 422}.get(exc.code, 409)
+            status = {"not_found": 404, "not_yours": 403, "empty": 422, "too_long": 422, "invalid": 422,
+                      "required": 422}.get(exc.code, 409)
             return web.json_response({"error": exc.code, "message": exc.message, "field": exc.field}, status=status)
         if exc.code in ("taken", "not_found"):  # nothing to see there: back to the queue
             return redirect(request, "console_inbox", flash=exc.message, flash_kind="error")
