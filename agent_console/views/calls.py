@@ -101,10 +101,14 @@ async def _new_form(
 
 def _keep_locked(data: registrations.RegistrationInput, form: RegistrationForm,
                  name: str | None) -> registrations.RegistrationInput:
-    """What the viewer may not see, they cannot change: the number and name stay."""
+    """What the viewer may not see, they cannot change: the number and name stay
+    (and, on an edit, the note, whose numbers they see masked)."""
     if not form.personal_locked:
         return data
-    return registrations.RegistrationInput(**(asdict(data) | {"phone": None, "citizen_name": name}))
+    kept: dict[str, object] = {"phone": None, "citizen_name": name}
+    if form.editing is not None:
+        kept["note"] = form.editing.note
+    return registrations.RegistrationInput(**(asdict(data) | kept))
 
 
 @routes.get("/console/pbx-calls/{id:\\d{1,18}}/pop", name="console_call_pop")
