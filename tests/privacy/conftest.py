@@ -105,7 +105,7 @@ SEED_YEAR = [
     """
     INSERT INTO callbacks (phone, citizen_name, district, direction, note, source, status, due_at, attempts, closed_at,
                            conversation_id, created_at)
-    SELECT '+99455' || lpad((4000000 + v.id % 50)::text, 7, '0'), 'Günel ' || v.id, 'baku_xetai', 'employment',
+    SELECT '+99455' || lpad((4000000 + extract(doy FROM v.created_at)::int % 50)::text, 7, '0'), 'Günel ' || v.id, 'baku_xetai', 'employment',
            'Söhbətdən: zəng edin', 'bot', 'unreachable', v.created_at + interval '2 hours', 3,
            v.created_at + interval '5 hours', v.id, v.created_at + interval '5 minutes'
     FROM conversations v WHERE v.channel = 'facebook'
