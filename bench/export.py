@@ -123,7 +123,7 @@ def main() -> None:
             took = time.perf_counter() - started
             done.set()
             watcher.join()
-            rows = f"{lines - 1:,} rows" if fmt == "csv" else f"{size / 2**20:.1f} MiB"
+            rows = f"{lines - 1:,} rows" if fmt == "csv" else f"{expected:,} rows"
             print(f"{fmt:4s}: {rows}, {size / 2**20:.1f} MiB in {took:.1f} s (first byte after {first_byte:.2f} s); "
                   f"backend RSS {before:.0f} MB before, peak {peak[0]:.0f} MB, growth {peak[0] - before:.1f} MB "
                   f"(target < 50 MB)", flush=True)
