@@ -8,7 +8,8 @@ and the template starts with `{% extends "base.html" %}` and fills
 `{% block content %}`. The template sees `page` (the view's dataclass),
 `user` (CurrentUser or None), `nav`, `csrf_token`, `flash`, `title` and the
 helpers `url(name, **parts)`, `static(path)`, and filters `local_dt`,
-`local_date`, `duration`, `remaining`, `phone`.
+`local_date`, `duration`, `remaining`, and the access policy's (contact_center.privacy.access)
+`phone`, `citizen` (a name) and `masktext`: masked unless the view passes `full=...` from the policy.
 
 Other areas add navigation entries (shown to the roles that may use them)
 without touching the template:
@@ -39,6 +40,7 @@ from aiohttp import web
 
 from agent_console.security import csrf_token_for, maybe_user, set_presession_cookie
 from contact_center.appkeys import LAYOUT_PARTS, NAV_ITEMS, SETTINGS, TEMPLATE_LOADERS
+from contact_center.privacy import access
 from contact_center.shell import LayoutPart, NavItem
 from contact_center.web.client import cookies_secure
 from contact_center.web.permissions import role_allows
@@ -116,16 +118,20 @@ def _filters(app: web.Application) -> dict[str, Any]:
             return f"{days} gün {hours} saat"
         return f"{hours} saat {minutes:02d} dəq" if hours else f"{minutes} dəq"
 
-    def phone(value: str | None) -> str:
-        if not value:
-            return "—"
-        if value.startswith("+994") and len(value) == 13:
-            v = value[4:]
-            return f"+994 {v[:2]} {v[2:5]} {v[5:7]} {v[7:]}"
-        return value
+    def phone(value: str | None, full: bool = False) -> str:
+        """Masked (`+994 50 ••• •• 67`) unless the view says the access policy shows it."""
+        return access.show_phone(value, bool(full))
+
+    def citizen(value: str | None, full: bool = False) -> str:
+        """A citizen's name, masked like the number unless `full`."""
+        return access.show_name(value, bool(full))
+
+    def masktext(value: str | None, full: bool = False) -> str:
+        """Free text with the phone numbers in it masked unless `full`."""
+        return (value or "") if full else access.mask_numbers_in_text(value)
 
     return {"local_dt": local_dt, "local_date": local_date, "duration": duration, "remaining": remaining,
-            "phone": phone}
+            "phone": phone, "citizen": citizen, "masktext": masktext}
 
 
 def setup_templates(app: web.Application) -> None:

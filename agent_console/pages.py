@@ -35,6 +35,10 @@ class RegistrationForm:
     history: CallerHistory | None = None
     editing: RegistrationRow | None = None
     phone_editable: bool = True
+    # The access policy (contact_center.privacy.access): the number and name in full here?
+    full_number: bool = False
+    # A supervisor editing another's registration: number and name shown masked, kept as they are.
+    personal_locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class RegistrationPage:
     can_edit: bool
     edit_until: str | None
     field_labels: dict[str, str]
+    can_reveal: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class CallbackQueuePage:
     user_id: int
     now: Any
     can_manage: bool
+    full_ids: frozenset[int] = frozenset()  # callbacks whose number this user sees in full
 
 
 @dataclass(frozen=True)
@@ -78,3 +84,12 @@ class CallbackPage:
     user_id: int
     can_manage: bool
     max_attempts: int
+    full: bool = False  # the number and name in full (the agent holding it)
+
+
+@dataclass(frozen=True)
+class RevealedPage:
+    phone: str | None
+    name: str | None
+    reason: str
+    back: str

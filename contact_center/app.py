@@ -6,7 +6,7 @@
    hub, chat, PBX batcher, Meta worker, statistics refresher, whatever is
    mounted;
 2. the middleware chain, in one visible order (`middleware_chain`);
-3. the core's own routes: health, the JSON APIs, /metrics, the OpenAPI description;
+3. the core's own routes: health, the JSON APIs (records, statistics), /metrics, the OpenAPI description;
 4. the mounted areas (MOUNTS, all of them by default): each area's
    `setup(app)` adds its routes, templates, static files and navigation
    entries, and fills the hooks it offers (the console: how an error page
@@ -26,8 +26,8 @@ from aiohttp.typedefs import Middleware
 
 from agent_console import routes as console_routes
 from contact_center import runtime
-from contact_center.api import calls as calls_api
 from contact_center.api import metrics as metrics_api
+from contact_center.api import records as records_api
 from contact_center.api import specs as api_specs
 from contact_center.api import stats as stats_api
 from contact_center.appkeys import SETTINGS
@@ -82,11 +82,13 @@ def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> 
     app.middlewares.extend(middleware_chain([m for name in chosen for m in MOUNTS[name].middlewares]))
     app.on_response_prepare.append(stamp_request_id)
     app.router.add_routes(health.routes)
-    app.router.add_routes(calls_api.routes)
+    app.router.add_routes(records_api.routes)
     app.router.add_routes(metrics_api.routes)
     app.router.add_routes(stats_api.routes)
     openapi.setup(app)
     openapi.register_openapi(app, paths=api_specs.PATHS, schemas=api_specs.SCHEMAS)
+    record_paths, record_schemas = records_api.openapi_paths()
+    openapi.register_openapi(app, paths=record_paths, schemas=record_schemas)
     openapi.register_openapi(app, paths=stats_openapi.PATHS, schemas=stats_openapi.SCHEMAS)
     for name in chosen:
         MOUNTS[name].setup(app)

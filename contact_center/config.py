@@ -195,6 +195,11 @@ class Settings:
     # Personal data: the key of phone-number pseudonyms; how long the audit trail is kept
     pseudonym_key: str = _env("CC142_PSEUDONYM_KEY", "", secret=True)
     retention_audit_days: int = _env("RETENTION_AUDIT_DAYS", 1825, _int)
+    # Retention (docs/privacy.md): texts, payloads, notes after this many days; numbers and names after this
+    retention_chat_days: int = _env("RETENTION_CHAT_DAYS", 365, _int)
+    retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
+    # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
+    chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -19,6 +19,9 @@ each part may use the ones above it:
                         chat) and of the Send API outbox (contact_center/social/)
     6. stats refresher  the rollups, in the one process that leads
                         (contact_center/stats/refresher.py, contact_center/db/leader.py)
+    7. retention        once a day, in the one process that leads "retention"
+                        (contact_center/privacy/retention.py); off without
+                        CC142_PSEUDONYM_KEY (a warning says so)
 
 Before them, the process's metrics (METRICS, contact_center/monitoring/):
 every part and every request reports to it.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
 from functools import partial
@@ -58,8 +62,11 @@ from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
+from contact_center.privacy.retention import run_daily
 from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
+
+log = logging.getLogger(__name__)
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
@@ -130,8 +137,20 @@ async def stats_refresher(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def retention(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if not settings.pseudonym_key:
+        log.warning("daily retention is off: set CC142_PSEUDONYM_KEY (docs/privacy.md)")
+        yield
+        return
+    async with _background(run_daily(driver_dsn(app[ENGINE].url), app[SESSIONMAKER], settings), "cc142-retention"):
+        yield
+
+
 # The order of start-up (and, reversed, of shutdown).
-PARTS: tuple[CleanupContext, ...] = (database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher)
+PARTS: tuple[CleanupContext, ...] = (
+    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention,
+)
 
 
 async def _close_websockets(app: web.Application) -> None:

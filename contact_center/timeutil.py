@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:
@@ -28,3 +31,8 @@ def parse_date(raw: str | None, name: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise ValueError(f"'{name}' must be a date YYYY-MM-DD, got {raw[:20]!r}") from None
+
+
+def local_text(column: Any, tz: ZoneInfo) -> Any:
+    """SQL: a timestamptz column as local 'YYYY-MM-DD HH:MM:SS' text (exports)."""
+    return func.to_char(func.timezone(tz.key, column), "YYYY-MM-DD HH24:MI:SS")

@@ -1,7 +1,9 @@
 """Web chat adapter: the public JSON API, the widget's pages and assets.
 
     POST /api/v1/chat/messages  {"visitor_id", "text", "payload"?, "client_message_id"?}
-    GET  /api/v1/chat/history   visitor id in the X-Visitor-Id header (or ?visitor_id=)
+    GET  /api/v1/chat/history   visitor id in the X-Visitor-Id header (or ?visitor_id=);
+                                410 `visitor_expired` after CHAT_VISITOR_TTL_HOURS idle
+    POST /api/v1/chat/forget    {"visitor_id"}: end the chat and forget this device
     GET  /chat                  the chat as a full page (?embed=1 inside the widget's frame)
     GET  /chat/widget.js        one script tag embeds the widget on any site
 
@@ -19,7 +21,15 @@ from aiohttp import web
 
 from contact_center import ratelimit
 from contact_center.appkeys import CHAT, METRICS, SESSIONMAKER, SETTINGS
-from contact_center.chat import InboundMessage, citizen_messages, citizen_state, receive_message
+from contact_center.audit import SYSTEM, record
+from contact_center.chat import (
+    InboundMessage,
+    citizen_messages,
+    citizen_state,
+    forget_visitor,
+    receive_message,
+    visitor_expired,
+)
 from contact_center.web.client import client_address
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import add_static, permission
@@ -99,6 +109,7 @@ async def post_message(request: web.Request) -> web.Response:
     if refused is not None:
         metrics.count_chat_message(CHANNEL, "rate_limited")
         return refused
+    await _forget_if_expired(request, contact_id)  # a new person at a shared computer starts afresh
     msg = InboundMessage(
         channel=CHANNEL,
         contact_id=contact_id,
@@ -135,10 +146,51 @@ async def get_history(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     contact_id = contact_id_for(visitor_id)
+    if await _forget_if_expired(request, contact_id):
+        return json_error(410, "visitor_expired", "this chat was idle too long and is closed; start a new one")
     async with request.app[SESSIONMAKER]() as session:
         state = await citizen_state(session, CHANNEL, contact_id)
         messages = await citizen_messages(session, CHANNEL, contact_id, after_id=after)
     return web.json_response({"state": state, "messages": messages})
+
+
+async def _forget_if_expired(request: web.Request, contact_id: str) -> bool:
+    """A token idle past CHAT_VISITOR_TTL_HOURS is forgotten; True when it was."""
+    ttl = request.app[SETTINGS].chat_visitor_ttl_hours
+    async with request.app[SESSIONMAKER].begin() as session:
+        if not await visitor_expired(session, CHANNEL, contact_id, ttl):
+            return False
+        ids = await forget_visitor(session, CHANNEL, contact_id)
+        await record(session, SYSTEM, "chat_forgotten", object_type="web_chat_visitor",
+                     details={"conversations": ids, "why": "idle"})
+    return True
+
+
+@routes.post("/api/v1/chat/forget", name="chat_forget")
+@permission("public")
+async def forget(request: web.Request) -> web.Response:
+    """End the chat and forget this device: the token no longer leads to anything."""
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return json_error(400, "invalid_json", "the body is not valid JSON")
+    try:
+        if not isinstance(body, dict):
+            raise InputError("the body must be a JSON object", field=None)
+        visitor_id = check_visitor_id(body.get("visitor_id"))
+    except InputError as exc:
+        return exc.response(422)
+    settings = request.app[SETTINGS]
+    refused = await check_rate(
+        request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_ip(request))]
+    )
+    if refused is not None:
+        return refused
+    async with request.app[SESSIONMAKER].begin() as session:
+        ids = await forget_visitor(session, CHANNEL, contact_id_for(visitor_id))
+        await record(session, SYSTEM, "chat_forgotten", object_type="web_chat_visitor",
+                     details={"conversations": ids, "why": "citizen"})
+    return web.json_response({"forgotten": True, "conversations": len(ids)})
 
 
 def _file(name: str, content_type: str) -> web.FileResponse:

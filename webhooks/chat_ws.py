@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 
 from contact_center import ratelimit
 from contact_center.appkeys import LIVE_HUB, METRICS, SESSIONMAKER, SETTINGS
-from contact_center.chat import citizen_messages, citizen_state, citizen_typing, mark_citizen_seen
+from contact_center.chat import citizen_messages, citizen_state, citizen_typing, mark_citizen_seen, visitor_expired
 from contact_center.events import RESYNC
 from contact_center.live import LiveEvent, Subscription
 from contact_center.web.client import client_address
@@ -42,6 +42,7 @@ PRESENCE_SECONDS = 60
 TYPING_MIN_INTERVAL = 2.0
 CLOSE_BAD_HELLO = 4400
 CLOSE_RATE_LIMITED = 4429
+CLOSE_EXPIRED = 4410  # the token was idle past CHAT_VISITOR_TTL_HOURS: start afresh
 
 
 class _Visitor:
@@ -152,6 +153,11 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
         await ws.close(code=CLOSE_BAD_HELLO, message=b"expected {type: hello, visitor_id}")
         return ws
     visitor_id, after = hello
+    async with request.app[SESSIONMAKER]() as session:
+        expired = await visitor_expired(session, CHANNEL, contact_id_for(visitor_id), settings.chat_visitor_ttl_hours)
+    if expired:  # the history API forgets it; the socket only refuses
+        await ws.close(code=CLOSE_EXPIRED, message=b"visitor expired")
+        return ws
     visitor = _Visitor(request, ws, contact_id_for(visitor_id), after)
     tasks: list[asyncio.Task[None]] = []
     # Subscribed before the first read: nothing published in between is missed.

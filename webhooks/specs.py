@@ -137,8 +137,23 @@ PATHS: Spec = {
                         "csat_window_hours": {"type": "integer", "description": "how long a rating is accepted"}}},
                     "messages": {"type": "array", "items": _ref("ChatMessage"), "description": "oldest first"}}},
                              "history"),
+                "410": {"description": "the token was idle longer than CHAT_VISITOR_TTL_HOURS: it is forgotten; "
+                                       "start with a new one", "content": {_JSON: {"schema": _ref("Error")}}},
                 **error_responses(422), **_RATE_LIMITED,
             },
+        }
+    },
+    "/api/v1/chat/forget": {
+        "post": {
+            "operationId": "chat_forget",
+            "summary": "End the chat and forget this device: the server unlinks the visitor token from its "
+                       "conversations (they stay for the agents and the statistics)",
+            "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                "type": "object", "required": ["visitor_id"], "properties": {"visitor_id": _VISITOR}}}}},
+            "responses": {"200": _json({"type": "object", "properties": {
+                "forgotten": {"type": "boolean", "enum": [True]},
+                "conversations": {"type": "integer", "description": "conversations unlinked"}}}, "forgotten"),
+                **error_responses(400, 422), **_RATE_LIMITED},
         }
     },
     "/webhooks/meta": {

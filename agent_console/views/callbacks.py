@@ -12,6 +12,7 @@ from agent_console.security import current_user
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.callbacks import queue as callbacks
 from contact_center.calls import caller_history
+from contact_center.privacy import access
 from contact_center.reference import lists as reference
 from contact_center.web.permissions import permission
 
@@ -31,7 +32,8 @@ async def queue(request: web.Request) -> web.Response:
         rows = await callbacks.open_queue(session)
         closed = await callbacks.recently_closed(session)
         counts = await callbacks.queue_counts(session)
-    page = CallbackQueuePage(choices, rows, closed, counts, user.id, datetime.now(UTC), _can_manage(user.role))
+    full = frozenset(cb.id for cb in rows if access.callback_number_full(user, cb.status, cb.claimed_by))
+    page = CallbackQueuePage(choices, rows, closed, counts, user.id, datetime.now(UTC), _can_manage(user.role), full)
     return render(request, "callbacks/queue.html", page, title="Geri zənglər")
 
 
@@ -42,15 +44,17 @@ async def detail(request: web.Request) -> web.Response:
     callback_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER]() as session:
         cb = await callbacks.get_callback(session, callback_id)
-        if cb is None:
+        if cb is None or not access.may_view_callback(user, cb.status, cb.claimed_by):
             return render_error(request, 404, "Geri zəng sorğusu tapılmadı.")
         choices = await reference.choices(session)
         tries = await callbacks.attempts(session, callback_id)
         history = await caller_history(session, cb.phone)
+    full = access.callback_number_full(user, cb.status, cb.claimed_by)
     page = CallbackPage(
-        choices, cb, tries, history, user.id, _can_manage(user.role), request.app[SETTINGS].callback_max_attempts
+        choices, cb, tries, history, user.id, _can_manage(user.role), request.app[SETTINGS].callback_max_attempts,
+        full,
     )
-    return render(request, "callbacks/detail.html", page, title=f"Geri zəng {cb.phone}")
+    return render(request, "callbacks/detail.html", page, title=f"Geri zəng {access.show_phone(cb.phone, full)}")
 
 
 @routes.post("/console/callbacks/{id:\\d{1,18}}/claim", name="console_callback_claim")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent_console.exporting import export_list, wants_export
 from agent_console.layout import (
     NavItem,
     add_nav_item,
@@ -29,7 +30,9 @@ from contact_center.calls import RegistrationError, RegistrationRow, caller_look
 from contact_center.calls.registration_search import Filters
 from contact_center.calls.registrations import FIELD_LABELS
 from contact_center.reference import lists as reference
+from contact_center.privacy import access
 from contact_center.timeutil import local_date
+from contact_center.web.audit import request_address
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -68,24 +71,44 @@ async def _new_form(
         call = await caller_lookup.call_info(session, call_id)
         if call is None:
             return render_error(request, 404, "Zəng tapılmadı.")
-        if not _is_supervisor(user) and call.agent and call.agent != user.extension:
+        if not access.may_open_call(user, call.agent, call.taken_by):
+            if access.may_take_call(user, call.agent, call.taken_by):
+                return render(request, "calls/take.html", call, title="Zəngi götür", status=403)
             return render_error(request, 403, "Bu zəng sizin daxili nömrənizdə cavablandırılmayıb.")
         form.call = call
+        form.full_number = access.call_number_full(user, call.agent, call.taken_by)
         form.phone_editable = not call.phone
         form.history = await caller_lookup.caller_history(session, call.phone, exclude_call=call.id)
-        form.values["phone"] = call.phone or ""
+        form.values["phone"] = access.show_phone(call.phone, form.full_number) if call.phone else ""
     if callback_id is not None:
         cb = await callbacks_service.get_callback(session, callback_id)
-        if cb is None:
+        if cb is None or not access.may_view_callback(user, cb.status, cb.claimed_by):
             return render_error(request, 404, "Geri zəng sorğusu tapılmadı.")
+        if not _is_supervisor(user) and cb.claimed_by != user.id:
+            return render_error(request, 403, "Bu geri zəngi əvvəlcə özünüzə götürün.")
         form.callback = cb
+        form.full_number = access.callback_number_full(user, cb.status, cb.claimed_by)
+        form.personal_locked = not form.full_number
         form.phone_editable = False
         form.history = await caller_lookup.caller_history(session, cb.phone)
         form.values.update(
-            phone=cb.phone, citizen_name=cb.citizen_name or "", district=cb.district or "",
-            direction=cb.direction or "",
+            phone=access.show_phone(cb.phone, form.full_number),
+            citizen_name=cb.citizen_name or "" if form.full_number else access.show_name(cb.citizen_name, False),
+            district=cb.district or "", direction=cb.direction or "",
         )
     return form
+
+
+def _keep_locked(data: registrations.RegistrationInput, form: RegistrationForm,
+                 name: str | None) -> registrations.RegistrationInput:
+    """What the viewer may not see, they cannot change: the number and name stay
+    (and, on an edit, the note, whose numbers they see masked)."""
+    if not form.personal_locked:
+        return data
+    kept: dict[str, object] = {"phone": None, "citizen_name": name}
+    if form.editing is not None:
+        kept["note"] = form.editing.note
+    return registrations.RegistrationInput(**(asdict(data) | kept))
 
 
 @routes.get("/console/pbx-calls/{id:\\d{1,18}}/pop", name="console_call_pop")
@@ -132,8 +155,10 @@ async def register(request: web.Request) -> web.Response:
         )
         if data is not None and not form.phone_editable:
             data = registrations.RegistrationInput(**(asdict(data) | {"phone": None}))
+        if data is not None:
+            data = _keep_locked(data, form, form.callback.citizen_name if form.callback else None)
         if data is None:
-            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"} | _shown_personal(form)
             form.errors = errors
             return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı", status=422)
         try:
@@ -144,7 +169,7 @@ async def register(request: web.Request) -> web.Response:
             if exc.existing_id is not None:
                 return redirect(request, "console_registration", id=exc.existing_id,
                                 flash=exc.message, flash_kind="info")
-            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"} | _shown_personal(form)
             form.error = exc.message
             return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı", status=409)
     message = f"Zəng qeydə alındı (№ {new_id})."
@@ -158,13 +183,27 @@ async def register(request: web.Request) -> web.Response:
     return redirect(request, "console_registration", id=new_id, flash=message)
 
 
+def _shown_personal(form: RegistrationForm) -> dict[str, str]:
+    """A re-shown form keeps the read-only number (and a locked name) as first shown."""
+    shown = {}
+    if not form.phone_editable:
+        source = form.call.phone if form.call else form.callback.phone if form.callback else None
+        if form.editing is not None:
+            source = form.editing.phone
+        shown["phone"] = access.show_phone(source, form.full_number) if source else ""
+    if form.personal_locked:
+        name = form.editing.citizen_name if form.editing else form.callback.citizen_name if form.callback else None
+        shown["citizen_name"] = access.show_name(name, False)
+    return shown
+
+
 async def _load_own(
     session: AsyncSession, request: web.Request, user: CurrentUser
 ) -> RegistrationRow | web.Response:
     reg = await registration_search.get_registration(session, int(request.match_info["id"]))
     if reg is None:
         return render_error(request, 404, "Qeydiyyat tapılmadı.")
-    if not _is_supervisor(user) and reg.agent_id != user.id:
+    if not access.may_view_registration(user, reg.agent_id):
         return render_error(request, 403, "Operator yalnız öz qeydiyyatlarını görə bilər.")
     return reg
 
@@ -184,20 +223,27 @@ async def registration(request: web.Request) -> web.Response:
     until = None
     if can_edit and not _is_supervisor(user):
         until = registrations.edit_deadline(reg.created_at, tz).strftime("%d.%m.%Y %H:%M")
-    page = RegistrationPage(choices, reg, changes, can_edit, until, FIELD_LABELS)
+    page = RegistrationPage(choices, reg, changes, can_edit, until, FIELD_LABELS, can_reveal=_is_supervisor(user))
     return render(request, "calls/detail.html", page, title=f"Qeydiyyat № {reg.id}")
 
 
-def _edit_form(request: web.Request, choices: reference.Choices, reg: RegistrationRow) -> RegistrationForm:
+def _edit_form(
+    request: web.Request, choices: reference.Choices, reg: RegistrationRow, user: CurrentUser
+) -> RegistrationForm:
+    full = access.registration_number_full(user, reg.agent_id, editing=True)
     return RegistrationForm(
         choices=choices,
         action=url_for(request, "console_registration_edit_post", id=reg.id),
         values={
-            "phone": reg.phone or "", "citizen_name": reg.citizen_name or "", "direction": reg.direction,
-            "call_type": reg.call_type, "district": reg.district, "outcome": reg.outcome, "note": reg.note,
+            "phone": (reg.phone or "") if full else access.show_phone(reg.phone, False) if reg.phone else "",
+            "citizen_name": (reg.citizen_name or "") if full else access.show_name(reg.citizen_name, False),
+            "direction": reg.direction, "call_type": reg.call_type, "district": reg.district,
+            "outcome": reg.outcome, "note": reg.note,
         },
         editing=reg,
-        phone_editable=reg.call_id is None and reg.channel == "phone",
+        phone_editable=full and reg.call_id is None and reg.channel == "phone",
+        full_number=full,
+        personal_locked=not full,
     )
 
 
@@ -219,7 +265,8 @@ async def edit_form(request: web.Request) -> web.Response:
         choices = await reference.choices(session)
     if not registrations.may_edit(user, reg.agent_id, reg.created_at, tz):
         return render_error(request, 403, EDIT_CLOSED)
-    return render(request, "calls/form.html", _edit_form(request, choices, reg), title=f"Qeydiyyat № {reg.id}: dəyiş")
+    return render(request, "calls/form.html", _edit_form(request, choices, reg, user),
+                  title=f"Qeydiyyat № {reg.id}: dəyiş")
 
 
 @routes.post("/console/calls/{id:\\d{1,18}}/edit", name="console_registration_edit_post")
@@ -233,12 +280,14 @@ async def edit(request: web.Request) -> web.Response:
         if isinstance(reg, web.Response):
             return reg
         choices = await reference.choices(session)
-        form = _edit_form(request, choices, reg)
+        form = _edit_form(request, choices, reg, user)
         data, errors = registrations.check_registration(posted, choices, phone_required=False)
         if data is not None and not form.phone_editable:
             data = registrations.RegistrationInput(**(asdict(data) | {"phone": None}))
+        if data is not None:
+            data = _keep_locked(data, form, reg.citizen_name)
         if data is None:
-            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+            form.values = {k: str(v) for k, v in posted.items() if k != "csrf_token"} | _shown_personal(form)
             form.errors = errors
             return render(request, "calls/form.html", form, title=f"Qeydiyyat № {reg.id}: dəyiş", status=422)
         try:
@@ -247,6 +296,20 @@ async def edit(request: web.Request) -> web.Response:
             return render_error(request, 403 if exc.code == "edit_closed" else 409, exc.message)
     flash = "Dəyişiklik saxlanıldı." if changed else "Heç nə dəyişmədi."
     return redirect(request, "console_registration", id=reg.id, flash=flash, flash_kind="ok" if changed else "info")
+
+
+@routes.post("/console/pbx-calls/{id:\\d{1,18}}/take", name="console_call_take")
+@permission("agent")
+async def take(request: web.Request) -> web.Response:
+    """Take a call no extension answered (explicit and audited), then register it."""
+    user = current_user(request)
+    call_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER].begin() as session:
+        taken = await registrations.take_call(session, user, call_id, address=request_address(request))
+    if not taken:
+        return render_error(request, 409, "Bu zəngi artıq başqası götürüb və ya o cavablandırılıb.")
+    return redirect(request, "console_register", query={"call": call_id},
+                    flash="Zəng sizə verildi (jurnala yazıldı).")
 
 
 def _parse_filters(request: web.Request, user: CurrentUser, tz) -> tuple[Filters, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -293,6 +356,11 @@ async def registration_list(request: web.Request) -> web.Response:
     user = current_user(request)
     tz = request.app[SETTINGS].tz
     filters, errors = _parse_filters(request, user, tz)
+    if wants_export(request):
+        return await export_list(
+            request, list_name="registrations", filename=f"qeydiyyatlar-{filters.date_from}-{filters.date_to}",
+            title="Qeydiyyatlar", filters=filters.query_args(), errors=errors,
+            columns=registration_search.EXPORT_COLUMNS, statement=registration_search.export_statement(tz, filters))
     async with request.app[SESSIONMAKER]() as session:
         choices = await reference.choices(session)
         result = await registration_search.list_registrations(session, tz, filters, per_page=PER_PAGE)

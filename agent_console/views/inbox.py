@@ -20,6 +20,7 @@ from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.chat import Actor, ConversationRow, InboxError, canned_responses, inbox
 from contact_center.chat.canned_responses import Canned
 from contact_center.chat.inbox import Transcript
+from contact_center.privacy import access
 from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
 from contact_center.social import AgentWindow, agent_window
@@ -45,6 +46,7 @@ class ConversationPage:
     choices: Choices
     supervises: bool
     window: AgentWindow | None = None  # Facebook / Instagram: the reply window, shown before typing
+    text_full: bool = False  # numbers the citizen typed, in full (the agent working it)
 
 
 def actor_of(user: CurrentUser) -> Actor:
@@ -91,6 +93,8 @@ async def conversation_page(request: web.Request) -> web.Response:
             choices=await reference.choices(session),
             supervises=actor.supervises,
             window=window,
+            text_full=access.conversation_text_full(
+                current_user(request), t.conversation.status, t.conversation.assigned_to),
         )
     return render(request, "inbox/conversation.html", page, title=f"Çat № {t.conversation.id}")
 
@@ -108,7 +112,8 @@ async def _act(request: web.Request, action: Action, *, done: str = "console_con
             flash = await action(session, actor, conversation_id, form)
     except InboxError as exc:
         if wants_json(request):
-            status = {"not_found": 404, "empty": 422, "too_long": 422, "invalid": 422, "required": 422}.get(exc.code, 409)
+            status = {"not_found": 404, "not_yours": 403, "empty": 422, "too_long": 422, "invalid": 422,
+                      "required": 422}.get(exc.code, 409)
             return web.json_response({"error": exc.code, "message": exc.message, "field": exc.field}, status=status)
         if exc.code in ("taken", "not_found"):  # nothing to see there: back to the queue
             return redirect(request, "console_inbox", flash=exc.message, flash_kind="error")

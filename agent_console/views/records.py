@@ -12,18 +12,22 @@ from typing import Any
 
 from aiohttp import web
 
+from agent_console.exporting import export_list, wants_export
 from agent_console.layout import render, url_for
 from agent_console.pager import page_links
 from agent_console.timing import server_timing
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.callbacks import CallbackFilters, CallbackRow, search_callbacks
+from contact_center.callbacks import search as callbacks_search
 from contact_center.callbacks.queue import SOURCE_LABELS
 from contact_center.callbacks.search import STATUS_FILTER_LABELS as CALLBACK_STATUS_LABELS
 from contact_center.callbacks.search import SLA_FILTER_LABELS
 from contact_center.calls import CallFilters, CallRow, search_calls
+from contact_center.calls import search as calls_search
 from contact_center.calls.search import STATUS_FILTER_LABELS
 from contact_center.chat import ConversationFilters, ConversationRow, search_conversations
 from contact_center.chat.conversation_rows import CHANNEL_LABELS
+from contact_center.chat import search as chat_search
 from contact_center.chat.search import CHAT_CHANNELS, CSAT_LABELS, HANDOFF_LABELS
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.paging import Page
@@ -105,6 +109,7 @@ class RecordsPage:
     page_links: dict[str, str | None]
     dashboard_url: str
     options: dict[str, Mapping[str, str]]
+    supervises: bool = True  # these lists are the supervisors' (unmasked export with a reason)
 
 
 # --- PBX calls -----------------------------------------------------------------------------
@@ -123,6 +128,11 @@ async def pbx_calls(request: web.Request) -> web.Response:
         district=form.text("district"), registered=None if registered is None else registered == "yes",
         page=form.page(),
     )
+    if wants_export(request):
+        return await export_list(request, list_name="pbx_calls", filename=f"zengler-{date_from}-{date_to}",
+                                 title="Zənglər", filters=filters.query_args(), errors=form.errors,
+                                 columns=calls_search.EXPORT_COLUMNS,
+                                 statement=calls_search.export_statement(request.app[SETTINGS].tz, filters))
     async with request.app[SESSIONMAKER]() as session:
         choices = await reference.choices(session)
         result = await search_calls(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
@@ -147,6 +157,11 @@ async def conversations(request: web.Request) -> web.Response:
         csat=form.choice("csat", CSAT_LABELS), agent=form.text("agent", 32), queue=form.text("queue"),
         direction=form.text("direction"), district=form.text("district"), page=form.page(),
     )
+    if wants_export(request):
+        return await export_list(request, list_name="conversations", filename=f"sohbetler-{date_from}-{date_to}",
+                                 title="Söhbətlər", filters=filters.query_args(), errors=form.errors,
+                                 columns=chat_search.EXPORT_COLUMNS,
+                                 statement=chat_search.export_statement(request.app[SETTINGS].tz, filters))
     async with request.app[SESSIONMAKER]() as session:
         choices = await reference.choices(session)
         result = await search_conversations(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
@@ -173,6 +188,11 @@ async def callback_requests(request: web.Request) -> web.Response:
         recovered=request.query.get("recovered") == "1", agent=form.text("agent", 32), queue=form.text("queue"),
         direction=form.text("direction"), district=form.text("district"), page=form.page(),
     )
+    if wants_export(request):
+        return await export_list(request, list_name="callbacks", filename=f"geri-zengler-{date_from}-{date_to}",
+                                 title="Geri zəng sorğuları", filters=filters.query_args(), errors=form.errors,
+                                 columns=callbacks_search.EXPORT_COLUMNS,
+                                 statement=callbacks_search.export_statement(request.app[SETTINGS].tz, filters))
     async with request.app[SESSIONMAKER]() as session:
         choices = await reference.choices(session)
         result = await search_callbacks(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)

@@ -1,4 +1,5 @@
-"""OpenAPI entries of the foundation's endpoints (PBX, calls, health)."""
+"""OpenAPI entries of the foundation's endpoints (PBX, health); the record APIs describe
+themselves (contact_center/api/records.py)."""
 
 from __future__ import annotations
 
@@ -19,25 +20,6 @@ SCHEMAS: Spec = {
             "queue": {"type": "string", "nullable": True},
             "agent": {"type": "string", "nullable": True, "description": "the agent's extension"},
             "direction": {"type": "string", "enum": ["inbound", "outbound"], "default": "inbound"},
-        },
-    },
-    "Call": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "pbx_call_id": {"type": "string", "nullable": True},
-            "direction": {"type": "string", "enum": ["inbound", "outbound"]},
-            "caller": {"type": "string", "nullable": True},
-            "queue": {"type": "string", "nullable": True},
-            "agent": {"type": "string", "nullable": True, "description": "extension that answered"},
-            "status": {"type": "string", "enum": ["in_progress", "answered", "abandoned", "timeout", "exit_key", "exit_empty"]},
-            "local_date": {**_DATE, "nullable": True, "description": "local date the call entered the queue"},
-            "enqueued_at": {"type": "string", "format": "date-time", "nullable": True},
-            "answered_at": {"type": "string", "format": "date-time", "nullable": True},
-            "ended_at": {"type": "string", "format": "date-time", "nullable": True},
-            "wait_seconds": {"type": "number", "nullable": True, "description": "answer (or hang-up) minus enqueue"},
-            "talk_seconds": {"type": "number", "nullable": True, "description": "end minus answer"},
-            "transferred": {"type": "boolean"},
         },
     },
 }
@@ -79,26 +61,6 @@ PATHS: Spec = {
                         "unknown_events": {"type": "object", "additionalProperties": {"type": "integer"}},
                         "unknown_lines": {"type": "array", "items": {"type": "integer"}}}}}}},
                 **error_responses(400, 401),
-            },
-        }
-    },
-    "/api/v1/calls": {
-        "get": {
-            "operationId": "api_calls",
-            "summary": "Call records that entered the queue on local dates [from, to], oldest first",
-            "security": [{"apiToken": []}],
-            "parameters": [
-                {"name": "from", "in": "query", "required": True, "schema": _DATE},
-                {"name": "to", "in": "query", "required": True, "schema": _DATE},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
-                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
-            ],
-            "responses": {
-                "200": {"description": "a page of calls", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {
-                        "total": {"type": "integer", "description": "calls in the period"},
-                        "calls": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}}}}}}},
-                **error_responses(401, 422),
             },
         }
     },

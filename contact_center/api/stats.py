@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import orjson
@@ -11,7 +10,7 @@ from aiohttp import web
 from contact_center.appkeys import ENGINE, SETTINGS
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.params import QueryError
-from contact_center.stats.report.files import CONTENT_TYPES, default_name, render
+from contact_center.stats.report.files import CONTENT_TYPES, chunks, default_name
 from contact_center.stats.report.format import report_json
 from contact_center.stats.report.model import build_report, parse_month
 from contact_center.stats.service import StatsUnavailable, summary_from_query
@@ -64,15 +63,19 @@ async def stats_report(request: web.Request) -> web.StreamResponse:
         return json_error(422, "invalid_input", "'format' must be json, pdf, xlsx or csv", field="format")
     settings = request.app[SETTINGS]
     async with read_snapshot(request.app[ENGINE]) as conn:
+        report = await build_report(conn, settings, month)
         if kind == "json":
-            data = report_json(await build_report(conn, settings, month))
-            response = web.json_response(data, dumps=_dumps)
-        else:
-            buf = io.BytesIO()
-            await render(conn, settings, month, kind, buf)
-            response = web.Response(
-                body=buf.getvalue(), content_type=CONTENT_TYPES[kind],
-                headers={"Content-Disposition": f'attachment; filename="{default_name(month, kind)}"'},
-            )
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-    return response
+            response = web.json_response(report_json(report), dumps=_dumps)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            return response
+        # Files leave as they are made (the record sheets of a month are long).
+        stream = web.StreamResponse(headers={
+            "Content-Type": CONTENT_TYPES[kind], "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{default_name(month, kind)}"',
+        })
+        await stream.prepare(request)
+        async for chunk in chunks(conn, report, settings, kind):
+            if chunk:
+                await stream.write(chunk)
+        await stream.write_eof()
+        return stream

@@ -37,7 +37,7 @@ ACTIONS = frozenset({
     "transcript_viewed", "call_record_viewed",
     "export", "api_read",
     "number_revealed", "chat_transferred", "kb_changed",
-    "retention_run", "citizen_export", "citizen_erase",
+    "retention_run", "citizen_export", "citizen_erase", "call_taken", "chat_forgotten",
 })
 
 

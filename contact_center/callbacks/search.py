@@ -8,13 +8,14 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.callbacks.queue import OPEN_STATUSES, CallbackRow, select_rows
 from contact_center.db.models import Callback, CallbackAttempt, User
+from contact_center.exports import NAME, PHONE, TEXT, Column
 from contact_center.paging import Page, page_number, page_of
-from contact_center.timeutil import local_range
+from contact_center.timeutil import local_range, local_text
 
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "open": OPEN_STATUSES, "completed": ("reached", "unreachable"), "reached": ("reached",),
@@ -49,9 +50,7 @@ class CallbackFilters:
         }
 
 
-async def search_callbacks(
-    session: AsyncSession, tz: ZoneInfo, f: CallbackFilters, *, per_page: int = 50
-) -> Page[CallbackRow]:
+def callback_conditions(tz: ZoneInfo, f: CallbackFilters) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Callback.created_at >= start, Callback.created_at < end]
     if f.status is not None:
@@ -76,6 +75,13 @@ async def search_callbacks(
         where.append(Callback.direction == f.direction)
     if f.district is not None:
         where.append(Callback.district == f.district)
+    return where
+
+
+async def search_callbacks(
+    session: AsyncSession, tz: ZoneInfo, f: CallbackFilters, *, per_page: int = 50
+) -> Page[CallbackRow]:
+    where = callback_conditions(tz, f)
     total = (
         await session.execute(
             select(func.count()).select_from(Callback).outerjoin(User, User.id == Callback.claimed_by).where(*where)
@@ -86,3 +92,26 @@ async def search_callbacks(
         page_of(select_rows().where(*where).order_by(Callback.created_at.desc(), Callback.id.desc()), page, per_page)
     )
     return Page([CallbackRow(*r) for r in rows], total, page, per_page)
+
+
+EXPORT_COLUMNS = (
+    Column("id"), Column("sorğu_vaxtı"), Column("telefon", PHONE), Column("vətəndaş", NAME), Column("mənbə"),
+    Column("status"), Column("son_vaxt"), Column("götürən"), Column("cəhdlər"), Column("bağlanıb"),
+    Column("istiqamət"), Column("rayon"), Column("üstünlük_verdiyi_vaxt", TEXT), Column("qeyd", TEXT),
+    Column("qeydiyyat_id"),
+)
+
+
+def export_statement(tz: ZoneInfo, f: CallbackFilters) -> Select[Any]:
+    """The drill-down list's callbacks (no page), newest first, as EXPORT_COLUMNS."""
+    return (
+        select(
+            Callback.id, local_text(Callback.created_at, tz), Callback.phone, Callback.citizen_name, Callback.source,
+            Callback.status, local_text(Callback.due_at, tz), User.display_name, Callback.attempts,
+            local_text(Callback.closed_at, tz), Callback.direction, Callback.district, Callback.preferred_time,
+            Callback.note, Callback.registration_id,
+        )
+        .outerjoin(User, User.id == Callback.claimed_by)
+        .where(*callback_conditions(tz, f))
+        .order_by(Callback.created_at.desc(), Callback.id.desc())
+    )

@@ -34,7 +34,7 @@ from contact_center.calls.registrations import (
     register_call,
     update_registration,
 )
-from contact_center.calls.search import CallFilters, CallRow, LiveCalls, calls_in_period, live_calls, search_calls
+from contact_center.calls.search import CallFilters, CallRow, LiveCalls, live_calls, search_calls
 
 __all__ = [
     "CallFilters",
@@ -51,7 +51,6 @@ __all__ = [
     "RegistrationRow",
     "call_info",
     "caller_history",
-    "calls_in_period",
     "check_registration",
     "list_registrations",
     "live_calls",

@@ -30,6 +30,7 @@ class CallInfo:
     wait_seconds: float | None
     talk_seconds: float | None
     registration_id: int | None
+    taken_by: int | None = None  # an agent who took a call no extension answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,8 @@ def _select_calls() -> Select[Any]:
     """Calls with their registration's id (the columns of CallInfo but the phone)."""
     return (
         select(Call.id, Call.caller, Call.agent, Call.status, Call.direction, Call.enqueued_at,
-               Call.answered_at, Call.ended_at, Call.wait_seconds, Call.talk_seconds, CallRegistration.id)
+               Call.answered_at, Call.ended_at, Call.wait_seconds, Call.talk_seconds, CallRegistration.id,
+               Call.taken_by)
         .outerjoin(CallRegistration, CallRegistration.call_id == Call.id)
     )
 

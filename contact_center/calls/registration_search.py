@@ -8,14 +8,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import Float, Numeric, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from contact_center.db.models import Call, CallRegistration, District, User
+from contact_center.db.models import Call, CallRegistration, CallType, Direction, District, Outcome, User
+from contact_center.exports import NAME, PHONE, TEXT, Column
 from contact_center.paging import Page, page_number, page_of
 from contact_center.text import normalize_phone
-from contact_center.timeutil import local_range
+from contact_center.timeutil import local_range, local_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +117,7 @@ def _stats_period(start: datetime, end: datetime, filters: Filters) -> Any:
     return and_(window, or_(manual, has_call))
 
 
-async def list_registrations(
-    session: AsyncSession, tz: ZoneInfo, filters: Filters, *, per_page: int = 50
-) -> Page[RegistrationRow]:
+def registration_conditions(tz: ZoneInfo, filters: Filters) -> list[Any]:
     start, end = local_range(filters.date_from, filters.date_to, tz)
     if filters.stats:
         where = [_stats_period(start, end, filters)]
@@ -139,6 +138,13 @@ async def list_registrations(
             where.append(CallRegistration.phone == full)
         elif digits:
             where.append(CallRegistration.phone.like(f"%{digits}"))
+    return where
+
+
+async def list_registrations(
+    session: AsyncSession, tz: ZoneInfo, filters: Filters, *, per_page: int = 50
+) -> Page[RegistrationRow]:
+    where = registration_conditions(tz, filters)
     total = (
         await session.execute(
             select(func.count()).select_from(CallRegistration).join(User, User.id == CallRegistration.agent_id)
@@ -165,3 +171,33 @@ async def agents_for_filter(session: AsyncSession) -> list[tuple[int, str]]:
         .order_by(User.username)
     )
     return [(i, n) for i, n in rows]
+
+
+# --- the list as a file (contact_center.exports) ------------------------------------------------
+EXPORT_COLUMNS = (
+    Column("id"), Column("vaxt"), Column("operator"), Column("kanal"), Column("telefon", PHONE),
+    Column("vətəndaş", NAME), Column("istiqamət"), Column("növ"), Column("rayon"), Column("nəticə"),
+    Column("zəng_id"), Column("gözləmə_san"), Column("danışıq_san"), Column("qeyd", TEXT),
+)
+
+
+def export_statement(tz: ZoneInfo, filters: Filters) -> Select[Any]:
+    """Every registration of the list's filter (no page), newest first, as EXPORT_COLUMNS."""
+    d, t, s, o = aliased(Direction), aliased(CallType), aliased(District), aliased(Outcome)
+    return (
+        select(
+            CallRegistration.id, local_text(CallRegistration.occurred_at, tz), User.display_name,
+            CallRegistration.channel, CallRegistration.phone, CallRegistration.citizen_name, d.label, t.label,
+            s.label, o.label, CallRegistration.call_id, func.round(Call.wait_seconds.cast(Numeric), 1).cast(Float),
+            func.round(Call.talk_seconds.cast(Numeric), 1).cast(Float),
+            CallRegistration.note,
+        )
+        .join(User, User.id == CallRegistration.agent_id)
+        .outerjoin(Call, Call.id == CallRegistration.call_id)
+        .outerjoin(d, d.code == CallRegistration.direction)
+        .outerjoin(t, t.code == CallRegistration.call_type)
+        .outerjoin(s, s.code == CallRegistration.district)
+        .outerjoin(o, o.code == CallRegistration.outcome)
+        .where(*registration_conditions(tz, filters))
+        .order_by(CallRegistration.occurred_at.desc(), CallRegistration.id.desc())
+    )

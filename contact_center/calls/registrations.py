@@ -17,13 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.accounts import CurrentUser
+from contact_center.audit import Actor, record
 from contact_center.db.models import Call, Callback, CallbackAttempt, CallRegistration, RegistrationChange, User
 from contact_center.events import callback_changed, publish, registration_created
+from contact_center.privacy import access
 from contact_center.reference.lists import Choices
 from contact_center.text import normalize_phone
 from contact_center.timeutil import local_date
@@ -149,7 +151,7 @@ async def register_call(
         call = await session.get(Call, call_id)
         if call is None:
             raise RegistrationError("Zəng tapılmadı.", code="not_found")
-        if not _is_supervisor(user) and call.agent and call.agent != user.extension:
+        if not access.may_open_call(user, call.agent, call.taken_by):
             raise RegistrationError("Bu zəng sizin daxili nömrənizdə cavablandırılmayıb.", code="forbidden")
         occurred_at = call.answered_at or call.enqueued_at or now
         phone = phone or normalize_phone(call.caller or "") or call.caller
@@ -196,6 +198,19 @@ async def register_call(
     await publish(session, registration_created(new_id, call_id, user.id))
     await session.flush()
     return new_id
+
+
+async def take_call(session: AsyncSession, user: CurrentUser, call_id: int, *, address: str | None = None) -> bool:
+    """An agent takes a call no extension answered (issue 13: explicitly, audited
+    `call_taken`); False when someone answered or took it already."""
+    taken = (await session.execute(
+        update(Call).where(Call.id == call_id, Call.agent.is_(None), Call.taken_by.is_(None))
+        .values(taken_by=user.id).returning(Call.id)
+    )).scalar_one_or_none()
+    if taken is not None:
+        await record(session, Actor.user(user.id, user.username), "call_taken", object_type="call",
+                     object_id=call_id, address=address)
+    return taken is not None
 
 
 async def update_registration(

@@ -7,35 +7,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, extract, func, select, text
+from sqlalchemy import Float, Numeric, Select, and_, case, extract, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contact_center.db.models import Call, CallRegistration, User
+from contact_center.exports import PHONE, Column
 from contact_center.paging import Page, page_number, page_of
 from contact_center.text import normalize_phone
-from contact_center.timeutil import local_range
-
-
-async def calls_in_period(
-    session: AsyncSession,
-    tz: ZoneInfo,
-    date_from: date,
-    date_to: date,
-    *,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[int, list[Call]]:
-    """Calls that entered the queue on local dates [date_from, date_to], oldest first."""
-    start, end = local_range(date_from, date_to, tz)
-    where = (Call.enqueued_at >= start, Call.enqueued_at < end)
-    total = (await session.execute(select(func.count()).select_from(Call).where(*where))).scalar_one()
-    rows = (
-        await session.execute(
-            select(Call).where(*where).order_by(Call.enqueued_at, Call.id).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return total, list(rows)
+from contact_center.timeutil import local_range, local_text
 
 
 # --- the records behind the call figures (supervisors' drill-down) ----------------------------
@@ -111,7 +91,7 @@ class CallRow:
         return normalize_phone(self.caller or "") or self.caller
 
 
-def _call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
+def call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Call.direction == "inbound", Call.enqueued_at >= start, Call.enqueued_at < end]
     if f.status is not None:
@@ -141,7 +121,7 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
     """The offered calls matching `f`, newest first (the dashboard's drill-down)."""
     reg_user = aliased(User)
     answering = aliased(User)
-    where = _call_conditions(tz, f, reg_user)
+    where = call_conditions(tz, f, reg_user)
     start, end = local_range(f.date_from, f.date_to, tz)
     # The registrations of the period's calls lie between the smallest and the
     # largest of those calls' ids: an index range scan, not a scan of every
@@ -172,6 +152,34 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
         .order_by(Call.enqueued_at.desc(), Call.id.desc()),
         page, per_page))
     return Page([CallRow(*r) for r in rows], total, page, per_page)
+
+
+EXPORT_COLUMNS = (
+    Column("id"), Column("pbx_id"), Column("növbəyə_daxil_olub"), Column("telefon", PHONE), Column("növbə"),
+    Column("daxili_nömrə"), Column("operator"), Column("status"), Column("cavablandırılıb"), Column("bitib"),
+    Column("gözləmə_san"), Column("danışıq_san"), Column("qeydiyyat_id"), Column("istiqamət"), Column("rayon"),
+)
+
+
+def export_statement(tz: ZoneInfo, f: CallFilters) -> Select[Any]:
+    """The drill-down list's calls (no page), newest first, as EXPORT_COLUMNS."""
+    reg_user, answering = aliased(User), aliased(User)
+    status = case(*((Call.status == k, v) for k, v in STATUS_LABELS.items()), else_=Call.status)
+    return (
+        select(
+            Call.id, Call.pbx_call_id, local_text(Call.enqueued_at, tz), Call.caller, Call.queue, Call.agent,
+            answering.display_name, status, local_text(Call.answered_at, tz), local_text(Call.ended_at, tz),
+            func.round(Call.wait_seconds.cast(Numeric), 1).cast(Float),
+            func.round(Call.talk_seconds.cast(Numeric), 1).cast(Float),
+            CallRegistration.id, CallRegistration.direction, CallRegistration.district,
+        )
+        .select_from(Call)
+        .outerjoin(CallRegistration, CallRegistration.call_id == Call.id)
+        .outerjoin(reg_user, reg_user.id == CallRegistration.agent_id)
+        .outerjoin(answering, answering.extension == Call.agent)
+        .where(*call_conditions(tz, f, reg_user))
+        .order_by(Call.enqueued_at.desc(), Call.id.desc())
+    )
 
 
 # --- calls in the queue right now (the wallboard) -----------------------------------------------

@@ -19,6 +19,7 @@ The citizen and the agents:
     canned_responses   ready answers agents insert; admins edit them
     abandonment        conversations the citizen left before an agent replied; the sweeper loop
     search             conversations of a period, filtered (the supervisors' drill-down)
+    visitors           a web chat visitor: "forget this device", the idle limit of the token
 
 The names below are the package's surface for the rest of the code; anything
 else is imported from its module.
@@ -33,6 +34,7 @@ from contact_center.chat.inbox import Actor, InboxError
 from contact_center.chat.presence import citizen_typing, mark_citizen_seen
 from contact_center.chat.receive import ChatContext, ChatResult, InboundMessage, receive_message
 from contact_center.chat.search import ConversationFilters, search_conversations
+from contact_center.chat.visitors import forget_visitor, visitor_expired
 
 __all__ = [
     "Actor",
@@ -52,4 +54,6 @@ __all__ = [
     "register_sender",
     "search_conversations",
     "sweep_forever",
+    "forget_visitor",
+    "visitor_expired",
 ]

@@ -27,6 +27,7 @@ from contact_center.chat.csat import CSAT_BUTTONS, TEXT_RESOLVED
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
 from contact_center.events import chat_conversation, chat_typing, publish
+from contact_center.privacy import access
 
 MAX_REPLY = 4000
 QUEUE_LIMIT = 200
@@ -154,7 +155,17 @@ async def recently_resolved(session: AsyncSession, actor: Actor, *, limit: int =
 
 
 def _may_view(conv: Conversation, actor: Actor) -> bool:
-    return actor.supervises or conv.status == "pending" or actor.id in (conv.assigned_to, conv.resolved_by)
+    """The access policy's rule (contact_center.privacy.access) for this conversation."""
+    if actor.supervises:
+        return True
+    return access.may_view_conversation(_AgentViewer(actor.id), conv.status, conv.assigned_to, conv.resolved_by)
+
+
+@dataclass(frozen=True)
+class _AgentViewer:
+    id: int
+    role: str = "agent"
+    extension: str | None = None
 
 
 async def transcript(session: AsyncSession, conversation_id: int, actor: Actor) -> Transcript:

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.chat.conversation_rows import ConversationRow, conversation_rows
 from contact_center.db.models import Conversation, User
+from contact_center.exports import Column
 from contact_center.paging import Page, page_number, page_of
-from contact_center.timeutil import local_range
+from contact_center.timeutil import local_range, local_text
 
 CHAT_CHANNELS = ("web_chat", "facebook", "instagram")
 HANDOFF_LABELS = {"yes": "Operatora yönləndirilib", "no": "Çatbotun özü cavablandırıb"}
@@ -45,9 +46,7 @@ class ConversationFilters:
         }
 
 
-async def search_conversations(
-    session: AsyncSession, tz: ZoneInfo, f: ConversationFilters, *, per_page: int = 50
-) -> Page[ConversationRow]:
+def conversation_conditions(tz: ZoneInfo, f: ConversationFilters) -> list[Any]:
     start, end = local_range(f.date_from, f.date_to, tz)
     where: list[Any] = [Conversation.created_at >= start, Conversation.created_at < end,
                         Conversation.channel.in_((f.channel,) if f.channel else CHAT_CHANNELS)]
@@ -71,6 +70,13 @@ async def search_conversations(
         where.append(Conversation.direction == f.direction)
     if f.district is not None:
         where.append(Conversation.district == f.district)
+    return where
+
+
+async def search_conversations(
+    session: AsyncSession, tz: ZoneInfo, f: ConversationFilters, *, per_page: int = 50
+) -> Page[ConversationRow]:
+    where = conversation_conditions(tz, f)
     total = (await session.execute(select(func.count()).select_from(Conversation).where(*where))).scalar_one()
     page = page_number(f.page)
     convs = (
@@ -79,3 +85,27 @@ async def search_conversations(
             page, per_page))
     ).all()
     return Page(await conversation_rows(session, list(convs), datetime.now(UTC)), total, page, per_page)
+
+
+EXPORT_COLUMNS = (
+    Column("id"), Column("başlayıb"), Column("kanal"), Column("status"), Column("istiqamət"), Column("rayon"),
+    Column("təcili"), Column("yönləndirmə_səbəbi"), Column("operatora_yönləndirilib"), Column("operator"),
+    Column("ilk_operator_cavabı"), Column("bağlanıb"), Column("nəticə"), Column("tərk_edilib"), Column("məmnunluq"),
+)
+
+
+def export_statement(tz: ZoneInfo, f: ConversationFilters) -> Select[Any]:
+    """The drill-down list's conversations (no page), newest first, as EXPORT_COLUMNS.
+    No contact ids and no texts: the transcript is read in the console (audited)."""
+    return (
+        select(
+            Conversation.id, local_text(Conversation.created_at, tz), Conversation.channel, Conversation.status,
+            Conversation.direction, Conversation.district, Conversation.urgent, Conversation.handoff_reason,
+            local_text(Conversation.handoff_at, tz), User.display_name, local_text(Conversation.first_agent_reply_at, tz),
+            local_text(Conversation.resolved_at, tz), Conversation.outcome, Conversation.abandoned,
+            Conversation.csat_score,
+        )
+        .outerjoin(User, User.id == Conversation.assigned_to)
+        .where(*conversation_conditions(tz, f))
+        .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+    )

@@ -56,10 +56,25 @@ def _ready(url: str) -> bool:
         return False
 
 
+def pseudonym_key(settings: Settings) -> str:
+    """CC142_PSEUDONYM_KEY, or a key made once for this data dir (pseudonym.key, 0600):
+    `make run` works out of the box; production sets the variable."""
+    if settings.pseudonym_key:
+        return settings.pseudonym_key
+    path = settings.data_dir / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     url, admin_password = asyncio.run(_prepare(settings))
     rasa_port = os.environ.get("RASA_PORT") or "5005"
-    env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false"}
+    env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false",
+           "CC142_PSEUDONYM_KEY": pseudonym_key(settings)}
     env.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
     children: dict[str, subprocess.Popen[bytes]] = {
         "backend": subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], cwd=ROOT, env=env),

@@ -34,7 +34,7 @@ How it works:
   "cc142 leader: <name>"; the key is `leader_key(name)` (pg_locks: an
   advisory lock, classid = the key's high 32 bits, objid = the low ones).
 
-Names in use: "stats-refresher".
+Names in use: "stats-refresher", "retention" (contact_center/privacy/retention.py).
 """
 
 from __future__ import annotations

@@ -27,3 +27,13 @@ def pseudonym(phone: str, key: str) -> str:
         raise PseudonymKeyMissing("set CC142_PSEUDONYM_KEY to pseudonymise phone numbers")
     value = normalize_phone(phone) or phone.strip()
     return PREFIX + hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+CONTACT_PREFIX = "ct:"
+
+
+def contact_pseudonym(contact_id: str, key: str) -> str:
+    """`ct:` + 32 hex digits for a chat contact id (a web chat visitor hash, a Meta PSID)."""
+    if not key:
+        raise PseudonymKeyMissing("set CC142_PSEUDONYM_KEY to pseudonymise contact ids")
+    return CONTACT_PREFIX + hmac.new(key.encode(), f"contact:{contact_id}".encode(), hashlib.sha256).hexdigest()[:32]

@@ -45,7 +45,8 @@ DOMAINS = frozenset({
 })
 # How the process runs and is reached: the domains' plumbing.
 PLUMBING = frozenset({
-    "contact_center.api", "contact_center.commands", "contact_center.db", "contact_center.monitoring", "contact_center.web",
+    "contact_center.api", "contact_center.commands", "contact_center.db", "contact_center.exports",
+    "contact_center.monitoring", "contact_center.web",
 })
 LAZY_ALLOWED = frozenset({
     "contact_center.commands",
@@ -53,6 +54,7 @@ LAZY_ALLOWED = frozenset({
     "contact_center.commands.backup",
     "contact_center.commands.core",
     "contact_center.commands.meta",
+    "contact_center.commands.privacy",
     "contact_center.commands.stats",
     "contact_center.commands.up",
     "contact_center.commands.users",

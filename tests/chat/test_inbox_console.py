@@ -92,4 +92,4 @@ async def test_a_claimed_conversation_is_not_anyone_elses(make_client, dead_rasa
     assert (await client.get(f"/console/inbox/{cid}")).status == 404
     resp = await client.post(f"/console/inbox/{cid}/reply", json={"text": "Salam"},
                              headers={"X-CSRF-Token": token, "Accept": "application/json"})
-    assert resp.status == 409 and (await resp.json())["error"] == "not_yours"
+    assert resp.status == 403 and (await resp.json())["error"] == "not_yours"

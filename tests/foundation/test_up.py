@@ -90,6 +90,9 @@ def test_up_on_the_embedded_database_keeps_its_data_and_creates_the_admin_once(t
         assert _stop(proc) == 0
     assert len(password) >= 12
     assert (data_dir / "pgdata").is_dir()
+    # a pseudonym key was made for this data dir (retention and the audit trail need one), and is kept
+    key = (data_dir / "pseudonym.key").read_text()
+    assert len(key) >= 32 and (data_dir / "pseudonym.key").stat().st_mode & 0o077 == 0
 
     # the second start finds the admin (no new password) and the citizen's request
     proc = _start(data_dir, port)
@@ -97,8 +100,10 @@ def test_up_on_the_embedded_database_keeps_its_data_and_creates_the_admin_once(t
         out = _read_until(proc, "demo traffic")
         assert "first sign-in" not in out
         browser, _ = _sign_in(base, "admin", password)
+        assert (data_dir / "pseudonym.key").read_text() == key
         with browser.open(base + "/console/callbacks", timeout=10) as page:
-            assert "Günel Məmmədova" in page.read().decode()
+            # the queue shows the request (the name masked until an agent claims it)
+            assert "G•••• M••••" in page.read().decode()
     finally:
         assert _stop(proc) == 0
 

@@ -181,6 +181,7 @@
 
   async function loadHistory() {
     var resp = await fetch(API + "/history?after=" + lastId, { headers: { "X-Visitor-Id": visitor } });
+    if (resp.status === 410) { startAfresh(); return; }  // idle too long: the server forgot this token
     if (!resp.ok) throw new Error("history " + resp.status);
     var body = await resp.json();
     body.messages.forEach(render);
@@ -271,7 +272,8 @@
       else if (d.type === "state") applyState(d);
       else if (d.type === "typing") showTyping(d.who);
     };
-    ws.onclose = function () {
+    ws.onclose = function (e) {
+      if (e && e.code === 4410) startAfresh();  // the token was idle too long
       setConn("offline");
       ws = null;
       // Fall back to polling while the socket is down; reconnect with back-off.
@@ -297,6 +299,32 @@
     if (withAgent && ws && ws.readyState === 1 && now - lastTypingSent > TYPING_SEND_MS) {
       lastTypingSent = now;
       ws.send(JSON.stringify({ type: "typing" }));
+    }
+  });
+
+  // "End the chat and forget this device": the server unlinks the token, the
+  // browser drops it; the next person at this computer sees nothing.
+  function startAfresh() {
+    try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ }
+    visitor = visitorId();
+    lastId = 0;
+    state = { status: null, conversation_id: null, csat_pending: false };
+    Array.prototype.forEach.call(log.querySelectorAll("li:not(.welcome)"), function (li) { li.remove(); });
+    hideTyping();
+    if (ws) ws.close();
+  }
+
+  $("forget").addEventListener("click", async function () {
+    if (!window.confirm("Söhbət bitsin və bu cihaz unudulsun? Yazışma bu brauzerdə bir daha görünməyəcək.")) return;
+    try {
+      var resp = await fetch(API + "/forget", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ visitor_id: visitor }),
+      });
+      if (!resp.ok) throw new Error("forget " + resp.status);
+      startAfresh();
+    } catch (e) {
+      showError("Alınmadı. Bir az sonra yenidən cəhd edin.");
     }
   });
 

@@ -18,7 +18,8 @@ class Callback(Base):
     __tablename__ = "callbacks"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    # The number (+994...), or its keyed hash once retention or an erasure ran (ph:...).
+    phone: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     district: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
     direction: Mapped[str | None] = mapped_column(ForeignKey("directions.code"))

@@ -74,6 +74,8 @@ class Call(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     unanswered_reason: Mapped[str | None] = mapped_column(String(20))
     transferred: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # An agent who took a call no extension answered (explicitly, audited): it is theirs.
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), Computed(_STATUS, persisted=True))
     wait_seconds: Mapped[float | None] = mapped_column(Float, Computed(_WAIT, persisted=True))
     talk_seconds: Mapped[float | None] = mapped_column(Float, Computed(_TALK, persisted=True))
@@ -82,6 +84,9 @@ class Call(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
 
+    # Migration 0009 adds `change_xid` (bigint: the xid8 of the writer) here and on call_registrations, callbacks and
+    # conversations (the transaction that last wrote the row; the incremental read APIs
+    # read it with SQL, contact_center/api/changes.py): server-managed, not mapped.
     __table_args__ = (Index("ix_calls_enqueued_at", "enqueued_at"),)
 
 
@@ -96,7 +101,7 @@ class CallRegistration(Base):
     )
     channel: Mapped[str] = mapped_column(ForeignKey("channels.code"), nullable=False)
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(64), index=True)  # +994..., or ph:... (retention)
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     direction: Mapped[str] = mapped_column(ForeignKey("directions.code"), nullable=False)
     call_type: Mapped[str] = mapped_column(ForeignKey("call_types.code"), nullable=False)

@@ -1,4 +1,6 @@
-"""The overview as files: PDF, XLSX (several sheets) and CSV (a zip).
+"""The overview as files: PDF, XLSX (several sheets) and CSV (a zip), written by
+the one export writer (contact_center.exports: formula-like text neutralised,
+the citizen's number, name and notes masked, streamed as it is made).
 
 XLSX sheets: "İcmal" (every table of the report), "Gün üzrə" (calls by day),
 "Qeydiyyata alınmış zənglər" and "Söhbətlər" (one row per record).
@@ -6,21 +8,26 @@ CSV: a zip of icmal.csv (one line per figure: table, row, column, value,
 kind; rates as fractions, times in seconds), gun_uzre.csv,
 registered_calls.csv and conversations.csv (UTF-8 with a BOM, so Excel
 reads the Azerbaijani letters).
+
+`chunks()` yields the file's bytes as they are made; the encoding runs in a
+worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.config import Settings
+from contact_center.exports import masked_row
+from contact_center.exports.csvfile import CsvZipStream
+from contact_center.exports.xlsx import Cell, XlsxStream
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.report import records
 from contact_center.stats.report.model import MonthlyReport, build_report
@@ -30,8 +37,7 @@ EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "csv": "zip"}
 CONTENT_TYPES = {"pdf": "application/pdf",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "csv": "application/zip"}
-XLSX_FORMATS = {"rate": "0.00%", "rate_change": "+0.00%;-0.00%", "seconds": "0.0", "count": "#,##0",
-                "change": "+#,##0;-#,##0"}
+BATCH = 2000
 
 
 def default_name(month: date, fmt: str) -> str:
@@ -46,95 +52,85 @@ def _day_rows(report: MonthlyReport) -> list[tuple]:
 DAY_HEADERS = ("tarix", "daxil_olan", "cavablandırılan", "cavablandırılmayan", "qeydiyyata_alınan")
 
 
-async def write_xlsx(conn: asyncpg.Connection, report: MonthlyReport, settings: Settings, out: IO[bytes]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("İcmal")
-    bold = Font(bold=True)
-
-    def text(value: str, strong: bool = False) -> WriteOnlyCell:
-        c = WriteOnlyCell(ws, value=value)
-        if strong:
-            c.font = bold
-        return c
-
-    ws.column_dimensions["A"].width = 58
-    for col in "BCDEF":
-        ws.column_dimensions[col].width = 18
-    ws.append([text(f"Çağrı mərkəzi 142 — {report.title}", True)])
-    ws.append([f"{report.period_label}; kumulyativ {report.cumulative_from:%d.%m.%Y} – {report.period_to:%d.%m.%Y}"])
+def _summary_rows(report: MonthlyReport) -> list[list[Any]]:
+    rows: list[list[Any]] = [
+        [Cell(f"Çağrı mərkəzi 142 — {report.title}", bold=True)],
+        [f"{report.period_label}; kumulyativ {report.cumulative_from:%d.%m.%Y} – {report.period_to:%d.%m.%Y}"],
+    ]
     for table in report.tables:
-        ws.append([])
-        ws.append([text(table.title, True)])
-        ws.append([text(h, True) for h in table.headers])
+        rows += [[], [Cell(table.title, bold=True)], [Cell(h, bold=True) for h in table.headers]]
         for row in table.rows:
-            cells = [text(row.label, row.emphasis)]
-            for cell in row.cells:
-                c = WriteOnlyCell(ws, value=cell.value)
-                c.number_format = XLSX_FORMATS.get(cell.kind, "General")
-                if row.emphasis:
-                    c.font = bold
-                cells.append(c)
-            ws.append(cells)
+            rows.append([Cell(row.label, bold=row.emphasis),
+                         *(Cell(c.value, c.kind, row.emphasis) for c in row.cells)])
         if table.note:
-            ws.append([table.note])
-    days = wb.create_sheet("Gün üzrə")
-    days.append(list(DAY_HEADERS))
-    for r in _day_rows(report):
-        days.append(list(r))
+            rows.append([table.note])
+    return rows
+
+
+async def _record_batches(conn: asyncpg.Connection, rs: records.RecordSet, settings: Settings,
+                          month: date) -> AsyncIterator[list[list[Any]]]:
+    columns = rs.columns
+    batch: list[tuple] = []
+    async for row in records.stream(conn, rs, settings.tz, month):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield [masked_row(r, columns, False) for r in batch]
+            batch = []
+    if batch:
+        yield [masked_row(r, columns, False) for r in batch]
+
+
+async def _xlsx(conn: asyncpg.Connection, report: MonthlyReport, settings: Settings) -> AsyncIterator[bytes]:
+    wb = XlsxStream()
+    yield await asyncio.to_thread(wb.sheet, "İcmal", [58, 18, 18, 18, 18, 18])
+    yield await asyncio.to_thread(wb.rows, _summary_rows(report))
+    yield wb.sheet("Gün üzrə")
+    yield await asyncio.to_thread(wb.rows, [DAY_HEADERS, *_day_rows(report)])
     for rs in records.RECORD_SETS:
-        sheet = wb.create_sheet(rs.title[:31])
-        sheet.append(list(rs.headers))
-        async for row in records.stream(conn, rs, settings.tz, report.month):
-            sheet.append(list(row))
-    wb.save(out)
+        yield wb.sheet(rs.title)
+        yield wb.rows([rs.headers])
+        async for batch in _record_batches(conn, rs, settings, report.month):
+            yield await asyncio.to_thread(wb.rows, batch)
+    yield await asyncio.to_thread(wb.close)
 
 
-async def write_csv_zip(conn: asyncpg.Connection, report: MonthlyReport, settings: Settings, out: IO[bytes]) -> None:
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("icmal.csv", "w") as raw:
-            fh = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            w = csv.writer(fh)
-            w.writerow(["cədvəl", "cədvəl_adı", "sətir", "sütun", "dəyər", "növ"])
-            for table in report.tables:
-                for row in table.rows:
-                    for header, cell in zip(table.headers[1:], row.cells):
-                        w.writerow([table.key, table.title, row.label, header,
-                                    "" if cell.value is None else cell.value, cell.kind])
-            fh.flush()
-            fh.detach()
-        with zf.open("gun_uzre.csv", "w") as raw:
-            fh = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            w = csv.writer(fh)
-            w.writerow(DAY_HEADERS)
-            w.writerows(_day_rows(report))
-            fh.flush()
-            fh.detach()
-        for rs in records.RECORD_SETS:
-            with zf.open(f"{rs.key}.csv", "w") as raw:
-                fh = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                w = csv.writer(fh)
-                w.writerow(rs.headers)
-                async for row in records.stream(conn, rs, settings.tz, report.month):
-                    w.writerow(["" if v is None else v for v in row])
-                fh.flush()
-                fh.detach()
+async def _csv_zip(conn: asyncpg.Connection, report: MonthlyReport, settings: Settings) -> AsyncIterator[bytes]:
+    zf = CsvZipStream()
+    yield zf.file("icmal.csv", ["cədvəl", "cədvəl_adı", "sətir", "sütun", "dəyər", "növ"])
+    lines = [[table.key, table.title, row.label, header, cell.value, cell.kind]
+             for table in report.tables for row in table.rows
+             for header, cell in zip(table.headers[1:], row.cells)]
+    yield await asyncio.to_thread(zf.rows, lines)
+    yield zf.file("gun_uzre.csv", DAY_HEADERS)
+    yield await asyncio.to_thread(zf.rows, _day_rows(report))
+    for rs in records.RECORD_SETS:
+        yield zf.file(f"{rs.key}.csv", rs.headers)
+        async for batch in _record_batches(conn, rs, settings, report.month):
+            yield await asyncio.to_thread(zf.rows, batch)
+    yield await asyncio.to_thread(zf.close)
+
+
+async def chunks(conn: asyncpg.Connection, report: MonthlyReport, settings: Settings, fmt: str) -> AsyncIterator[bytes]:
+    """The report as `fmt`, in pieces as they are made (conn: in read_snapshot)."""
+    if fmt == "pdf":
+        yield await asyncio.to_thread(render_pdf, report, settings.font_dir)
+    elif fmt == "xlsx":
+        async for chunk in _xlsx(conn, report, settings):
+            yield chunk
+    elif fmt == "csv":
+        async for chunk in _csv_zip(conn, report, settings):
+            yield chunk
+    else:
+        raise ValueError(f"format must be pdf, xlsx or csv, got {fmt!r}")
 
 
 async def render(conn: asyncpg.Connection, settings: Settings, month: date, fmt: str, out: IO[bytes]) -> MonthlyReport:
     """Build the report and write it as `fmt` to `out` (conn: in read_snapshot)."""
-    report = await build_report(conn, settings, month)
-    if fmt == "pdf":
-        out.write(render_pdf(report, settings.font_dir))
-    elif fmt == "xlsx":
-        await write_xlsx(conn, report, settings, out)
-    elif fmt == "csv":
-        await write_csv_zip(conn, report, settings, out)
-    else:
+    if fmt not in EXTENSIONS:
         raise ValueError(f"format must be pdf, xlsx or csv, got {fmt!r}")
+    report = await build_report(conn, settings, month)
+    async for chunk in chunks(conn, report, settings, fmt):
+        out.write(chunk)
     return report
 
 

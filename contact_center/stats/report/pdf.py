@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from functools import cache
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -11,32 +10,18 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from contact_center.exports.fonts import dejavu_fonts
 from contact_center.stats.report.format import fmt
 from contact_center.stats.report.model import MonthlyReport
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-             "/usr/local/share/fonts")
 ACCENT = colors.HexColor("#0b5394")
-
-
-@cache
-def _fonts(font_dir: Path | None) -> tuple[str, str]:
-    for d in [*([font_dir] if font_dir else []), *FONT_DIRS]:
-        regular, bold = Path(d) / "DejaVuSans.ttf", Path(d) / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-            return "DejaVuSans", "DejaVuSans-Bold"
-    raise RuntimeError("DejaVu Sans not found (Debian: apt-get install fonts-dejavu-core, or set CC142_FONT_DIR)")
 
 
 def render_pdf(report: MonthlyReport, font_dir: Path | None = None) -> bytes:
     """`font_dir`: CC142_FONT_DIR (Settings.font_dir), looked in before the system's font folders."""
-    regular, bold = _fonts(font_dir)
+    regular, bold = dejavu_fonts(font_dir)
     title = ParagraphStyle("title", fontName=bold, fontSize=17, leading=21, textColor=ACCENT)
     sub = ParagraphStyle("sub", fontName=regular, fontSize=9.5, leading=13, textColor=colors.HexColor("#444444"))
     h2 = ParagraphStyle("h2", fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4, textColor=ACCENT)

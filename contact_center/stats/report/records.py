@@ -1,18 +1,21 @@
 """Per-record exports of a month: registered calls and conversations.
 
 Streamed from a server-side cursor, so a month of a million calls never sits
-in memory. Rows hold plain values (local times as text).
+in memory. Rows hold plain values (local times as text); the citizen's
+number, name and the note are masked where they are written
+(contact_center.stats.report.files, through the one export writer).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from contact_center.exports import NAME, PHONE, TEXT, Column
 from contact_center.stats.rollups import month_end
 from contact_center.timeutil import local_range
 
@@ -23,6 +26,11 @@ class RecordSet:
     title: str
     headers: tuple[str, ...]
     sql: str
+    personal: dict[str, str] = field(default_factory=dict)  # header -> PHONE | NAME | TEXT
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return tuple(Column(h, self.personal.get(h)) for h in self.headers)
 
 
 REGISTERED_CALLS = RecordSet(
@@ -49,6 +57,7 @@ WHERE r.occurred_at >= $2::timestamptz - interval '1 day' AND r.occurred_at < $3
   AND (c.id IS NULL OR c.direction = 'inbound')
 ORDER BY COALESCE(c.enqueued_at, r.occurred_at), r.id
 """,
+    {"telefon": PHONE, "vətəndaş": NAME, "qeyd": TEXT},
 )
 
 CONVERSATIONS = RecordSet(
