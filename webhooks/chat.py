@@ -182,7 +182,7 @@ async def forget(request: web.Request) -> web.Response:
         return exc.response(422)
     settings = request.app[SETTINGS]
     refused = await check_rate(
-        request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_ip(request))]
+        request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_address(request))]
     )
     if refused is not None:
         return refused
