@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.meta",
     "tests.plugins.rasa_server",
     "tests.plugins.stats",
+    "tests.plugins.watchdog",
 ]

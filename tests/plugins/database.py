@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contact_center.db.base import Base
@@ -69,9 +71,34 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def truncate_all(engine: AsyncEngine) -> None:
+    """Empty the tables. A transaction left open by an earlier test's stray task
+    would make TRUNCATE wait for ever: after 30 s the blockers are named on stderr,
+    ended, and the truncation retried, so the leak shows and the suite goes on."""
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    for attempt in range(2):
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError as exc:
+            if attempt or "lock timeout" not in str(exc):
+                raise
+            await _end_blockers(engine)
+
+
+async def _end_blockers(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT pid, state, application_name, xact_start, left(query, 300) AS query FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+        ))).all()
+        print(f"\n=== truncate_all: {len(rows)} idle-in-transaction sessions block the tables, ending them:",
+              file=sys.__stderr__)
+        for row in rows:
+            print(f"  {dict(row._mapping)}", file=sys.__stderr__)
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row.pid})
+        await conn.commit()
 
 
 @pytest.fixture
