@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from contact_center.calls import PbxBatcher
 from contact_center.chat import ChatContext
 from contact_center.config import Settings
+from contact_center.db.reads import ReadDatabase
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
 from contact_center.shell import LayoutPart, NavItem
@@ -30,6 +31,8 @@ SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker[AsyncSession])
+# The heavy reads: the read replica (DATABASE_READ_URL) with the primary behind it.
+READS = web.AppKey("reads", ReadDatabase)
 LIVE_HUB = web.AppKey("live_hub", LiveHub)
 CHAT = web.AppKey("chat", ChatContext)  # what every chat channel hands to receive_message
 PBX_BATCHER = web.AppKey("pbx_batcher", PbxBatcher)

@@ -140,6 +140,8 @@ def _env(variable: str, default: Any, parse: Parser = _text, *, secret: bool = F
 class Settings:
     # Foundation
     database_url: str | None = _env("DATABASE_URL", None)
+    # A streaming replica for the heavy reads (statistics, lists, exports); contact_center/db/reads.py.
+    database_read_url: str | None = _env("DATABASE_READ_URL", None, secret=True)
     data_dir: Path = _env("CC142_DATA_DIR", Path("var"), _path)
     host: str = _env("CC142_HOST", "127.0.0.1")
     port: int = _env("CC142_PORT", 8080, _int)

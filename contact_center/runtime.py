@@ -6,7 +6,8 @@ this order at start-up and leaves them in the reverse order at shutdown, so
 each part may use the ones above it:
 
     1. database         the engine and the sessionmaker (an embedded PostgreSQL
-                        when DATABASE_URL is unset)
+                        when DATABASE_URL is unset); READS, the read replica
+                        (DATABASE_READ_URL) with the primary behind it
     2. live hub         LISTEN for live events (contact_center/live.py): what the
                         consoles and the chat widget hear
     3. chat             the Rasa client and the abandonment sweeper; CHAT, the
@@ -51,6 +52,7 @@ from contact_center.appkeys import (
     META_WORKER_CONFIG,
     METRICS,
     PBX_BATCHER,
+    READS,
     SESSIONMAKER,
     SETTINGS,
     WEBSOCKETS,
@@ -58,8 +60,9 @@ from contact_center.appkeys import (
 from contact_center.calls import PbxBatcher
 from contact_center.chat import BotClient, ChatContext, sweep_forever
 from contact_center.db.driver import driver_dsn
-from contact_center.db.embedded import resolve_database_url
+from contact_center.db.embedded import resolve_database_url, to_asyncpg
 from contact_center.db.engine import make_engine, make_sessionmaker
+from contact_center.db.reads import ReadDatabase
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
 from contact_center.privacy.retention import run_daily
@@ -90,7 +93,12 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     app[METRICS].watch_pool(engine)
     app[ENGINE] = engine
     app[SESSIONMAKER] = make_sessionmaker(engine)
+    replica = make_engine(to_asyncpg(settings.database_read_url), pool_size=settings.db_pool_size) \
+        if settings.database_read_url else None
+    app[READS] = ReadDatabase(engine, replica)
     yield
+    if replica is not None:
+        await replica.dispose()
     await engine.dispose()
 
 

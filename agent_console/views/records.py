@@ -16,7 +16,7 @@ from agent_console.exporting import export_list, wants_export
 from agent_console.layout import render, url_for
 from agent_console.pager import page_links
 from agent_console.timing import server_timing
-from contact_center.appkeys import SESSIONMAKER, SETTINGS
+from contact_center.appkeys import READS, SETTINGS
 from contact_center.callbacks import CallbackFilters, CallbackRow, search_callbacks
 from contact_center.callbacks import search as callbacks_search
 from contact_center.callbacks.queue import SOURCE_LABELS
@@ -133,7 +133,7 @@ async def pbx_calls(request: web.Request) -> web.Response:
                                  title="Zənglər", filters=filters.query_args(), errors=form.errors,
                                  columns=calls_search.EXPORT_COLUMNS,
                                  statement=calls_search.export_statement(request.app[SETTINGS].tz, filters))
-    async with request.app[SESSIONMAKER]() as session:
+    async with request.app[READS].session() as session:
         choices = await reference.choices(session)
         result = await search_calls(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
     args = filters.query_args()
@@ -162,7 +162,7 @@ async def conversations(request: web.Request) -> web.Response:
                                  title="Söhbətlər", filters=filters.query_args(), errors=form.errors,
                                  columns=chat_search.EXPORT_COLUMNS,
                                  statement=chat_search.export_statement(request.app[SETTINGS].tz, filters))
-    async with request.app[SESSIONMAKER]() as session:
+    async with request.app[READS].session() as session:
         choices = await reference.choices(session)
         result = await search_conversations(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
     args = filters.query_args()
@@ -193,7 +193,7 @@ async def callback_requests(request: web.Request) -> web.Response:
                                  title="Geri zəng sorğuları", filters=filters.query_args(), errors=form.errors,
                                  columns=callbacks_search.EXPORT_COLUMNS,
                                  statement=callbacks_search.export_statement(request.app[SETTINGS].tz, filters))
-    async with request.app[SESSIONMAKER]() as session:
+    async with request.app[READS].session() as session:
         choices = await reference.choices(session)
         result = await search_callbacks(session, request.app[SETTINGS].tz, filters, per_page=PER_PAGE)
     args = filters.query_args()

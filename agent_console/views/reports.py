@@ -16,8 +16,7 @@ from agent_console import dashboard
 from agent_console.drill import Drill
 from agent_console.layout import NavItem, add_nav_item, render, url_for
 from agent_console.timing import server_timing
-from contact_center.appkeys import ENGINE, SETTINGS
-from contact_center.stats.db import read_snapshot
+from contact_center.appkeys import READS, SETTINGS
 from contact_center.stats.report.format import report_json
 from contact_center.stats.report.model import build_report, parse_month
 from contact_center.stats.rollups import month_end, next_month
@@ -57,7 +56,8 @@ async def monthly(request: web.Request) -> web.Response:
             return render(request, "reports/monthly.html", page, title="Statistik icmal — aylıq", status=422)
     else:
         month = local_date(datetime.now(UTC), settings.tz).replace(day=1)
-    async with read_snapshot(request.app[ENGINE]) as conn:
+    async with request.app[READS].snapshot() as snap:
+        conn = snap.conn
         report = await build_report(conn, settings, month)
     drill = Drill(request, month, month_end(month), {})
     key = f"{month:%Y-%m}"

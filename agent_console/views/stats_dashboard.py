@@ -23,8 +23,7 @@ from agent_console.drill import Drill
 from agent_console.layout import NavItem, add_nav_item, render, url_for
 from agent_console.stats_query import CHANNEL_LABELS, PERIODS, error_message, period_label
 from agent_console.timing import server_timing
-from contact_center.appkeys import ENGINE, SETTINGS
-from contact_center.stats.db import read_snapshot
+from contact_center.appkeys import READS, SETTINGS
 from contact_center.stats.options import known_queues
 from contact_center.stats.params import FILTER_PARAMS, PARAMS, QueryError, StatsQuery
 from contact_center.stats.service import StatsUnavailable, read_query, summarize
@@ -114,7 +113,8 @@ async def stats_dashboard(request: web.Request) -> web.Response:
     summary: dict[str, Any] | None = None
     errors: dict[str, str] = {}
     status = 200
-    async with read_snapshot(request.app[ENGINE]) as conn:
+    async with request.app[READS].snapshot() as snap:
+        conn = snap.conn
         labels = await load_labels(conn)
         queues = await known_queues(conn)
         try:

@@ -22,13 +22,12 @@ from agent_console.layout import NavItem, add_nav_item, render, render_fragment,
 from agent_console.timing import server_timing
 from contact_center.accounts import AgentPresence, agent_status
 from contact_center.accounts.agent_status import STATUS_LABELS
-from contact_center.appkeys import ENGINE, SESSIONMAKER, SETTINGS
+from contact_center.appkeys import READS, SESSIONMAKER, SETTINGS
 from contact_center.callbacks import queue as callbacks
 from contact_center.callbacks import CallbackRow
 from contact_center.calls import LiveCalls, live_calls
 from contact_center.chat import ConversationRow, inbox
 from contact_center.db.models.users import AGENT_STATUSES
-from contact_center.stats.db import read_snapshot
 from contact_center.stats.filters import Filters
 from contact_center.stats.report.format import fmt
 from contact_center.stats.report.model import Cell
@@ -114,7 +113,8 @@ async def _callbacks(request: web.Request) -> CallbacksCard:
 async def _today(request: web.Request) -> TodayCard:
     settings = request.app[SETTINGS]
     today = local_date(datetime.now(UTC), settings.tz)
-    async with read_snapshot(request.app[ENGINE]) as conn:
+    async with request.app[READS].snapshot() as snap:
+        conn = snap.conn
         s = await build_summary(conn, settings, today, today, Filters(), with_yoy=False)
     c = s["calls"]
     return TodayCard([

@@ -7,8 +7,7 @@ import time
 import orjson
 from aiohttp import web
 
-from contact_center.appkeys import ENGINE, SETTINGS
-from contact_center.stats.db import read_snapshot
+from contact_center.appkeys import READS, SETTINGS
 from contact_center.stats.params import QueryError
 from contact_center.stats.report.files import CONTENT_TYPES, chunks, default_name
 from contact_center.stats.report.format import report_json
@@ -31,8 +30,9 @@ async def stats_summary(request: web.Request) -> web.Response:
     await api_principal(request)
     started = time.perf_counter()
     try:
-        async with read_snapshot(request.app[ENGINE]) as conn:
-            data = await summary_from_query(conn, request.app[SETTINGS], request.query)
+        async with request.app[READS].snapshot() as snap:
+            data = await summary_from_query(snap.conn, request.app[SETTINGS], request.query)
+            data.update(snap.freshness())
     except QueryError as exc:
         return json_error(422, "invalid_input", exc.message, field=exc.field)
     except StatsUnavailable:
@@ -62,10 +62,11 @@ async def stats_report(request: web.Request) -> web.StreamResponse:
     if kind not in ("json", "pdf", "xlsx", "csv"):
         return json_error(422, "invalid_input", "'format' must be json, pdf, xlsx or csv", field="format")
     settings = request.app[SETTINGS]
-    async with read_snapshot(request.app[ENGINE]) as conn:
+    async with request.app[READS].snapshot() as snap:
+        conn = snap.conn
         report = await build_report(conn, settings, month)
         if kind == "json":
-            response = web.json_response(report_json(report), dumps=_dumps)
+            response = web.json_response({**report_json(report), **snap.freshness()}, dumps=_dumps)
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
             return response
         # Files leave as they are made (the record sheets of a month are long).

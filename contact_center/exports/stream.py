@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -160,9 +161,10 @@ BATCH = 2000
 
 
 async def row_batches(
-    sessionmaker: async_sessionmaker[AsyncSession], statement: Any, size: int = BATCH
+    sessionmaker: Callable[[], AbstractAsyncContextManager[AsyncSession]], statement: Any, size: int = BATCH
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
-    """The statement's rows in lists of `size`, from a server-side cursor."""
+    """The statement's rows in lists of `size`, from a server-side cursor (`sessionmaker`:
+    the primary's, or the read replica's `ReadDatabase.session`)."""
     async with sessionmaker() as session:
         result = await session.stream(statement.execution_options(yield_per=size))
         async for part in result.partitions(size):

@@ -176,6 +176,16 @@ YOY = {"type": "object", "description": "The same figures for the same dates a y
                              "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
                          for s in ("calls", "callbacks", "chats", "csat", "channels")}}}
 
+# Where the figures were read (contact_center/db/reads.py): DATABASE_READ_URL's replica or the primary.
+FRESHNESS: Spec = {
+    "as_of": {"type": "string", "format": "date-time",
+              "description": "how fresh the figures are: now on the primary or a caught-up replica; a lagging "
+                             "replica's last replayed transaction time"},
+    "read_from": {"type": "string", "enum": ["replica", "primary"],
+                  "description": "primary: no DATABASE_READ_URL, or the replica did not answer (then a warning "
+                                 "is logged and the replica is tried again after 10 s)"},
+}
+
 SUMMARY = _obj({
     "from": {"type": "string", "format": "date", "description": "first local date of the period"},
     "to": {"type": "string", "format": "date", "description": "last local date of the period"},
@@ -188,6 +198,7 @@ SUMMARY = _obj({
     "csat": {"$ref": "#/components/schemas/StatsCsat"},
     "channels": {"$ref": "#/components/schemas/StatsChannels"},
     "yoy": {"$ref": "#/components/schemas/StatsYoy"},
+    **FRESHNESS,
 })
 
 SCHEMAS: Spec = {"StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
@@ -253,6 +264,7 @@ SCHEMAS["StatsReport"] = _obj({
                                                                          "(the first record)"},
     "timezone": {"type": "string", "description": "CC142_TIMEZONE"},
     "generated_at": {"type": "string", "format": "date-time", "description": "when it was built"},
+    **FRESHNESS,
     "headlines": _arr(_obj({"label": {"type": "string", "description": "Azerbaijani label"}, "value": _CELL,
                             "rate": {**_CELL, "nullable": True}}), "the headline tiles"),
     "tables": _arr(_obj({"key": {"type": "string", "description": "stable id (also in icmal.csv)"},
