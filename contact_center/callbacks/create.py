@@ -29,6 +29,7 @@ from contact_center.db.models import Callback, Direction, District
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.events import callback_created, publish
 from contact_center.ratelimit import Limit
+from contact_center.reference.calendar import days_off_from
 from contact_center.text import normalize_phone
 
 MAX_NAME = 200
@@ -158,7 +159,8 @@ async def create_callback(
     statement = pg_insert(Callback).values(
         phone=normalized, citizen_name=citizen_name, district=district, direction=direction,
         preferred_time=preferred_time, note=note or "", source=source, status="open",
-        due_at=due_time(now, settings), attempts=0, conversation_id=conversation_id,
+        due_at=due_time(now, settings, days_off=await days_off_from(session, now.astimezone(settings.tz).date())),
+        attempts=0, conversation_id=conversation_id,
         abandoned_call_id=abandoned_call_id, created_at=now,
     )
     excluded = statement.excluded

@@ -23,7 +23,7 @@ abandoned in the last ABANDON_MAX_AGE count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -32,6 +32,7 @@ from contact_center.calls.pbx_ingest import ChangedCall
 from contact_center.config import Settings
 from contact_center.db.models.calls import UNANSWERED_TYPES
 from contact_center.events import Event, call_answered, publish
+from contact_center.reference.calendar import days_off_from_driver
 from contact_center.text import normalize_phone
 
 POP_MAX_AGE = timedelta(minutes=10)
@@ -52,6 +53,7 @@ async def calls_changed(
     now = datetime.now(UTC)
     pops: list[Event] = []
     abandons: list[tuple[int, str, datetime]] = []
+    days_off: frozenset[date] | None = None  # read once, and only when a call needs a callback
     for call in calls:
         if call.answered_now:
             if call.agent and call.answered_at is not None and now - call.answered_at <= POP_MAX_AGE:
@@ -66,7 +68,9 @@ async def calls_changed(
         ):
             phone = normalize_phone(call.caller)
             if phone is not None:  # withheld or foreign numbers cannot be called back from here
-                abandons.append((call.id, phone, due_time(call.ended_at, settings)))
+                if days_off is None:
+                    days_off = await days_off_from_driver(conn, (now - ABANDON_MAX_AGE).astimezone(settings.tz).date())
+                abandons.append((call.id, phone, due_time(call.ended_at, settings, days_off=days_off)))
     await publish(conn, *pops)
     if abandons:
         await create_for_abandoned_calls(conn, abandons)

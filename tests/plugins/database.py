@@ -23,9 +23,10 @@ from contact_center.db.base import Base
 from contact_center.db.embedded import DATABASE_NAME, asyncpg_url, ensure_database, start_embedded, to_asyncpg
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.db.migrate import upgrade
-from contact_center.db.models import REFERENCE_MODELS
+from contact_center.db.models import REFERENCE_MODELS, Holiday
 
-REFERENCE_TABLES = {m.__tablename__ for m in REFERENCE_MODELS}
+# Seeded by the migrations and kept between tests (tests that edit them put them back).
+REFERENCE_TABLES = {m.__tablename__ for m in REFERENCE_MODELS} | {Holiday.__tablename__}
 
 
 @pytest.fixture(scope="session")

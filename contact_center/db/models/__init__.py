@@ -15,6 +15,7 @@ from contact_center.db.models.reference import (
     Channel,
     Direction,
     District,
+    Holiday,
     Outcome,
 )
 from contact_center.db.models.meta import MetaInboxItem
@@ -35,6 +36,7 @@ __all__ = [
     "Conversation",
     "Direction",
     "District",
+    "Holiday",
     "Message",
     "MetaInboxItem",
     "Outcome",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String, Text
+from datetime import date
+
+from sqlalchemy import Boolean, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contact_center.db.base import Base
@@ -45,4 +47,16 @@ class District(_Coded, Base):
     economic_region: Mapped[str] = mapped_column(String(60), nullable=False)
 
 
+class Holiday(Base):
+    """A public holiday that is a day off (Labour Code art. 105). Days off moved
+    from a weekend are not stored: contact_center/reference/calendar.py derives them."""
+
+    __tablename__ = "holidays"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # fixed: the Code's dates (seeded); movable: Ramazan, Qurban, Novruz as announced; extra: any other day off
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+
+
+# The coded lists (code, label, sort order, active); holidays are seeded too but dated.
 REFERENCE_MODELS = (Direction, CallType, Outcome, Channel, District)
