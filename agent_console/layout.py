@@ -145,6 +145,10 @@ def setup_templates(app: web.Application) -> None:
         lstrip_blocks=True,
     )
     env.filters.update(_filters(app))
+    # The chat SLA's target, for marking chats that wait past it (inbox, wallboard).
+    env.globals["chat_sla_seconds"] = lambda: app[SETTINGS].chat_first_response_target_seconds
+    env.tests["late_chat"] = lambda row: row.status == "pending" and (row.waiting_seconds or 0) > \
+        app[SETTINGS].chat_first_response_target_seconds
 
 
 # --- rendering -----------------------------------------------------------------

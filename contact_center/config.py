@@ -151,6 +151,8 @@ class Settings:
     pbx_webhook_secret: str = _env("PBX_WEBHOOK_SECRET", "")
     short_abandon_seconds: int = _env("SHORT_ABANDON_SECONDS", 10, _int)
     service_level_seconds: int = _env("SERVICE_LEVEL_SECONDS", 20, _int)
+    # A handed-off chat should have an agent's first reply within this (the chat SLA).
+    chat_first_response_target_seconds: int = _env("CHAT_FIRST_RESPONSE_TARGET_SECONDS", 60, _int)
     api_token: str = _env("CC142_API_TOKEN", "")
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none)
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = _env("CC142_TRUSTED_PROXIES", (), _networks)

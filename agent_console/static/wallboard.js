@@ -39,6 +39,8 @@
       var s = parseInt(el.dataset.tick, 10) + 1;
       el.dataset.tick = String(s);
       el.textContent = clock(s);
+      var item = el.closest("[data-late-after]");
+      if (item) item.classList.toggle("late", s > Number(item.dataset.lateAfter));
     });
     if (wallClock) wallClock.textContent = new Date().toLocaleTimeString("az-AZ", { hour12: false });
   }, 1000);

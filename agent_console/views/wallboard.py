@@ -68,6 +68,7 @@ class ChatsCard:
     waiting: int
     urgent: int
     rows: list[ConversationRow]
+    late: int = 0  # waiting past CHAT_FIRST_RESPONSE_TARGET_SECONDS
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ async def _agents(request: web.Request) -> AgentsCard:
 async def _chats(request: web.Request) -> ChatsCard:
     async with request.app[SESSIONMAKER]() as session:
         rows = await inbox.pending_queue(session)  # urgent first, then the longest waiting
-    return ChatsCard(len(rows), sum(1 for r in rows if r.urgent), rows[:LIST_LIMIT])
+    target = request.app[SETTINGS].chat_first_response_target_seconds
+    return ChatsCard(len(rows), sum(1 for r in rows if r.urgent), rows[:LIST_LIMIT],
+                     sum(1 for r in rows if (r.waiting_seconds or 0) > target))
 
 
 async def _callbacks(request: web.Request) -> CallbacksCard:

@@ -133,6 +133,10 @@ CHATS = _obj({
                                                "description": "median, whole seconds, nearest-rank"},
                                     "count": _i("handed-off conversations with an agent reply")},
                                    "time from the hand-off to the first agent reply"),
+    "first_response_target_seconds": _i("CHAT_FIRST_RESPONSE_TARGET_SECONDS: the chat SLA's target"),
+    "first_response_breaches": _i("handed-off conversations whose first agent reply came later than the target "
+                                  "(whole seconds; unanswered ones count as abandoned, not here)"),
+    "first_response_breach_rate": _rate("first_response_breaches / first_response_seconds.count"),
     "abandoned": _i("the citizen left after the hand-off before any agent replied"),
     "answered": _i("conversations that got at least one bot or agent reply"),
     "by_channel": {"type": "object", "description": "the same per channel (web_chat, facebook, instagram)",

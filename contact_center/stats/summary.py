@@ -6,6 +6,7 @@ fractions 0..1 (null when there is nothing to divide by); times are seconds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -203,7 +204,12 @@ def callbacks_section(b: Doc) -> dict[str, Any]:
 _CHAT_KEYS = ("n", "bot", "ho", "ab", "fs", "fn", "mr", "ma", "ans", "qn", "qp")
 
 
-def chats_section(h: Doc, labels: Labels) -> dict[str, Any]:
+def _over(hist: Mapping[str, int], limit: int) -> int:
+    """How many of a whole-seconds histogram lie above `limit` seconds."""
+    return sum(n for s, n in hist.items() if int(s) > limit)
+
+
+def chats_section(h: Doc, labels: Labels, target_seconds: int) -> dict[str, Any]:
     per = {ch: h.get(ch, {}) for ch in CHAT_CHANNELS}
     tot = {k: sum(p.get(k, 0) for p in per.values()) for k in _CHAT_KEYS}
     dirs: dict[str, int] = {}
@@ -223,6 +229,10 @@ def chats_section(h: Doc, labels: Labels) -> dict[str, Any]:
         "by_direction": by_direction,
         "first_response_seconds": {"mean": mean(tot["fs"], tot["fn"]), "median": percentile(fh, 0.5),
                                    "count": tot["fn"]},
+        # The chat SLA: first agent replies later than CHAT_FIRST_RESPONSE_TARGET_SECONDS.
+        "first_response_target_seconds": target_seconds,
+        "first_response_breaches": (breaches := _over(fh, target_seconds)),
+        "first_response_breach_rate": rate(breaches, tot["fn"]),
         "abandoned": tot["ab"],
         "answered": tot["ans"],
         "by_channel": {
@@ -260,7 +270,7 @@ def sections(doc: Doc, settings: Settings, labels: Labels, filters: Filters,
     h = {k: v for k, v in doc.get("h", {}).items() if ch is None or ch == k}
     calls = calls_section(c, settings, labels, date_from, date_to, lists)
     callbacks = callbacks_section(b)
-    chats = chats_section(h, labels)
+    chats = chats_section(h, labels, settings.chat_first_response_target_seconds)
     return {
         "calls": calls,
         "callbacks": callbacks,

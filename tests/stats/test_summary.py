@@ -107,6 +107,9 @@ async def test_callbacks_chats_csat_channels(august, stats_client):
     assert dirs == {"social_protection": 2, "employment": 2, None: 1}
     # First responses 30 s and 120 s after the hand-off.
     assert h["first_response_seconds"] == {"mean": 75.0, "median": 30, "count": 2}
+    # The chat SLA (60 s by default): the 120 s reply breached it.
+    assert (h["first_response_target_seconds"], h["first_response_breaches"]) == (60, 1)
+    assert h["first_response_breach_rate"] == approx(0.5)
     # Facebook: 3 + 1 citizen messages, 2 before the last reply (the note is no reply).
     assert h["social"]["facebook"] == {"messages_received": 4, "messages_answered": 2, "answer_rate": 0.5,
                                        "conversations": 2, "conversations_answered": 1}
@@ -119,6 +122,16 @@ async def test_callbacks_chats_csat_channels(august, stats_client):
                                "instagram": {"responses": 1, "score": 1.0}}
     assert s["channels"] == {"incoming_calls": 9, "callbacks": 4, "chatbot_and_social": 5, "web_chat": 2,
                              "facebook": 2, "instagram": 1, "total": 18}
+
+
+async def test_the_chat_sla_target_is_a_setting(august, make_client, stats_settings):
+    # With a 20-second target both replies (30 s and 120 s) are late; with 120 s, neither
+    # (120 whole seconds is not later than 120).
+    for target, breaches in ((20, 2), (120, 0)):
+        client = await make_client(stats_settings.with_(chat_first_response_target_seconds=target))
+        h = (await summary(client, **AUG))["chats"]
+        assert (h["first_response_breaches"], h["first_response_breach_rate"]) == (breaches, breaches / 2)
+        await client.close()
 
 
 async def test_year_on_year(august, stats_client):
