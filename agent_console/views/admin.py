@@ -9,12 +9,15 @@ from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user
+from contact_center import audit
 from contact_center.accounts import UserInputError, UserRow, users
+from contact_center.accounts.auth import unlock
 from contact_center.accounts.users import ROLE_LABELS
-from contact_center.appkeys import SESSIONMAKER
+from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.chat import canned_responses
 from contact_center.db.models.users import ROLES
 from contact_center.reference import lists as reference
+from contact_center.web.audit import request_actor, request_address
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -116,13 +119,28 @@ async def user_password(request: web.Request) -> web.Response:
         return await _user_page(request, user_id, password_errors={"password2": "Şifrələr eyni deyil."})
     try:
         async with request.app[SESSIONMAKER].begin() as session:
-            found = await users.set_password(session, user_id, password)
+            found = await users.set_password(session, request.app[SETTINGS], user_id, password)
     except UserInputError as exc:
         return await _user_page(request, user_id, password_errors=exc.errors)
     if not found:
         return render_error(request, 404, "İstifadəçi tapılmadı.")
     return redirect(request, "console_admin_user", id=user_id,
                     flash="Yeni şifrə təyin edildi; hesab blokdan çıxarıldı və bütün sessiyaları bağlandı.")
+
+
+@routes.post("/console/admin/users/{id:\\d{1,9}}/unlock", name="console_admin_user_unlock")
+@permission("admin")
+async def user_unlock(request: web.Request) -> web.Response:
+    user_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER].begin() as session:
+        username = await unlock(session, request.app[SETTINGS], user_id)
+        if username is not None:
+            await audit.record(session, request_actor(request), "account_unlocked", object_type="user",
+                               object_id=user_id, details={"via": "console"}, address=request_address(request))
+    if username is None:
+        return render_error(request, 404, "İstifadəçi tapılmadı.")
+    return redirect(request, "console_admin_user", id=user_id,
+                    flash="Hesab blokdan çıxarıldı: bütün ünvanlardan yenidən daxil ola bilər.")
 
 
 @dataclass

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password
+from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password, unlock
+from contact_center.config import Settings
 from contact_center.accounts.sessions import close_user_sessions
 from contact_center.db.models import User
 from contact_center.db.models.users import ROLES
@@ -46,9 +47,10 @@ class UserRow:
 
 
 def _row(u: User) -> UserRow:
+    locked = u.locked_until if u.locked_until and u.locked_until > datetime.now(UTC) else None  # a lapsed lock is none
     return UserRow(
         u.id, u.username, u.full_name, u.role, u.extension, u.active, u.status,
-        u.status_changed_at, u.locked_until,
+        u.status_changed_at, locked,
     )
 
 
@@ -152,7 +154,7 @@ async def update_user(
     return _row(user)
 
 
-async def set_password(session: AsyncSession, user_id: int, password: str) -> bool:
+async def set_password(session: AsyncSession, settings: Settings, user_id: int, password: str) -> bool:
     """Reset a password: also unlocks the account and signs it out everywhere."""
     if (problem := check_password(password)) is not None:
         raise UserInputError({"password": problem})
@@ -160,8 +162,8 @@ async def set_password(session: AsyncSession, user_id: int, password: str) -> bo
     if user is None:
         return False
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    await session.flush()
+    await unlock(session, settings, user_id)
     await close_user_sessions(session, user_id)
     await session.flush()
     return True

@@ -45,7 +45,7 @@ ACTIONS = frozenset({
 class Actor:
     """Who acted: a console user (id and username at the time), the system, or the API token."""
 
-    kind: str  # "user" | "system" | "api-token"
+    kind: str  # "user" | "system" | "api-token" | "anonymous"
     name: str
     user_id: int | None = None
 
@@ -56,6 +56,8 @@ class Actor:
 
 SYSTEM = Actor("system", "system")
 API_TOKEN = Actor("api-token", "api-token")
+# Nobody signed in: a failed sign-in (its object says which account, or a keyed hash of the name).
+ANONYMOUS = Actor("anonymous", "anonymous")
 
 _INSERT_SQL = (
     "INSERT INTO audit_log (actor_kind, actor_id, actor_name, address, action, object_type, object_id, details) "
