@@ -163,7 +163,7 @@ async def register(request: web.Request) -> web.Response:
             return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı", status=422)
         try:
             new_id = await registrations.register_call(
-                session, user, data, call_id=call_id, callback_id=callback_id
+                session, user, data, call_id=call_id, callback_id=callback_id, address=request_address(request)
             )
         except RegistrationError as exc:
             if exc.existing_id is not None:
@@ -291,7 +291,9 @@ async def edit(request: web.Request) -> web.Response:
             form.errors = errors
             return render(request, "calls/form.html", form, title=f"Qeydiyyat № {reg.id}: dəyiş", status=422)
         try:
-            changed = await registrations.update_registration(session, user, reg.id, data, tz)
+            changed = await registrations.update_registration(
+                session, user, reg.id, data, tz, address=request_address(request)
+            )
         except RegistrationError as exc:
             return render_error(request, 403 if exc.code == "edit_closed" else 409, exc.message)
     flash = "Dəyişiklik saxlanıldı." if changed else "Heç nə dəyişmədi."

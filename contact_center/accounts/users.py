@@ -1,4 +1,9 @@
-"""Console accounts: create, change, deactivate, reset passwords (admins, CLI)."""
+"""Console accounts: create, change, deactivate, reset passwords (admins, CLI).
+
+Every change is audited here, in the change's transaction (`actor` is the admin,
+or the system for the CLI and the first account): `user_created`, `user_changed`
+with before/after of role, extension and active, the name of `full_name` when it
+changed, and `password_reset` (never the password)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center import audit
 from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password, unlock
+from contact_center.audit import SYSTEM, Actor
 from contact_center.config import Settings
 from contact_center.accounts.sessions import close_user_sessions
 from contact_center.db.models import User
@@ -52,6 +59,11 @@ def _row(u: User) -> UserRow:
         u.id, u.username, u.full_name, u.role, u.extension, u.active, u.status,
         u.status_changed_at, locked,
     )
+
+
+def _audited(u: User) -> dict[str, object]:
+    # full_name is listed by name only (a person's name); the rest before/after.
+    return {"role": u.role, "extension": u.extension, "active": u.active, "full_name": u.full_name}
 
 
 def check_password(password: str) -> str | None:
@@ -97,6 +109,8 @@ async def create_user(
     role: str,
     extension: str | None = None,
     full_name: str = "",
+    actor: Actor = SYSTEM,
+    address: str | None = None,
 ) -> UserRow:
     username = username.strip().lower()
     extension = (extension or "").strip() or None
@@ -124,6 +138,8 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    await audit.record(session, actor, "user_created", object_type="user", object_id=user.id,
+                       details={"username": username, "role": role, "extension": extension}, address=address)
     return _row(user)
 
 
@@ -135,6 +151,8 @@ async def update_user(
     extension: str | None,
     full_name: str,
     active: bool,
+    actor: Actor = SYSTEM,
+    address: str | None = None,
 ) -> UserRow | None:
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
@@ -144,6 +162,7 @@ async def update_user(
     errors = await _check_fields(session, user_id=user_id, role=role, extension=extension, full_name=full_name)
     if errors:
         raise UserInputError(errors)
+    before = _audited(user)
     user.role, user.extension, user.full_name = role, extension, full_name
     if user.active and not active:
         user.status = "offline"
@@ -151,10 +170,17 @@ async def update_user(
         await close_user_sessions(session, user_id)
     user.active = active
     await session.flush()
+    details = audit.changes(before, _audited(user), personal=("full_name",))
+    if details["changed"] or details.get("personal_fields_changed"):
+        await audit.record(session, actor, "user_changed", object_type="user", object_id=user_id,
+                           details=details, address=address)
     return _row(user)
 
 
-async def set_password(session: AsyncSession, settings: Settings, user_id: int, password: str) -> bool:
+async def set_password(
+    session: AsyncSession, settings: Settings, user_id: int, password: str,
+    *, actor: Actor = SYSTEM, address: str | None = None,
+) -> bool:
     """Reset a password: also unlocks the account and signs it out everywhere."""
     if (problem := check_password(password)) is not None:
         raise UserInputError({"password": problem})
@@ -166,6 +192,8 @@ async def set_password(session: AsyncSession, settings: Settings, user_id: int, 
     await unlock(session, settings, user_id)
     await close_user_sessions(session, user_id)
     await session.flush()
+    await audit.record(session, actor, "user_changed", object_type="user", object_id=user_id,
+                       details={"password_reset": True}, address=address)
     return True
 
 

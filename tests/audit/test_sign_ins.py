@@ -31,7 +31,7 @@ async def test_sign_in_and_sign_out_are_recorded_with_the_client_address(make_cl
     home = await client.get("/console", headers={"X-Forwarded-For": ADDRESS})
     await client.post("/console/logout", data={"csrf_token": csrf_from(await home.text())},
                       headers={"X-Forwarded-For": ADDRESS})
-    [sign_in, sign_out] = await audit_entries(sessionmaker)
+    [sign_in, sign_out] = await audit_entries(sessionmaker, "sign_in", "sign_out")
     for entry, action in ((sign_in, "sign_in"), (sign_out, "sign_out")):
         assert entry.action == action
         assert (entry.actor_kind, entry.actor_id, entry.actor_name) == ("user", aysel.id, "aysel")
@@ -43,7 +43,7 @@ async def test_failures_name_the_account_but_never_the_password(make_client, set
     aysel = await make_user("aysel")
     assert (await attempt(client, "aysel", "Sirr-parol-1")).status == 401
     assert (await attempt(client, "Sirr-parol-2", "Sirr-parol-2")).status == 401  # password typed as the name
-    [known, unknown] = await audit_entries(sessionmaker)
+    [known, unknown] = await audit_entries(sessionmaker, "sign_in_failed")
     assert (known.action, known.actor_kind, known.object_type, known.object_id, known.address) == (
         "sign_in_failed", "anonymous", "user", str(aysel.id), ADDRESS)
     assert known.details == {"reason": "invalid"}
