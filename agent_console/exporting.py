@@ -14,7 +14,7 @@ from agent_console.security import current_user, wants_json
 from contact_center.appkeys import SESSIONMAKER
 from contact_center.exports import Column, ExportError, audit_export, export_options, export_response, row_batches
 from contact_center.privacy import access
-from contact_center.web.audit import request_actor, request_address
+from contact_center.web.audit import request_actor, request_address, request_filter
 
 
 def wants_export(request: web.Request) -> bool:
@@ -37,5 +37,6 @@ async def export_list(
                                      status=422)
         return render_error(request, 422, exc.message)
     sessionmaker = request.app[SESSIONMAKER]
-    await audit_export(sessionmaker, request_actor(request), request_address(request), list_name, filters, options)
+    await audit_export(sessionmaker, request_actor(request), request_address(request), list_name,
+                       request_filter(request, filters), options)  # a phone filter as its keyed hash
     return await export_response(request, filename, title, columns, row_batches(sessionmaker, statement), options)
