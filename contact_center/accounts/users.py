@@ -96,7 +96,10 @@ async def _check_fields(
             ).scalar_one_or_none()
             if taken is not None:
                 errors["extension"] = "Bu daxili nömrə artıq başqa istifadəçiyə verilib."
-    if len(full_name) > 200:
+    if not full_name:
+        # Citizens see an agent's name, never the username (issue 13): every account has one.
+        errors["full_name"] = "Ad və soyadı yazın: vətəndaşlar çatda operatorun adını görür."
+    elif len(full_name) > 200:
         errors["full_name"] = "Ad 200 simvoldan uzun ola bilməz."
     return errors
 

@@ -1,4 +1,4 @@
-"""`cc142 create-user USERNAME --role agent|supervisor|admin [--extension EXT] [--password P]`,
+"""`cc142 create-user USERNAME --role agent|supervisor|admin --full-name NAME [--extension EXT] [--password P]`,
 `cc142 unlock-user USERNAME` (audited as account_unlocked)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ async def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
         async with make_sessionmaker(engine).begin() as session:
             user = await create_user(
                 session, username=args.username, password=password, role=args.role,
-                extension=args.extension, full_name=args.full_name or "",
+                extension=args.extension, full_name=args.full_name,
             )
     except UserInputError as exc:
         for field, message in exc.errors.items():
@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--extension", help="the agent's PBX extension (screen pops go there)")
-    p.add_argument("--full-name", help="shown in the console")
+    p.add_argument("--full-name", required=True, help="the person's name: the console and citizens (chat) see it")
     p.add_argument("--password", help="omit to be prompted (keeps it out of the shell history)")
     p.set_defaults(func=cmd_create_user)
     p = sub.add_parser("unlock-user", help="lift a console account's sign-in lock and forget its failures")

@@ -58,7 +58,7 @@ async def test_a_save_without_changes_is_not_an_entry(client, make_user, session
     aysel = await make_user("aysel", extension="1001")
     token = await login(client, "root")
     await client.post(f"/console/admin/users/{aysel.id}", data={
-        "csrf_token": token, "role": "agent", "extension": "1001", "full_name": "", "active": "1"})
+        "csrf_token": token, "role": "agent", "extension": "1001", "full_name": "Aysel", "active": "1"})
     assert await audit_entries(sessionmaker, "user_changed") == []
 
 
