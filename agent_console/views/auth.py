@@ -21,7 +21,6 @@ from contact_center.web.permissions import permission
 routes = web.RouteTableDef()
 
 
-
 @dataclass
 class LoginPage:
     username: str = ""

@@ -32,7 +32,7 @@ from contact_center.calls.registrations import FIELD_LABELS
 from contact_center.reference import lists as reference
 from contact_center.privacy import access
 from contact_center.timeutil import local_date
-from contact_center.web.audit import audit_read, request_address
+from contact_center.web.audit import PAGE_VIEW, audit_read, request_address
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -123,7 +123,7 @@ async def call_pop(request: web.Request) -> web.Response:
         return form
     form.values["next"] = _safe_next(request.headers.get("X-Console-Page")) or ""
     await audit_read(request, "call_record_viewed", object_type="call", object_id=call_id,
-                     details={"view": "pop", "full_number": form.full_number})
+                     details={"view": "pop", "full_number": form.full_number}, once_within=PAGE_VIEW)
     return render_fragment(request, "calls/_pop.html", form=form)
 
 
@@ -141,7 +141,7 @@ async def register_form(request: web.Request) -> web.Response:
                         flash="Bu zəng artıq qeydiyyatdan keçib.", flash_kind="info")
     if form.call is not None:
         await audit_read(request, "call_record_viewed", object_type="call", object_id=form.call.id,
-                         details={"view": "form", "full_number": form.full_number})
+                         details={"view": "form", "full_number": form.full_number}, once_within=PAGE_VIEW)
     return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı")
 
 
@@ -230,7 +230,7 @@ async def registration(request: web.Request) -> web.Response:
         until = registrations.edit_deadline(reg.created_at, tz).strftime("%d.%m.%Y %H:%M")
     page = RegistrationPage(choices, reg, changes, can_edit, until, FIELD_LABELS, can_reveal=_is_supervisor(user))
     await audit_read(request, "call_record_viewed", object_type="registration", object_id=reg.id,
-                     details={"view": "registration", "call_id": reg.call_id})
+                     details={"view": "registration", "call_id": reg.call_id}, once_within=PAGE_VIEW)
     return render(request, "calls/detail.html", page, title=f"Qeydiyyat № {reg.id}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,9 @@ def request_address(request: web.Request) -> str:
     return client_address(request)
 
 
+# A page that refreshes itself (a live transcript) is one view, not one per refresh.
+PAGE_VIEW = timedelta(minutes=10)
+
 # Filters that carry a citizen's data: the trail keeps the number's keyed hash, or only that one was given.
 _PERSONAL_FILTERS = frozenset({"phone", "citizen_name", "name", "q", "search"})
 
@@ -50,12 +54,12 @@ def filter_details(query: Mapping[str, Any], pseudonym_key: str) -> dict[str, An
 
 async def audit_read(
     request: web.Request, action: str, *, object_type: str, object_id: object = None,
-    details: Mapping[str, Any] | None = None, principal: str | None = None,
+    details: Mapping[str, Any] | None = None, principal: str | None = None, once_within: timedelta | None = None,
 ) -> None:
     """Audit a read made through this request (its own short transaction on the primary)."""
     await record_read(
         request.app[SESSIONMAKER], request_actor(request, principal), action, object_type=object_type,
-        object_id=object_id, details=details, address=request_address(request),
+        object_id=object_id, details=details, address=request_address(request), once_within=once_within,
     )
 
 
