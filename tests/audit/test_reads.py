@@ -109,3 +109,14 @@ async def test_a_refused_query_is_no_read(client, sessionmaker):
     assert (await client.get("/api/v1/calls?limit=0", headers=BEARER)).status == 422
     assert (await client.get("/api/v1/calls")).status == 401
     assert await audit_entries(sessionmaker, "api_read") == []
+
+
+async def test_a_monthly_report_download_is_an_export(client, make_user, sessionmaker):
+    rena = await make_user("rena", role="supervisor")
+    await login(client, "rena")
+    resp = await client.get("/api/v1/stats/report", params={"month": "2026-10", "format": "csv"})
+    assert resp.status == 200 and await resp.read()
+    assert (await client.get("/api/v1/stats/report", params={"month": "2026-10"})).status == 200  # JSON: no file
+    [entry] = await audit_entries(sessionmaker, "export")
+    assert (entry.actor_id, entry.object_type, entry.address) == (rena.id, "monthly_report", "127.0.0.1")
+    assert entry.details == {"month": "2026-10", "format": "csv"}
