@@ -14,7 +14,7 @@ from agent_console.security import current_user, wants_json
 from contact_center.appkeys import READS, SESSIONMAKER
 from contact_center.exports import Column, ExportError, audit_export, export_options, export_response, row_batches
 from contact_center.privacy import access
-from contact_center.web.audit import request_actor, request_address
+from contact_center.web.audit import request_actor, request_address, request_filter
 
 
 def wants_export(request: web.Request) -> bool:
@@ -36,7 +36,7 @@ async def export_list(
             return web.json_response({"error": "invalid_input", "message": exc.message, "field": exc.field},
                                      status=422)
         return render_error(request, 422, exc.message)
-    await audit_export(request.app[SESSIONMAKER], request_actor(request), request_address(request), list_name, filters,
-                       options)
+    await audit_export(request.app[SESSIONMAKER], request_actor(request), request_address(request), list_name,
+                       request_filter(request, filters), options)  # a phone filter as its keyed hash
     rows = row_batches(request.app[READS].session, statement)  # the read replica, when there is one
     return await export_response(request, filename, title, columns, rows, options)

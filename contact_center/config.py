@@ -165,6 +165,8 @@ class Settings:
     session_hours: int = _env("CC142_SESSION_HOURS", 12, _int)
     login_max_failures: int = _env("CC142_LOGIN_MAX_FAILURES", 5, _int)
     login_lock_minutes: int = _env("CC142_LOGIN_LOCK_MINUTES", 15, _int)
+    login_lock_addresses: int = _env("CC142_LOGIN_LOCK_ADDRESSES", 5, _int)
+    login_failures_per_address: int = _env("CC142_LOGIN_FAILURES_PER_ADDRESS", 30, _int)  # per 5 minutes
     callback_sla_minutes: int = _env("CALLBACK_SLA_MINUTES", 60, _int)
     callback_max_attempts: int = _env("CALLBACK_MAX_ATTEMPTS", 3, _int)
     work_hours: tuple[time, time] = _env("CC142_WORK_HOURS", (time(9, 0), time(18, 0)), _hours)

@@ -9,12 +9,15 @@ from aiohttp import web
 
 from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user
+from contact_center import audit
 from contact_center.accounts import UserInputError, UserRow, users
+from contact_center.accounts.auth import unlock
 from contact_center.accounts.users import ROLE_LABELS
-from contact_center.appkeys import SESSIONMAKER
+from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.chat import canned_responses
 from contact_center.db.models.users import ROLES
 from contact_center.reference import lists as reference
+from contact_center.web.audit import request_actor, request_address
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -56,7 +59,8 @@ async def user_create(request: web.Request) -> web.Response:
     values = {k: str(form.get(k, "")) for k in ("username", "full_name", "role", "extension")}
     try:
         async with request.app[SESSIONMAKER].begin() as session:
-            created = await users.create_user(session, password=str(form.get("password", "")), **values)
+            created = await users.create_user(session, password=str(form.get("password", "")), **values,
+                                              actor=request_actor(request), address=request_address(request))
     except UserInputError as exc:
         async with request.app[SESSIONMAKER]() as session:
             rows = await users.list_users(session)
@@ -98,6 +102,7 @@ async def user_update(request: web.Request) -> web.Response:
             updated = await users.update_user(
                 session, user_id, role=role, extension=str(form.get("extension", "")),
                 full_name=str(form.get("full_name", "")), active=active,
+                actor=request_actor(request), address=request_address(request),
             )
     except UserInputError as exc:
         return await _user_page(request, user_id, errors=exc.errors)
@@ -116,13 +121,29 @@ async def user_password(request: web.Request) -> web.Response:
         return await _user_page(request, user_id, password_errors={"password2": "Şifrələr eyni deyil."})
     try:
         async with request.app[SESSIONMAKER].begin() as session:
-            found = await users.set_password(session, user_id, password)
+            found = await users.set_password(session, request.app[SETTINGS], user_id, password,
+                                             actor=request_actor(request), address=request_address(request))
     except UserInputError as exc:
         return await _user_page(request, user_id, password_errors=exc.errors)
     if not found:
         return render_error(request, 404, "İstifadəçi tapılmadı.")
     return redirect(request, "console_admin_user", id=user_id,
                     flash="Yeni şifrə təyin edildi; hesab blokdan çıxarıldı və bütün sessiyaları bağlandı.")
+
+
+@routes.post("/console/admin/users/{id:\\d{1,9}}/unlock", name="console_admin_user_unlock")
+@permission("admin")
+async def user_unlock(request: web.Request) -> web.Response:
+    user_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER].begin() as session:
+        username = await unlock(session, request.app[SETTINGS], user_id)
+        if username is not None:
+            await audit.record(session, request_actor(request), "account_unlocked", object_type="user",
+                               object_id=user_id, details={"via": "console"}, address=request_address(request))
+    if username is None:
+        return render_error(request, 404, "İstifadəçi tapılmadı.")
+    return redirect(request, "console_admin_user", id=user_id,
+                    flash="Hesab blokdan çıxarıldı: bütün ünvanlardan yenidən daxil ola bilər.")
 
 
 @dataclass
@@ -155,7 +176,7 @@ async def reference_update(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         errors = await reference.update_item(
             session, kind, code, label=str(form.get("label", "")), sort_order=str(form.get("sort_order", "")),
-            active=form.get("active") == "1",
+            active=form.get("active") == "1", actor=request_actor(request), address=request_address(request),
         )
     if errors:
         async with request.app[SESSIONMAKER]() as session:
@@ -187,7 +208,9 @@ async def canned_create(request: web.Request) -> web.Response:
     form = await request.post()
     title, text = str(form.get("title", "")), str(form.get("text", ""))
     async with request.app[SESSIONMAKER].begin() as session:
-        new_id, errors = await canned_responses.create(session, title, text)
+        new_id, errors = await canned_responses.create(
+            session, title, text, actor=request_actor(request), address=request_address(request)
+        )
     if new_id is None:
         async with request.app[SESSIONMAKER]() as session:
             rows = await canned_responses.list_canned(session)
@@ -203,7 +226,8 @@ async def canned_update(request: web.Request) -> web.Response:
     form = await request.post()
     async with request.app[SESSIONMAKER].begin() as session:
         errors = await canned_responses.update(
-            session, item_id, str(form.get("title", "")), str(form.get("text", "")), form.get("active") == "1"
+            session, item_id, str(form.get("title", "")), str(form.get("text", "")), form.get("active") == "1",
+            actor=request_actor(request), address=request_address(request),
         )
     if errors is None:
         return render_error(request, 404, "Hazır cavab tapılmadı.")

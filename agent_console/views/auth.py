@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
 from agent_console.layout import redirect, render, url_for
 from agent_console.security import SESSION_COOKIE, current_user, load_user
-from contact_center.accounts import agent_status, authenticate, close_session, open_session
+from contact_center import audit
+from contact_center.accounts import LoginResult, agent_status, authenticate, close_session, open_session
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.ratelimit import Limit, hit
+from contact_center.audit import ANONYMOUS, Actor
+from contact_center.config import Settings
 from contact_center.web.client import client_address, cookies_secure
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
-
-LOGIN_IP_LIMIT = Limit("login-ip", 30, timedelta(minutes=5))
-# Each consecutive failure makes the next answer slower, up to this.
-MAX_SLOWDOWN_SECONDS = 2.0
 
 
 @dataclass
@@ -36,6 +34,30 @@ def _safe_next(raw: str | None) -> str:
     if raw and raw.startswith("/console") and not raw.startswith("//") and "\\" not in raw:
         return raw
     return ""
+
+
+def _failed_object(result: LoginResult, settings: Settings) -> dict[str, Any]:
+    """A failed sign-in's object: the account when the name exists; otherwise only the
+    name's keyed hash (with CC142_PSEUDONYM_KEY), so the trail never collects typed names."""
+    if result.account_id is not None:
+        return {"object_type": "user", "object_id": result.account_id}
+    return {"object_type": "login_name", "object_id": result.name_key if settings.pseudonym_key else None}
+
+
+def _refused(request: web.Request, page: LoginPage, result: LoginResult, settings: Settings) -> web.Response:
+    """The same answers for known and unknown names: 401, or 429 with Retry-After."""
+    if result.error == "invalid" or result.retry_at is None:
+        page.error = "İstifadəçi adı və ya şifrə yanlışdır."
+        return render(request, "login.html", page, title="Daxil ol", status=401)
+    if result.error == "locked":
+        until = result.retry_at.astimezone(settings.tz).strftime("%H:%M")
+        page.error = f"Çox sayda uğursuz cəhd: hesab saat {until}-dək bloklanıb. Sonra yenidən cəhd edin."
+    else:
+        page.error = "Çox sayda uğursuz cəhd edildi. Bir az sonra yenidən cəhd edin."
+    response = render(request, "login.html", page, title="Daxil ol", status=429)
+    wait = (result.retry_at - datetime.now(UTC)).total_seconds()
+    response.headers["Retry-After"] = str(max(1, int(wait) + 1))
+    return response
 
 
 @routes.get("/console/login", name="console_login")
@@ -62,37 +84,21 @@ async def login(request: web.Request) -> web.Response:
     if page.errors:
         return render(request, "login.html", page, title="Daxil ol", status=422)
 
-    sessionmaker = request.app[SESSIONMAKER]
-    async with sessionmaker.begin() as session:
-        verdict = await hit(session, LOGIN_IP_LIMIT, client_address(request))
-    if not verdict.allowed:
-        page.error = "Çox sayda cəhd edildi. Bir neçə dəqiqə sonra yenidən cəhd edin."
-        response = render(request, "login.html", page, title="Daxil ol", status=429)
-        response.headers["Retry-After"] = str(verdict.retry_after_seconds)
-        return response
-
-    async with sessionmaker.begin() as session:
-        result = await authenticate(session, settings, username, password)
+    address = client_address(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        result = await authenticate(session, settings, username, password, address)
         new = None
         if result.user_id is not None:
             new = await open_session(session, settings, result.user_id)
             await agent_status.set_status(session, result.user_id, "available")
+            await audit.record(session, Actor.user(result.user_id, username.lower()), "sign_in",
+                               object_type="user", object_id=result.user_id, address=address)
+        else:
+            await audit.record(session, ANONYMOUS, "sign_in_failed", **_failed_object(result, settings),
+                               details={"reason": result.error}, address=address)
 
     if new is None:
-        # Slow down guessing: each consecutive failure waits a little longer.
-        await asyncio.sleep(min(0.25 * result.failures, MAX_SLOWDOWN_SECONDS))
-        status = 401
-        if result.error == "locked" and result.locked_until is not None:
-            until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
-            page.error = (
-                f"Çox sayda uğursuz cəhd: hesab saat {until}-dək bloklanıb. Sonra yenidən cəhd edin."
-            )
-            status = 429
-        elif result.error == "inactive":
-            page.error = "Bu hesab deaktiv edilib. Administratora müraciət edin."
-        else:
-            page.error = "İstifadəçi adı və ya şifrə yanlışdır."
-        return render(request, "login.html", page, title="Daxil ol", status=status)
+        return _refused(request, page, result, settings)
 
     response = web.Response(
         status=303, headers={"Location": page.next or url_for(request, "console_home")}
@@ -111,6 +117,8 @@ async def logout(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         await close_session(session, user.session_id, user.id)
         await agent_status.set_status(session, user.id, "offline")
+        await audit.record(session, Actor.user(user.id, user.username), "sign_out", object_type="user",
+                           object_id=user.id, address=client_address(request))
     response = redirect(request, "console_login", flash="Sistemdən çıxdınız.", flash_kind="info")
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -32,7 +32,7 @@ from contact_center.calls.registrations import FIELD_LABELS
 from contact_center.reference import lists as reference
 from contact_center.privacy import access
 from contact_center.timeutil import local_date
-from contact_center.web.audit import request_address
+from contact_center.web.audit import PAGE_VIEW, audit_read, request_address
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -122,6 +122,8 @@ async def call_pop(request: web.Request) -> web.Response:
     if isinstance(form, web.Response):
         return form
     form.values["next"] = _safe_next(request.headers.get("X-Console-Page")) or ""
+    await audit_read(request, "call_record_viewed", object_type="call", object_id=call_id,
+                     details={"view": "pop", "full_number": form.full_number}, once_within=PAGE_VIEW)
     return render_fragment(request, "calls/_pop.html", form=form)
 
 
@@ -137,6 +139,9 @@ async def register_form(request: web.Request) -> web.Response:
     if form.call is not None and form.call.registration_id is not None:
         return redirect(request, "console_registration", id=form.call.registration_id,
                         flash="Bu zəng artıq qeydiyyatdan keçib.", flash_kind="info")
+    if form.call is not None:
+        await audit_read(request, "call_record_viewed", object_type="call", object_id=form.call.id,
+                         details={"view": "form", "full_number": form.full_number}, once_within=PAGE_VIEW)
     return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı")
 
 
@@ -163,7 +168,7 @@ async def register(request: web.Request) -> web.Response:
             return render(request, "calls/form.html", form, title="Zəngin qeydiyyatı", status=422)
         try:
             new_id = await registrations.register_call(
-                session, user, data, call_id=call_id, callback_id=callback_id
+                session, user, data, call_id=call_id, callback_id=callback_id, address=request_address(request)
             )
         except RegistrationError as exc:
             if exc.existing_id is not None:
@@ -224,6 +229,8 @@ async def registration(request: web.Request) -> web.Response:
     if can_edit and not _is_supervisor(user):
         until = registrations.edit_deadline(reg.created_at, tz).strftime("%d.%m.%Y %H:%M")
     page = RegistrationPage(choices, reg, changes, can_edit, until, FIELD_LABELS, can_reveal=_is_supervisor(user))
+    await audit_read(request, "call_record_viewed", object_type="registration", object_id=reg.id,
+                     details={"view": "registration", "call_id": reg.call_id}, once_within=PAGE_VIEW)
     return render(request, "calls/detail.html", page, title=f"Qeydiyyat № {reg.id}")
 
 
@@ -291,7 +298,9 @@ async def edit(request: web.Request) -> web.Response:
             form.errors = errors
             return render(request, "calls/form.html", form, title=f"Qeydiyyat № {reg.id}: dəyiş", status=422)
         try:
-            changed = await registrations.update_registration(session, user, reg.id, data, tz)
+            changed = await registrations.update_registration(
+                session, user, reg.id, data, tz, address=request_address(request)
+            )
         except RegistrationError as exc:
             return render_error(request, 403 if exc.code == "edit_closed" else 409, exc.message)
     flash = "Dəyişiklik saxlanıldı." if changed else "Heç nə dəyişmədi."

@@ -74,7 +74,7 @@ async def holiday_add(request: web.Request) -> web.Response:
                     flash=f"{day:%d.%m.%Y} istirahət günü kimi saxlanıldı.")
 
 
-@routes.post("/console/admin/holidays/{day:\\d{4}-\\d{2}-\\d{2}}/delete", name="console_admin_holiday_delete")
+@routes.post("/console/admin/holidays/{day}/delete", name="console_admin_holiday_delete")
 @permission("admin")
 async def holiday_delete(request: web.Request) -> web.Response:
     try:

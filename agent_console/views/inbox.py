@@ -24,6 +24,7 @@ from contact_center.privacy import access
 from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
 from contact_center.social import AgentWindow, agent_window
+from contact_center.web.audit import PAGE_VIEW, audit_read
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -96,6 +97,8 @@ async def conversation_page(request: web.Request) -> web.Response:
             text_full=access.conversation_text_full(
                 current_user(request), t.conversation.status, t.conversation.assigned_to),
         )
+    await audit_read(request, "transcript_viewed", object_type="conversation", object_id=t.conversation.id,
+                     details={"status": t.conversation.status, "text_full": page.text_full}, once_within=PAGE_VIEW)
     return render(request, "inbox/conversation.html", page, title=f"Çat № {t.conversation.id}")
 
 

@@ -1,7 +1,8 @@
 """Console accounts: who may sign in, their sessions, their presence.
 
     users         create, change, deactivate, reset passwords (admins, the CLI)
-    auth          sign-in: argon2 passwords, lock-out after repeated failures
+    auth          sign-in: argon2 passwords, one attempt decided (known and unknown names alike)
+    login_throttle  failed sign-ins counted per address, per (name, address), per name: no lock-out abuse
     sessions      console sessions (the service side): open, the user of a token, close; CurrentUser
     agent_status  presence: available, busy, on a break, offline (supervisors see it live)
 

@@ -1,19 +1,22 @@
-"""Console sign-in: argon2 passwords, lock-out after repeated failures.
+"""Console sign-in: argon2 passwords, throttled so that nobody can lock a user out.
 
-A successful sign-in opens a session (contact_center.accounts.sessions).
+A successful sign-in opens a session (contact_center.accounts.sessions). The
+throttling rules (per address, per name and address, the distributed lock) are
+in `login_throttle`; this module decides one attempt.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.accounts import login_throttle
 from contact_center.config import Settings
 from contact_center.db.models import User
 
@@ -42,47 +45,60 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
-    user_id: int | None  # set when the password was right
-    error: str | None  # "invalid" | "locked" | "inactive"
-    failures: int = 0  # consecutive failures so far (to slow the next answer)
-    locked_until: datetime | None = None
+    user_id: int | None  # set when the sign-in succeeded
+    # None | "invalid" (wrong password, unknown name, deactivated account: one answer)
+    # | "throttled" | "locked" | "address_limit" (429: the password was not checked)
+    error: str | None
+    account_id: int | None = None  # the account the name belongs to, for the audit trail only
+    name_key: str = ""  # keyed hash of the name as typed (login_throttle.name_key)
+    retry_at: datetime | None = None  # when a refused client may try again
 
 
 async def authenticate(
-    session: AsyncSession, settings: Settings, username: str, password: str, *, now: datetime | None = None
+    session: AsyncSession, settings: Settings, username: str, password: str, address: str,
+    *, now: datetime | None = None,
 ) -> LoginResult:
-    """Check a username and password, counting failures and locking the account.
+    """Decide one sign-in attempt from `address`; the caller commits (with the audit entry).
 
-    After `login_max_failures` consecutive failures the account is locked for
-    `login_lock_minutes`; while locked even the right password is refused.
+    Known and unknown names take the same path: the throttle rules first, then
+    an argon2 verification (of a dummy hash for an unknown name), and a failure
+    is counted the same way. A deactivated account answers like a wrong password.
     """
     now = now or datetime.now(UTC)
+    typed = username.strip().lower()
+    key = login_throttle.name_key(typed, settings.pseudonym_key)
     user = (
-        await session.execute(select(User).where(User.username == username.strip()).with_for_update())
+        await session.execute(select(User).where(User.username == typed).with_for_update())
     ).scalar_one_or_none()
-    if user is None:
-        await verify_password(_DUMMY_HASH, password)
-        return LoginResult(None, "invalid", 1)
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, "locked", user.failed_logins, user.locked_until)
-    ok = await verify_password(user.password_hash, password)
-    if ok and user.active:
+    account_id = user.id if user else None
+    refusal = await login_throttle.check(session, settings, key, address, now)
+    if refusal is not None:
+        return LoginResult(None, refusal.reason, account_id, key, refusal.until)
+    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and ok and user.active:
+        await login_throttle.forget_pair(session, key, address)
         user.failed_logins = 0
         user.locked_until = None
         if _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        return LoginResult(user.id, None)
-    if ok:  # right password, deactivated account: not a failure to count
-        return LoginResult(None, "inactive")
-    user.failed_logins += 1
-    if user.failed_logins >= settings.login_max_failures:
-        user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-        user.failed_logins = 0
-        return LoginResult(None, "locked", settings.login_max_failures, user.locked_until)
-    return LoginResult(None, "invalid", user.failed_logins)
+        return LoginResult(user.id, None, user.id, key)
+    locked_until = await login_throttle.record_failure(session, settings, key, address, now)
+    if user is not None:
+        user.failed_logins += 1
+        if locked_until is not None:
+            user.locked_until = locked_until  # shown on the admin pages
+    return LoginResult(None, "invalid", account_id, key)
 
 
-async def unlock(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None)
-    )
+async def unlock(session: AsyncSession, settings: Settings, user_id: int) -> str | None:
+    """Lift an account's sign-in lock and forget its failures; returns the username
+    (None when there is no such user)."""
+    username = (
+        await session.execute(
+            update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None)
+            .returning(User.username)
+        )
+    ).scalar_one_or_none()
+    if username is not None:
+        await login_throttle.unlock_name(session, login_throttle.name_key(username, settings.pseudonym_key))
+    return username

@@ -1,4 +1,9 @@
-"""Console accounts: create, change, deactivate, reset passwords (admins, CLI)."""
+"""Console accounts: create, change, deactivate, reset passwords (admins, CLI).
+
+Every change is audited here, in the change's transaction (`actor` is the admin,
+or the system for the CLI and the first account): `user_created`, `user_changed`
+with before/after of role, extension and active, the name of `full_name` when it
+changed, and `password_reset` (never the password)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password
+from contact_center import audit
+from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password, unlock
+from contact_center.audit import SYSTEM, Actor
+from contact_center.config import Settings
 from contact_center.accounts.sessions import close_user_sessions
 from contact_center.db.models import User
 from contact_center.db.models.users import ROLES
@@ -46,10 +54,16 @@ class UserRow:
 
 
 def _row(u: User) -> UserRow:
+    locked = u.locked_until if u.locked_until and u.locked_until > datetime.now(UTC) else None  # a lapsed lock is none
     return UserRow(
         u.id, u.username, u.full_name, u.role, u.extension, u.active, u.status,
-        u.status_changed_at, u.locked_until,
+        u.status_changed_at, locked,
     )
+
+
+def _audited(u: User) -> dict[str, object]:
+    # full_name is listed by name only (a person's name); the rest before/after.
+    return {"role": u.role, "extension": u.extension, "active": u.active, "full_name": u.full_name}
 
 
 def check_password(password: str) -> str | None:
@@ -82,7 +96,10 @@ async def _check_fields(
             ).scalar_one_or_none()
             if taken is not None:
                 errors["extension"] = "Bu daxili nömrə artıq başqa istifadəçiyə verilib."
-    if len(full_name) > 200:
+    if not full_name:
+        # Citizens see an agent's name, never the username (issue 13): every account has one.
+        errors["full_name"] = "Ad və soyadı yazın: vətəndaşlar çatda operatorun adını görür."
+    elif len(full_name) > 200:
         errors["full_name"] = "Ad 200 simvoldan uzun ola bilməz."
     return errors
 
@@ -95,6 +112,8 @@ async def create_user(
     role: str,
     extension: str | None = None,
     full_name: str = "",
+    actor: Actor = SYSTEM,
+    address: str | None = None,
 ) -> UserRow:
     username = username.strip().lower()
     extension = (extension or "").strip() or None
@@ -122,6 +141,8 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    await audit.record(session, actor, "user_created", object_type="user", object_id=user.id,
+                       details={"username": username, "role": role, "extension": extension}, address=address)
     return _row(user)
 
 
@@ -133,6 +154,8 @@ async def update_user(
     extension: str | None,
     full_name: str,
     active: bool,
+    actor: Actor = SYSTEM,
+    address: str | None = None,
 ) -> UserRow | None:
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
@@ -142,6 +165,7 @@ async def update_user(
     errors = await _check_fields(session, user_id=user_id, role=role, extension=extension, full_name=full_name)
     if errors:
         raise UserInputError(errors)
+    before = _audited(user)
     user.role, user.extension, user.full_name = role, extension, full_name
     if user.active and not active:
         user.status = "offline"
@@ -149,10 +173,17 @@ async def update_user(
         await close_user_sessions(session, user_id)
     user.active = active
     await session.flush()
+    details = audit.changes(before, _audited(user), personal=("full_name",))
+    if details["changed"] or details.get("personal_fields_changed"):
+        await audit.record(session, actor, "user_changed", object_type="user", object_id=user_id,
+                           details=details, address=address)
     return _row(user)
 
 
-async def set_password(session: AsyncSession, user_id: int, password: str) -> bool:
+async def set_password(
+    session: AsyncSession, settings: Settings, user_id: int, password: str,
+    *, actor: Actor = SYSTEM, address: str | None = None,
+) -> bool:
     """Reset a password: also unlocks the account and signs it out everywhere."""
     if (problem := check_password(password)) is not None:
         raise UserInputError({"password": problem})
@@ -160,10 +191,12 @@ async def set_password(session: AsyncSession, user_id: int, password: str) -> bo
     if user is None:
         return False
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    await session.flush()
+    await unlock(session, settings, user_id)
     await close_user_sessions(session, user_id)
     await session.flush()
+    await audit.record(session, actor, "user_changed", object_type="user", object_id=user_id,
+                       details={"password_reset": True}, address=address)
     return True
 
 

@@ -43,6 +43,7 @@ from contact_center.exports import NAME, PHONE, TEXT
 from contact_center.privacy import access
 from contact_center.timeutil import parse_date
 from contact_center.web.api_auth import api_principal
+from contact_center.web.audit import audit_read, request_filter
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 
@@ -264,7 +265,7 @@ WATERMARK = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 
 async def read_feed(request: web.Request, feed: Feed) -> web.Response:
-    await api_principal(request)
+    principal = await api_principal(request)
     tz = request.app[SETTINGS].tz
     try:
         q = Query(request.query, feed.params)
@@ -293,17 +294,27 @@ async def read_feed(request: web.Request, feed: Feed) -> web.Response:
         if cursor is None:
             total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
             rows = (await session.execute(stmt.order_by(*feed.order).limit(limit).offset(offset))).all()
-            return web.json_response({"total": total, feed.name: [_item(feed.keys, feed.personal, r) for r in rows]})
-        # One snapshot for the watermark and the rows (REPEATABLE READ).
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        rows = (await session.execute(
-            stmt.where(and_(tuple_(xid, feed.table.id) > tuple_(cursor.xid, cursor.id),
-                            xid < literal_column(f"({WATERMARK})")))
-            .order_by(xid, feed.table.id).limit(limit)
-        )).all()
+        else:
+            # One snapshot for the watermark and the rows (REPEATABLE READ).
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            rows = (await session.execute(
+                stmt.where(and_(tuple_(xid, feed.table.id) > tuple_(cursor.xid, cursor.id),
+                                xid < literal_column(f"({WATERMARK})")))
+                .order_by(xid, feed.table.id).limit(limit)
+            )).all()
+    if cursor is None:
+        await _audit(request, principal, feed, len(rows))
+        return web.json_response({"total": total, feed.name: [_item(feed.keys, feed.personal, r) for r in rows]})
     items = [_item(feed.keys, feed.personal, r) for r in rows]
+    await _audit(request, principal, feed, len(items))
     last = Cursor(items[-1]["change_xid"], items[-1]["id"]) if items else cursor
     return web.json_response({feed.name: items, "next_cursor": str(last), "has_more": len(items) == limit})
+
+
+async def _audit(request: web.Request, principal: str, feed: Feed, rows: int) -> None:
+    """One `api_read` per request (never per row): the query (personal filters hashed) and the row count."""
+    await audit_read(request, "api_read", object_type=feed.name, principal=principal,
+                     details={"query": request_filter(request, request.query), "rows": rows})
 
 
 @routes.get("/api/v1/calls", name="api_calls")

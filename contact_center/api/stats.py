@@ -14,6 +14,7 @@ from contact_center.stats.report.format import report_json
 from contact_center.stats.report.model import build_report, parse_month
 from contact_center.stats.service import StatsUnavailable, summary_from_query
 from contact_center.web.api_auth import api_principal
+from contact_center.web.audit import audit_read
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 
@@ -48,8 +49,8 @@ async def stats_summary(request: web.Request) -> web.Response:
 @routes.get("/api/v1/stats/report", name="api_stats_report")
 @permission("api")
 async def stats_report(request: web.Request) -> web.StreamResponse:
-    """The monthly overview: JSON (the report's tables) or a pdf/xlsx/csv file."""
-    await api_principal(request)
+    """The monthly overview: JSON (the report's tables) or a pdf/xlsx/csv file (audited `export`)."""
+    principal = await api_principal(request)
     started = time.perf_counter()
     for name in request.query:
         if name not in ("month", "format"):
@@ -69,6 +70,9 @@ async def stats_report(request: web.Request) -> web.StreamResponse:
             response = web.json_response({**report_json(report), **snap.freshness()}, dumps=_dumps)
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
             return response
+        # A download is audited before it starts (its record sheets list registrations).
+        await audit_read(request, "export", object_type="monthly_report", principal=principal,
+                         details={"month": f"{month:%Y-%m}", "format": kind})
         # Files leave as they are made (the record sheets of a month are long).
         stream = web.StreamResponse(headers={
             "Content-Type": CONTENT_TYPES[kind], "Cache-Control": "no-store",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -45,7 +46,7 @@ ACTIONS = frozenset({
 class Actor:
     """Who acted: a console user (id and username at the time), the system, or the API token."""
 
-    kind: str  # "user" | "system" | "api-token"
+    kind: str  # "user" | "system" | "api-token" | "anonymous"
     name: str
     user_id: int | None = None
 
@@ -56,6 +57,8 @@ class Actor:
 
 SYSTEM = Actor("system", "system")
 API_TOKEN = Actor("api-token", "api-token")
+# Nobody signed in: a failed sign-in (its object says which account, or a keyed hash of the name).
+ANONYMOUS = Actor("anonymous", "anonymous")
 
 _INSERT_SQL = (
     "INSERT INTO audit_log (actor_kind, actor_id, actor_name, address, action, object_type, object_id, details) "
@@ -93,11 +96,29 @@ async def record(
         await conn.execute(_INSERT_SQL, *values)
 
 
+_SEEN = text(
+    "SELECT 1 FROM audit_log WHERE actor_id = :actor_id AND at > now() - make_interval(secs => :secs) "
+    "AND action = :action AND object_type = :object_type AND object_id = :object_id LIMIT 1"
+)
+
+
 async def record_read(
-    sessionmaker: async_sessionmaker[AsyncSession], actor: Actor, action: str, **fields: Any
+    sessionmaker: async_sessionmaker[AsyncSession], actor: Actor, action: str, *,
+    once_within: timedelta | None = None, **fields: Any,
 ) -> None:
-    """Audit a read in a short transaction of its own (on the primary database)."""
+    """Audit a read in a short transaction of its own (on the primary database).
+
+    `once_within`: a user's view of the same object again within that time is the
+    same view (an open page refreshing itself as messages arrive), not a new entry.
+    """
     async with sessionmaker.begin() as session:
+        if once_within is not None and actor.user_id is not None and fields.get("object_id") is not None:
+            seen = await session.execute(_SEEN, {
+                "actor_id": actor.user_id, "secs": once_within.total_seconds(), "action": action,
+                "object_type": fields.get("object_type"), "object_id": str(fields["object_id"])[:80],
+            })
+            if seen.first() is not None:
+                return
         await record(session, actor, action, **fields)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.accounts import CurrentUser
-from contact_center.audit import Actor, record
+from contact_center.audit import Actor, changes, record
 from contact_center.db.models import Call, Callback, CallbackAttempt, CallRegistration, RegistrationChange, User
 from contact_center.events import callback_changed, publish, registration_created
 from contact_center.privacy import access
@@ -34,6 +34,8 @@ MAX_NAME = 200
 MAX_NOTE = 4000
 # Fields an agent fills in; the audit trail records exactly these.
 AUDITED = ("phone", "citizen_name", "direction", "call_type", "district", "outcome", "note")
+# Of those, the citizen's own data: the audit trail names them, never holds their values.
+PERSONAL = ("phone", "citizen_name", "note")
 FIELD_LABELS = {
     "phone": "Telefon",
     "citizen_name": "Vətəndaşın adı",
@@ -127,9 +129,18 @@ def may_edit(user: CurrentUser, agent_id: int, created_at: datetime, tz: ZoneInf
 
 
 async def _audit(
-    session: AsyncSession, registration_id: int, user_id: int, before: dict[str, Any] | None, after: dict[str, Any]
+    session: AsyncSession, registration_id: int, user: CurrentUser, before: dict[str, Any] | None,
+    after: dict[str, Any], address: str | None,
 ) -> None:
-    session.add(RegistrationChange(registration_id=registration_id, user_id=user_id, before=before, after=after))
+    """The registration's own visible history, and the same change in the audit trail
+    (there only the names of the personal fields that changed)."""
+    session.add(RegistrationChange(registration_id=registration_id, user_id=user.id, before=before, after=after))
+    await record(
+        session, Actor.user(user.id, user.username),
+        "registration_created" if before is None else "registration_changed",
+        object_type="registration", object_id=registration_id,
+        details=changes(before or {}, after, PERSONAL), address=address,
+    )
 
 
 async def register_call(
@@ -140,6 +151,7 @@ async def register_call(
     call_id: int | None = None,
     callback_id: int | None = None,
     now: datetime | None = None,
+    address: str | None = None,
 ) -> int:
     """Create a registration; returns its id. Raises RegistrationError."""
     now = now or datetime.now(UTC)
@@ -187,7 +199,7 @@ async def register_call(
         ).scalar_one()
         raise RegistrationError("Bu zəng artıq qeydiyyatdan keçib.", code="duplicate", existing_id=existing)
 
-    await _audit(session, new_id, user.id, None, {name: values[name] for name in AUDITED})
+    await _audit(session, new_id, user, None, {name: values[name] for name in AUDITED}, address)
     if callback is not None:
         session.add(CallbackAttempt(callback_id=callback.id, agent_id=user.id, result="reached", note="", at=now))
         callback.attempts += 1
@@ -221,6 +233,7 @@ async def update_registration(
     tz: ZoneInfo,
     *,
     now: datetime | None = None,
+    address: str | None = None,
 ) -> bool:
     """Apply an edit; returns False when nothing changed. Raises RegistrationError."""
     now = now or datetime.now(UTC)
@@ -243,7 +256,7 @@ async def update_registration(
     if after == before:
         return False
     reg.updated_at = now
-    await _audit(session, reg.id, user.id, before, after)
+    await _audit(session, reg.id, user, before, after, address)
     await session.flush()
     return True
 

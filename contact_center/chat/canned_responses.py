@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center import audit
+from contact_center.audit import SYSTEM, Actor
 from contact_center.db.models import CannedResponse
 
 MAX_TITLE = 200
@@ -44,17 +46,29 @@ async def list_canned(session: AsyncSession, *, active_only: bool = False) -> li
     return [Canned(*r) for r in rows]
 
 
-async def create(session: AsyncSession, title: str, text: str) -> tuple[int | None, dict[str, str]]:
+async def create(
+    session: AsyncSession, title: str, text: str, *, actor: Actor = SYSTEM, address: str | None = None
+) -> tuple[int | None, dict[str, str]]:
     title, text, errors = check(title, text)
     if errors:
         return None, errors
     item = CannedResponse(title=title, text=text, active=True)
     session.add(item)
     await session.flush()
+    await audit.record(session, actor, "canned_reply_changed", object_type="canned_reply", object_id=item.id,
+                       details=audit.changes({}, _audited(item)), address=address)
     return item.id, {}
 
 
-async def update(session: AsyncSession, item_id: int, title: str, text: str, active: bool) -> dict[str, str] | None:
+def _audited(item: CannedResponse) -> dict[str, object]:
+    # A canned reply is the agency's own text, never a citizen's: kept before/after.
+    return {"title": item.title, "text": item.text, "active": item.active}
+
+
+async def update(
+    session: AsyncSession, item_id: int, title: str, text: str, active: bool,
+    *, actor: Actor = SYSTEM, address: str | None = None,
+) -> dict[str, str] | None:
     """None when there is no such item; otherwise the errors (empty: saved)."""
     title, text, errors = check(title, text)
     item = await session.get(CannedResponse, item_id, with_for_update=True)
@@ -62,6 +76,11 @@ async def update(session: AsyncSession, item_id: int, title: str, text: str, act
         return None
     if errors:
         return errors
+    before = _audited(item)
     item.title, item.text, item.active = title, text, active
     await session.flush()
+    details = audit.changes(before, _audited(item))
+    if details["changed"]:
+        await audit.record(session, actor, "canned_reply_changed", object_type="canned_reply", object_id=item_id,
+                           details=details, address=address)
     return {}

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center import audit
+from contact_center.audit import SYSTEM, Actor
 from contact_center.db.models import CallType, Channel, Direction, District, Outcome
 
 KINDS = {
@@ -102,9 +104,11 @@ async def items(session: AsyncSession, kind: str) -> list[ReferenceItem]:
 
 
 async def update_item(
-    session: AsyncSession, kind: str, code: str, *, label: str, sort_order: str, active: bool
+    session: AsyncSession, kind: str, code: str, *, label: str, sort_order: str, active: bool,
+    actor: Actor = SYSTEM, address: str | None = None,
 ) -> dict[str, str]:
-    """Change a label, order or active flag (codes never change: statistics key on them).
+    """Change a label, order or active flag (codes never change: statistics key on them);
+    audited as `reference_changed` with before/after when anything changed.
 
     Returns errors (field -> Azerbaijani message); empty when saved.
     """
@@ -128,6 +132,11 @@ async def update_item(
     item = await session.get(model, code, with_for_update=True)
     if item is None:
         return {"code": "Belə kod yoxdur."}
+    before = {"label": item.label, "sort_order": item.sort_order, "active": item.active}  # type: ignore[attr-defined]
     item.label, item.sort_order, item.active = label, order, active  # type: ignore[attr-defined]
     await session.flush()
+    details = audit.changes(before, {"label": label, "sort_order": order, "active": active})
+    if details["changed"]:
+        await audit.record(session, actor, "reference_changed", object_type=kind, object_id=code,
+                           details=details, address=address)
     return {}

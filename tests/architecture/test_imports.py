@@ -51,6 +51,7 @@ PLUMBING = frozenset({
 LAZY_ALLOWED = frozenset({
     "contact_center.commands",
     "contact_center.commands.ami",
+    "contact_center.commands.audit",
     "contact_center.commands.backup",
     "contact_center.commands.core",
     "contact_center.commands.meta",

@@ -99,13 +99,14 @@ def test_create_user_command(database_url, db):
     env = {**os.environ, "DATABASE_URL": database_url}
     run = subprocess.run(
         [sys.executable, "-m", "contact_center", "create-user", "Nigar", "--role", "supervisor",
-         "--extension", "2001", "--password", "nigar-parol-1"],
+         "--extension", "2001", "--password", "nigar-parol-1", "--full-name", "Nigar Həsənova"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert run.returncode == 0, run.stderr
     assert "created supervisor 'nigar'" in run.stdout
     again = subprocess.run(
-        [sys.executable, "-m", "contact_center", "create-user", "nigar", "--role", "agent", "--password", "x"],
+        [sys.executable, "-m", "contact_center", "create-user", "nigar", "--role", "agent", "--password", "x",
+         "--full-name", "Nigar"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert again.returncode == 1

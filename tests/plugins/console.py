@@ -52,7 +52,7 @@ def make_user(
         async with sessionmaker.begin() as session:
             return await create_user(
                 session, username=username, password=password, role=role, extension=extension,
-                full_name=full_name,
+                full_name=full_name or username.capitalize(),  # every account has a name (issue 13)
             )
 
     return make

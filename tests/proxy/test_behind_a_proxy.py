@@ -10,8 +10,7 @@ from ipaddress import ip_network
 import aiohttp
 import pytest
 
-from agent_console.views.auth import LOGIN_IP_LIMIT
-from contact_center.ratelimit import hit
+from contact_center.db.models import LoginFailure
 from contact_center.web.sessions import PRESESSION_COOKIE, SESSION_COOKIE
 from tests.plugins.console import PASSWORD, login
 
@@ -65,10 +64,10 @@ async def test_chat_limits_follow_the_forwarded_client(make_client, settings):
 async def test_login_attempts_are_counted_per_forwarded_client(make_client, settings, make_user, sessionmaker):
     await make_user("aysel")
     client = await make_client(settings.with_(trusted_proxies=LOOPBACK))
-    # Someone at 203.0.113.7 has used up the sign-in attempts of their address.
+    # Someone at 203.0.113.7 has used up the failed sign-ins of their address.
     async with sessionmaker.begin() as session:
-        for _ in range(LOGIN_IP_LIMIT.max_hits):
-            await hit(session, LOGIN_IP_LIMIT, "203.0.113.7")
+        for n in range(settings.login_failures_per_address):
+            session.add(LoginFailure(name_key=f"nm:{n}", address="203.0.113.7"))
     page = await client.get("/console/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
 

@@ -21,7 +21,7 @@ from contact_center.db.models.reference import (
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
-from contact_center.db.models.users import User, UserSession
+from contact_center.db.models.users import LoginFailure, LoginLock, User, UserSession
 
 __all__ = [
     "REFERENCE_MODELS",
@@ -37,6 +37,8 @@ __all__ = [
     "Direction",
     "District",
     "Holiday",
+    "LoginFailure",
+    "LoginLock",
     "Message",
     "MetaInboxItem",
     "Outcome",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contact_center.db.base import Base
 
-ACTOR_KINDS = ("user", "system", "api-token")
+ACTOR_KINDS = ("user", "system", "api-token", "anonymous")
 
 
 class AuditEntry(Base):
