@@ -10,21 +10,17 @@ open callback (the request enriches it); 422 {"error", "field", "message"};
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
 from contact_center.ratelimit import Verdict, hit
+from contact_center.web.body_limits import JsonBodyError, read_json
 from contact_center.web.client import client_address
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
-
-MAX_BODY = 16 * 1024
-
 
 def _limited(verdict: Verdict, what: str) -> web.Response:
     response = json_error(
@@ -47,12 +43,10 @@ async def create(request: web.Request) -> web.Response:
         verdict = await hit(session, ip_limit, client_address(request))
     if not verdict.allowed:
         return _limited(verdict, "address")
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return json_error(413, "too_large", f"the body must be at most {MAX_BODY} bytes")
     try:
-        payload = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        return json_error(400, "invalid_json", "the body is not valid JSON")
+        payload = await read_json(request)  # size: contact_center/web/body_limits.py
+    except JsonBodyError as exc:
+        return exc.response()
     source = payload.get("source", "web") if isinstance(payload, dict) else "web"
     if source not in ("web", "bot"):
         return json_error(422, "invalid_input", "'source' must be 'web' or 'bot'", field="source")
