@@ -36,6 +36,7 @@ from contact_center.stats import openapi as stats_openapi
 from contact_center.web import health, openapi
 from contact_center.web.body_limits import DEFAULT_LIMIT, body_limits_middleware
 from contact_center.web.error_pages import error_pages_middleware
+from contact_center.web.headers import add_security_headers
 from contact_center.web.request_context import request_context_middleware, stamp_request_id
 from contact_center.web.security import security_middleware
 from webhooks import routes as webhook_routes
@@ -61,7 +62,8 @@ def middleware_chain(inner: Sequence[Middleware] = ()) -> list[Middleware]:
     return [
         request_context_middleware,  # 1. client address and scheme (trusted proxies), X-Request-Id, metrics, access log
         error_pages_middleware,  # 2. error pages: JSON for /api and /webhooks, the mounted page for people
-        # 3. response headers (to come: CSP and the other security headers)
+        # 3. security headers: a response signal, not a middleware, so that slot 2's
+        #    pages get them too (web/headers.py add_security_headers, below)
         body_limits_middleware,  # 4. body limits per route, encodings, bounded path ids (web/body_limits.py)
         security_middleware,  # 5. permissions: sessions, roles, CSRF, the API token
         *inner,  # 6. the mounted areas' own (the console's layout parts)
@@ -78,6 +80,7 @@ def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> 
     runtime.install(app)
     app.middlewares.extend(middleware_chain([m for name in chosen for m in MOUNTS[name].middlewares]))
     app.on_response_prepare.append(stamp_request_id)
+    app.on_response_prepare.append(add_security_headers)
     app.router.add_routes(health.routes)
     app.router.add_routes(records_api.routes)
     app.router.add_routes(metrics_api.routes)
@@ -89,4 +92,5 @@ def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> 
     openapi.register_openapi(app, paths=stats_openapi.PATHS, schemas=stats_openapi.SCHEMAS)
     for name in chosen:
         MOUNTS[name].setup(app)
+    openapi.document_body_refusals(app)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from datetime import time
@@ -107,6 +108,16 @@ def _names(name: str, raw: str) -> frozenset[str]:
     return frozenset(p.strip() for p in raw.split(",") if p.strip())
 
 
+def _origins(name: str, raw: str) -> tuple[str, ...]:
+    """A CSP source list: `*` or space/comma-separated origins ("https://dost.gov.az")."""
+    out = []
+    for part in raw.replace(",", " ").split():
+        if part != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:[0-9]{1,5})?", part):
+            raise SettingError(f"setting {name}: {part!r} is not * or an origin like https://example.az")
+        out.append(part)
+    return tuple(out)
+
+
 def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     """Comma-separated addresses or CIDR blocks ("10.0.0.5, 172.18.0.0/16")."""
     out = []
@@ -201,6 +212,8 @@ class Settings:
     retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
     # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
     chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
+    # Sites that may show the chat page in the widget's frame (CSP frame-ancestors).
+    chat_embed_origins: tuple[str, ...] = _env("CHAT_EMBED_ORIGINS", ("*",), _origins)
 
     @property
     def tz(self) -> ZoneInfo:
