@@ -212,6 +212,11 @@ class Settings:
     retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
     # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
     chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
+    # Concurrent widget sockets (per process) and how long one may stay without activity.
+    chat_ws_per_address: int = _env("CHAT_WS_PER_ADDRESS", 50, _int)  # mobile carriers share addresses (CGNAT)
+    chat_ws_per_visitor: int = _env("CHAT_WS_PER_VISITOR", 5, _int)  # tabs of one browser
+    chat_ws_total: int = _env("CHAT_WS_TOTAL", 5000, _int)
+    chat_ws_idle_minutes: int = _env("CHAT_WS_IDLE_MINUTES", 30, _int)
     # Sites that may show the chat page in the widget's frame (CSP frame-ancestors).
     chat_embed_origins: tuple[str, ...] = _env("CHAT_EMBED_ORIGINS", ("*",), _origins)
 

@@ -45,6 +45,7 @@ from aiohttp import WSCloseCode, web
 
 from contact_center.appkeys import (
     CHAT,
+    CHAT_SOCKETS,
     ENGINE,
     LIVE_HUB,
     META_WORKER,
@@ -65,6 +66,7 @@ from contact_center.monitoring import Metrics
 from contact_center.privacy.retention import run_daily
 from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
+from contact_center.chat.socket_caps import SocketCaps
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +155,16 @@ PARTS: tuple[CleanupContext, ...] = (
 )
 
 
+# Shutdown waits at most this long for the clients to answer the close frames.
+CLOSE_SOCKETS_SECONDS = 5.0
+
+
 async def _close_websockets(app: web.Application) -> None:
-    for ws in list(app[WEBSOCKETS]):
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+    """All at once, bounded: one slow client must not hold up the shutdown."""
+    closing = [ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for ws in list(app[WEBSOCKETS])]
+    if closing:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), CLOSE_SOCKETS_SECONDS)
 
 
 def install(app: web.Application) -> None:
@@ -163,5 +172,6 @@ def install(app: web.Application) -> None:
     # Before the parts: each reports to it (the pool, the chat) and so do the requests.
     app[METRICS] = Metrics(app[SETTINGS].metrics_dir)
     app[WEBSOCKETS] = weakref.WeakSet()
+    app[CHAT_SOCKETS] = SocketCaps()
     app.on_shutdown.append(_close_websockets)
     app.cleanup_ctx.extend(PARTS)
