@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml packages/cc142_text/pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install install-bot install-fonts install-browser install-nginx train migrate run test screenshots bench clean
+.PHONY: install install-bot install-fonts install-browser install-nginx train migrate run test fuzz screenshots bench clean
 
 install: $(STAMP) install-bot install-fonts
 
@@ -57,6 +57,10 @@ run: install train
 
 test: install install-browser install-nginx train
 	$(BIN)/pytest
+
+# A longer fuzzing campaign (schemathesis, FUZZ_EXAMPLES cases per operation); prints how many ran.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q -s tests/security/test_fuzz.py
 
 # Refresh docs/screenshots from the browser tests.
 screenshots: install install-browser train

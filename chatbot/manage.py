@@ -411,6 +411,14 @@ def _get_json(url: str, timeout: float = 2.0) -> dict | None:
         return None
 
 
+def _answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
 def _post_json(url: str, body: dict, timeout: float = 60.0) -> object:
     request = urllib.request.Request(
         url,
@@ -431,6 +439,7 @@ class BotProcesses:
     model: Path
     rasa: subprocess.Popen
     actions: subprocess.Popen
+    api: bool = False  # Rasa's HTTP API (--enable-api): tests only
     log_files: list[Path] = field(default_factory=list)
     _handles: list[IO[str]] = field(default_factory=list, repr=False)
 
@@ -447,8 +456,14 @@ class BotProcesses:
 
     def is_ready(self) -> bool:
         health = _get_json(f"http://{HOST}:{self.actions_port}/health")
-        status = _get_json(f"{self.url}/status")
-        return bool(health and health.get("status") == "ok" and status and status.get("model_id"))
+        if not (health and health.get("status") == "ok"):
+            return False
+        if self.api:
+            status = _get_json(f"{self.url}/status")
+            return bool(status and status.get("model_id"))
+        # Without the API: Rasa answers its root only once the model is loaded
+        # (it loads it before the server accepts connections).
+        return _answers(self.url + "/")
 
     def wait_ready(self, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
@@ -460,8 +475,12 @@ class BotProcesses:
                     + self.log_tail()
                 )
             if self.is_ready():
-                # First parse builds the TensorFlow graph; do it before callers time out.
-                _post_json(f"{self.url}/model/parse", {"text": "salam"}, timeout=120)
+                # The first message builds the TensorFlow graph; do it before callers time out.
+                if self.api:
+                    _post_json(f"{self.url}/model/parse", {"text": "salam"}, timeout=120)
+                else:
+                    _post_json(f"{self.url}/webhooks/rest/webhook", {"sender": "cc142-warm-up", "message": "salam"},
+                               timeout=120)
                 return
             time.sleep(1.0)
         raise BotError(f"the bot was not ready after {timeout:.0f} s\n" + self.log_tail())
@@ -510,8 +529,13 @@ def start(
     log_dir: Path | None = None,
     wait: bool = True,
     timeout: float = 240.0,
+    enable_api: bool = False,
 ) -> BotProcesses:
-    """Start the action server and ``rasa run --enable-api`` on loopback.
+    """Start the action server and ``rasa run`` on loopback.
+
+    Rasa's HTTP API (``--enable-api``: models, trackers, parse) only with
+    ``enable_api`` (the tests' NLU checks): the backend needs only the REST
+    channel, and the API's token would not cover that channel anyway.
 
     Ports default to free ones. With ``log_dir`` each process logs to a file
     there, otherwise to this process's stdout/stderr. Waits until both answer
@@ -551,7 +575,7 @@ def start(
     server = subprocess.Popen(
         [
             str(rasa), "run",
-            "--enable-api",
+            *(["--enable-api"] if enable_api else []),
             "--interface", HOST,
             "--port", str(rasa_port),
             "--model", str(model),
@@ -570,6 +594,7 @@ def start(
         model=model,
         rasa=server,
         actions=actions,
+        api=enable_api,
         log_files=log_files,
         _handles=handles,
     )

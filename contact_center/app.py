@@ -34,14 +34,12 @@ from contact_center.appkeys import SETTINGS
 from contact_center.config import Settings
 from contact_center.stats import openapi as stats_openapi
 from contact_center.web import health, openapi
+from contact_center.web.body_limits import DEFAULT_LIMIT, body_limits_middleware
 from contact_center.web.error_pages import error_pages_middleware
+from contact_center.web.headers import add_security_headers
 from contact_center.web.request_context import request_context_middleware, stamp_request_id
 from contact_center.web.security import security_middleware
 from webhooks import routes as webhook_routes
-
-# Large enough for a day's queue_log upload; JSON bodies are checked by size too.
-CLIENT_MAX_SIZE = 50 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Mount:
@@ -64,8 +62,9 @@ def middleware_chain(inner: Sequence[Middleware] = ()) -> list[Middleware]:
     return [
         request_context_middleware,  # 1. client address and scheme (trusted proxies), X-Request-Id, metrics, access log
         error_pages_middleware,  # 2. error pages: JSON for /api and /webhooks, the mounted page for people
-        # 3. response headers (to come: CSP and the other security headers)
-        # 4. body limits (to come: per-route limits; CLIENT_MAX_SIZE caps every body meanwhile)
+        # 3. security headers: a response signal, not a middleware, so that slot 2's
+        #    pages get them too (web/headers.py add_security_headers, below)
+        body_limits_middleware,  # 4. body limits per route, encodings, bounded path ids (web/body_limits.py)
         security_middleware,  # 5. permissions: sessions, roles, CSRF, the API token
         *inner,  # 6. the mounted areas' own (the console's layout parts)
     ]
@@ -76,11 +75,12 @@ def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> 
     unknown = [name for name in chosen if name not in MOUNTS]
     if unknown:
         raise ValueError(f"unknown mounts {unknown}; choose from {sorted(MOUNTS)}")
-    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    app = web.Application(client_max_size=DEFAULT_LIMIT)  # routes' own: body_limits.LIMITS
     app[SETTINGS] = settings
     runtime.install(app)
     app.middlewares.extend(middleware_chain([m for name in chosen for m in MOUNTS[name].middlewares]))
     app.on_response_prepare.append(stamp_request_id)
+    app.on_response_prepare.append(add_security_headers)
     app.router.add_routes(health.routes)
     app.router.add_routes(records_api.routes)
     app.router.add_routes(metrics_api.routes)
@@ -92,4 +92,5 @@ def create_app(settings: Settings, *, mounts: Iterable[str] = tuple(MOUNTS)) -> 
     openapi.register_openapi(app, paths=stats_openapi.PATHS, schemas=stats_openapi.SCHEMAS)
     for name in chosen:
         MOUNTS[name].setup(app)
+    openapi.document_body_refusals(app)
     return app

@@ -24,6 +24,7 @@ from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
 from contact_center.shell import LayoutPart, NavItem
 from contact_center.social import MetaWorker, WorkerConfig
+from contact_center.chat.socket_caps import SocketCaps
 
 # --- the process (contact_center/app.py, contact_center/runtime.py) ----------------------
 SETTINGS = web.AppKey("settings", Settings)
@@ -41,6 +42,8 @@ META_WORKER = web.AppKey("meta_worker", MetaWorker)
 META_WORKER_CONFIG = web.AppKey("meta_worker_config", WorkerConfig)
 # Long-lived WebSockets an area wants closed (GOING_AWAY) when the process shuts down.
 WEBSOCKETS = web.AppKey("open_websockets", weakref.WeakSet[web.WebSocketResponse])
+# Concurrent public chat sockets per address / visitor / in all (contact_center.chat.socket_caps.py).
+CHAT_SOCKETS = web.AppKey("chat_sockets", SocketCaps)
 # The OpenAPI description each area adds its paths to (contact_center.web.openapi).
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from datetime import time
@@ -107,6 +108,16 @@ def _names(name: str, raw: str) -> frozenset[str]:
     return frozenset(p.strip() for p in raw.split(",") if p.strip())
 
 
+def _origins(name: str, raw: str) -> tuple[str, ...]:
+    """A CSP source list: `*` or space/comma-separated origins ("https://dost.gov.az")."""
+    out = []
+    for part in raw.replace(",", " ").split():
+        if part != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:[0-9]{1,5})?", part):
+            raise SettingError(f"setting {name}: {part!r} is not * or an origin like https://example.az")
+        out.append(part)
+    return tuple(out)
+
+
 def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     """Comma-separated addresses or CIDR blocks ("10.0.0.5, 172.18.0.0/16")."""
     out = []
@@ -198,6 +209,7 @@ class Settings:
     ami_secret: str = _env("AMI_SECRET", "", secret=True)
     ami_queues: frozenset[str] = _env("AMI_QUEUES", frozenset(), _names)
     pbx_stale_call_hours: int = _env("PBX_STALE_CALL_HOURS", 12, _int)
+    pbx_queue_log_max_mb: int = _env("PBX_QUEUE_LOG_MAX_MB", 64, _int)  # largest queue_log upload (inflated)
     # Personal data: the key of phone-number pseudonyms; how long the audit trail is kept
     pseudonym_key: str = _env("CC142_PSEUDONYM_KEY", "", secret=True)
     retention_audit_days: int = _env("RETENTION_AUDIT_DAYS", 1825, _int)
@@ -206,6 +218,13 @@ class Settings:
     retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
     # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
     chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
+    # Concurrent widget sockets (per process) and how long one may stay without activity.
+    chat_ws_per_address: int = _env("CHAT_WS_PER_ADDRESS", 50, _int)  # mobile carriers share addresses (CGNAT)
+    chat_ws_per_visitor: int = _env("CHAT_WS_PER_VISITOR", 5, _int)  # tabs of one browser
+    chat_ws_total: int = _env("CHAT_WS_TOTAL", 5000, _int)
+    chat_ws_idle_minutes: int = _env("CHAT_WS_IDLE_MINUTES", 30, _int)
+    # Sites that may show the chat page in the widget's frame (CSP frame-ancestors).
+    chat_embed_origins: tuple[str, ...] = _env("CHAT_EMBED_ORIGINS", ("*",), _origins)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,11 +3,15 @@ backend process shares them (a per-process counter would multiply the limit)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
 
 _HIT = text(
     """
@@ -57,5 +61,28 @@ async def hit(
     return Verdict(False, max(retry, 1))
 
 
-async def prune(conn: AsyncConnection | AsyncSession, *, older_than: timedelta = timedelta(days=2)) -> None:
-    await conn.execute(_PRUNE, {"before": datetime.now(UTC) - older_than})
+# Longer than the longest window (the callbacks' day per number).
+KEEP = timedelta(days=2)
+PRUNE_EVERY = timedelta(hours=1)
+
+
+async def prune(conn: AsyncConnection | AsyncSession, *, older_than: timedelta = KEEP) -> int:
+    result = await conn.execute(_PRUNE, {"before": datetime.now(UTC) - older_than})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def prune_forever(sessionmaker: async_sessionmaker[AsyncSession], every: timedelta = PRUNE_EVERY) -> None:
+    """A runtime part (contact_center/runtime.py): drop counters of finished windows.
+
+    In every process, not one leader: the DELETE is idempotent and cheap, and
+    a leadership would hold a connection for it. A failure (the database
+    restarting) is logged and retried at the next round."""
+    while True:
+        try:
+            async with sessionmaker.begin() as session:
+                removed = await prune(session)
+            if removed:
+                log.info("pruned %d old rate counters", removed)
+        except Exception:  # noqa: BLE001 - keep pruning after a database outage
+            log.warning("pruning rate counters failed; retrying in %s", every, exc_info=True)
+        await asyncio.sleep(every.total_seconds())

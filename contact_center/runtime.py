@@ -23,13 +23,15 @@ each part may use the ones above it:
     7. retention        once a day, in the one process that leads "retention"
                         (contact_center/privacy/retention.py); off without
                         CC142_PSEUDONYM_KEY (a warning says so)
+    8. rate counters    hourly pruning of old rate-limit counters (contact_center/ratelimit.py)
 
 Before them, the process's metrics (METRICS, contact_center/monitoring/):
 every part and every request reports to it.
 
 At shutdown, before any of them stops, the long-lived WebSockets an area put
-in WEBSOCKETS are closed (GOING_AWAY), so that shutting down does not wait
-for them.
+in WEBSOCKETS (the console's and the chat widget's) are closed (GOING_AWAY),
+all at once and for at most CLOSE_SOCKETS_SECONDS, so that shutting down does
+not wait for them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from aiohttp import WSCloseCode, web
 
 from contact_center.appkeys import (
     CHAT,
+    CHAT_SOCKETS,
     ENGINE,
     LIVE_HUB,
     META_WORKER,
@@ -66,8 +69,10 @@ from contact_center.db.reads import ReadDatabase
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
 from contact_center.privacy.retention import run_daily
+from contact_center.ratelimit import prune_forever
 from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
+from contact_center.chat.socket_caps import SocketCaps
 
 log = logging.getLogger(__name__)
 
@@ -155,15 +160,28 @@ async def retention(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def rate_counters(app: web.Application) -> AsyncIterator[None]:
+    """Old rate-limit counters pruned hourly (contact_center/ratelimit.py)."""
+    async with _background(prune_forever(app[SESSIONMAKER]), "cc142-rate-counters"):
+        yield
+
+
 # The order of start-up (and, reversed, of shutdown).
 PARTS: tuple[CleanupContext, ...] = (
-    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention,
+    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention, rate_counters,
 )
 
 
+# Shutdown waits at most this long for the clients to answer the close frames.
+CLOSE_SOCKETS_SECONDS = 5.0
+
+
 async def _close_websockets(app: web.Application) -> None:
-    for ws in list(app[WEBSOCKETS]):
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+    """All at once, bounded: one slow client must not hold up the shutdown."""
+    closing = [ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for ws in list(app[WEBSOCKETS])]
+    if closing:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), CLOSE_SOCKETS_SECONDS)
 
 
 def install(app: web.Application) -> None:
@@ -171,5 +189,6 @@ def install(app: web.Application) -> None:
     # Before the parts: each reports to it (the pool, the chat) and so do the requests.
     app[METRICS] = Metrics(app[SETTINGS].metrics_dir)
     app[WEBSOCKETS] = weakref.WeakSet()
+    app[CHAT_SOCKETS] = SocketCaps()
     app.on_shutdown.append(_close_websockets)
     app.cleanup_ctx.extend(PARTS)

@@ -1,7 +1,11 @@
 """Public callback requests: `POST /api/v1/callbacks` (the web form's JS, the bot, partners).
 
     {"phone": "050 123 45 67", "name": "...", "district": "baku_nesimi",
-     "direction": "employment", "preferred_time": "after 15:00", "source": "web"|"bot"}
+     "direction": "employment", "preferred_time": "after 15:00"}
+
+The source is the server's to say: a request here is "web" (a "source" in the
+body is ignored: a client could otherwise pass its requests off as the bot's).
+The limits are the same as the form's and the bot's (count_callback_request).
 
 201 {"id", "due_at"}; 200 with "existing": true when the number already has an
 open callback (the request enriches it); 422 {"error", "field", "message"};
@@ -10,28 +14,33 @@ open callback (the request enriches it); 422 {"error", "field", "message"};
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
-from contact_center.ratelimit import Verdict, hit
+from contact_center.callbacks import (
+    CallbackInputError,
+    CallbackLimited,
+    check_callback_request,
+    count_callback_request,
+    create_callback,
+)
+from contact_center.web.body_limits import JsonBodyError, read_json
 from contact_center.web.client import client_address
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
 
-MAX_BODY = 16 * 1024
+SOURCE = "web"
 
 
-def _limited(verdict: Verdict, what: str) -> web.Response:
+def _limited(limited: CallbackLimited) -> web.Response:
+    what = "address" if limited.what == "client" else "phone number"
     response = json_error(
         429, "rate_limited", f"too many callback requests from this {what}; try again later",
-        retry_after=verdict.retry_after_seconds,
+        retry_after=limited.retry_after_seconds,
     )
-    response.headers["Retry-After"] = str(verdict.retry_after_seconds)
+    response.headers["Retry-After"] = str(limited.retry_after_seconds)
     return response
 
 
@@ -40,34 +49,28 @@ def _limited(verdict: Verdict, what: str) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     sessionmaker = request.app[SESSIONMAKER]
-    ip_limit, phone_limit = rate_limits(settings)
     # Each limit is counted in its own short transaction, before the work,
     # so refused requests count too.
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, ip_limit, client_address(request))
-    if not verdict.allowed:
-        return _limited(verdict, "address")
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return json_error(413, "too_large", f"the body must be at most {MAX_BODY} bytes")
+        limited = await count_callback_request(session, settings, client=client_address(request))
+    if limited is not None:
+        return _limited(limited)
     try:
-        payload = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        return json_error(400, "invalid_json", "the body is not valid JSON")
-    source = payload.get("source", "web") if isinstance(payload, dict) else "web"
-    if source not in ("web", "bot"):
-        return json_error(422, "invalid_input", "'source' must be 'web' or 'bot'", field="source")
+        payload = await read_json(request)  # size: contact_center/web/body_limits.py
+    except JsonBodyError as exc:
+        return exc.response()
     try:
         async with sessionmaker() as session:
             req = await check_callback_request(session, payload)
     except CallbackInputError as exc:
         return json_error(422, "invalid_input", exc.message, field=exc.field)
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, phone_limit, req.phone)
-    if not verdict.allowed:
-        return _limited(verdict, "phone number")
+        limited = await count_callback_request(session, settings, phone=req.phone)
+    if limited is not None:
+        return _limited(limited)
     async with sessionmaker.begin() as session:
         created = await create_callback(
-            session, settings, phone=req.phone, source=source, citizen_name=req.citizen_name,
+            session, settings, phone=req.phone, source=SOURCE, citizen_name=req.citizen_name,
             district=req.district, direction=req.direction, preferred_time=req.preferred_time, note=req.note,
         )
     body = {"id": created.id, "due_at": created.due_at.isoformat()}

@@ -30,6 +30,7 @@ from contact_center.chat import (
     receive_message,
     visitor_expired,
 )
+from contact_center.web.body_limits import JsonBodyError, query_int, read_json
 from contact_center.web.client import client_address
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import add_static, permission
@@ -91,10 +92,10 @@ async def check_rate(request: web.Request, limits: list[tuple[ratelimit.Limit, s
 async def post_message(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
     try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+        body = await read_json(request)
+    except JsonBodyError as exc:
         metrics.count_chat_message(CHANNEL, "rejected")
-        return json_error(400, "invalid_json", "the body is not valid JSON")
+        return exc.response()
     try:
         visitor_id, text, payload, client_id = parse_message(body)
     except InputError as exc:
@@ -134,11 +135,9 @@ async def get_history(request: web.Request) -> web.Response:
         visitor_id = check_visitor_id(
             request.headers.get("X-Visitor-Id") or request.query.get("visitor_id"), "visitor_id"
         )
-        after = int(request.query.get("after") or 0)
+        after = query_int(request, "after", 0)
     except InputError as exc:
         return exc.response(422)
-    except ValueError:
-        return InputError("after must be a message id (an integer)", field="after").response(422)
     settings = request.app[SETTINGS]
     refused = await check_rate(
         request, [(ratelimit.Limit("chat-ip", settings.chat_rate_per_ip, MINUTE), client_address(request))]
@@ -171,9 +170,9 @@ async def _forget_if_expired(request: web.Request, contact_id: str) -> bool:
 async def forget(request: web.Request) -> web.Response:
     """End the chat and forget this device: the token no longer leads to anything."""
     try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        return json_error(400, "invalid_json", "the body is not valid JSON")
+        body = await read_json(request)
+    except JsonBodyError as exc:
+        return exc.response()
     try:
         if not isinstance(body, dict):
             raise InputError("the body must be a JSON object", field=None)

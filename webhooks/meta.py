@@ -8,7 +8,6 @@ feeds them to the chat core right after (see contact_center.social.webhook_inbox
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections import Counter
 
@@ -16,6 +15,7 @@ from aiohttp import web
 
 from contact_center.appkeys import META_WORKER, SESSIONMAKER, SETTINGS
 from contact_center.social import EnqueueResult, enqueue
+from contact_center.web.body_limits import JsonBodyError, parse_json
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
@@ -53,9 +53,9 @@ async def receive_events(request: web.Request) -> web.Response:
         log.warning("meta webhook with a missing or wrong %s refused", SIGNATURE_HEADER)
         return json_error(401, "bad_signature", f"missing or wrong {SIGNATURE_HEADER}")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return json_error(400, "invalid_json", "the body is not valid JSON")
+        payload = parse_json(body)
+    except JsonBodyError as exc:
+        return exc.response()
     parsed = parse_webhook(payload)
     if parsed.ignored:
         counts = Counter(i.what for i in parsed.ignored)

@@ -9,6 +9,7 @@ from aiohttp import web
 from contact_center.appkeys import ENGINE, METRICS, PBX_BATCHER, SETTINGS
 from contact_center.calls import parse_lines, record, summarise
 from contact_center.db.driver import driver_transaction
+from contact_center.web.body_limits import JsonBodyError, parse_json
 from contact_center.web.errors import InputError, json_error
 from contact_center.web.permissions import permission
 from contact_center.web.signatures import verify_sha256
@@ -40,10 +41,10 @@ async def post_events(request: web.Request) -> web.Response:
     body = await _signed_body(request, "events")
     metrics = request.app[METRICS]
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = parse_json(body)
+    except JsonBodyError as exc:
         metrics.refuse_pbx("events", "json")
-        return json_error(400, "invalid_json", "the body is not valid JSON")
+        return exc.response()
     try:
         events = parse_events(payload)
     except InputError as exc:

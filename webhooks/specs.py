@@ -31,7 +31,8 @@ SCHEMAS: Spec = {
             "direction": {"type": "string", "nullable": True, "description": "a service direction code"},
             "preferred_time": {"type": "string", "maxLength": 100, "nullable": True, "description": "free text"},
             "note": {"type": "string", "maxLength": 2000, "nullable": True, "description": "what it is about"},
-            "source": {"type": "string", "enum": ["web", "bot"], "default": "web", "description": "who asks"},
+            "source": {"type": "string", "deprecated": True,
+                       "description": "ignored: the server records requests made here as web"},
         },
     },
     "ChatReply": {

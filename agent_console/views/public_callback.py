@@ -8,8 +8,7 @@ from aiohttp import web
 
 from agent_console.layout import render
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
-from contact_center.ratelimit import hit
+from contact_center.callbacks import CallbackInputError, check_callback_request, count_callback_request, create_callback
 from contact_center.reference import lists as reference
 from contact_center.web.client import client_address
 from contact_center.web.permissions import permission
@@ -55,10 +54,9 @@ async def submit(request: web.Request) -> web.Response:
     sessionmaker = request.app[SESSIONMAKER]
     posted = await request.post()
     values = {k: str(posted.get(k, "")).strip() for k in FIELDS}
-    ip_limit, phone_limit = rate_limits(settings)
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, ip_limit, client_address(request))
-    if not verdict.allowed:
+        limited = await count_callback_request(session, settings, client=client_address(request))
+    if limited is not None:
         page = await _page(request, values=values, error="Bu ünvandan çox sayda sorğu göndərilib. Bir az sonra yenidən cəhd edin və ya 142-yə zəng edin.")
         return render(request, "public/callback.html", page, title="Sizə zəng edək", status=429)
     payload = {k: (v or None) for k, v in values.items()}
@@ -71,8 +69,8 @@ async def submit(request: web.Request) -> web.Response:
         page = await _page(request, values=values, errors={exc.field: exc.message_az})
         return render(request, "public/callback.html", page, title="Sizə zəng edək", status=422)
     async with sessionmaker.begin() as session:
-        verdict = await hit(session, phone_limit, req.phone)
-    if not verdict.allowed:
+        limited = await count_callback_request(session, settings, phone=req.phone)
+    if limited is not None:
         page = await _page(request, values=values, error="Bu nömrə üçün bu gün artıq çox sorğu göndərilib. Zəhmət olmasa, 142-yə zəng edin.")
         return render(request, "public/callback.html", page, title="Sizə zəng edək", status=429)
     async with sessionmaker.begin() as session:

@@ -85,15 +85,30 @@ async def record(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     values = (
-        actor.kind, actor.user_id, actor.name[:64], (address or None) and address[:64], action,
-        object_type, None if object_id is None else str(object_id)[:80],
-        json.dumps(dict(details or {}), default=str, ensure_ascii=False),
+        actor.kind, actor.user_id, _text(actor.name)[:64], (address or None) and _text(address)[:64], action,
+        object_type, None if object_id is None else _text(str(object_id))[:80],
+        json.dumps(_no_nul(dict(details or {})), default=str, ensure_ascii=False),
     )
     if isinstance(conn, AsyncSession):
         keys = ("kind", "actor_id", "name", "address", "action", "object_type", "object_id", "details")
         await conn.execute(_INSERT, dict(zip(keys, values, strict=True)))
     else:
         await conn.execute(_INSERT_SQL, *values)
+
+
+def _text(value: str) -> str:
+    """PostgreSQL text (and jsonb) cannot hold NUL: a typed or fuzzed one must not lose the entry."""
+    return value.replace("\x00", "\ufffd")
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, Mapping):
+        return {_text(str(k)): _no_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nul(v) for v in value]
+    return value
 
 
 _SEEN = text(

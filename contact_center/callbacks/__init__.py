@@ -15,8 +15,10 @@ from contact_center.callbacks.abandoned import create_for_abandoned_calls
 from contact_center.callbacks.create import (
     CallbackCreated,
     CallbackInputError,
+    CallbackLimited,
     CallbackRequest,
     check_callback_request,
+    count_callback_request,
     create_callback,
     rate_limits,
 )
@@ -29,9 +31,11 @@ __all__ = [
     "CallbackCreated",
     "CallbackFilters",
     "CallbackInputError",
+    "CallbackLimited",
     "CallbackRequest",
     "CallbackRow",
     "check_callback_request",
+    "count_callback_request",
     "create_callback",
     "create_for_abandoned_calls",
     "due_time",

@@ -28,7 +28,7 @@ from contact_center.config import Settings
 from contact_center.db.models import Callback, Direction, District
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.events import callback_created, publish
-from contact_center.ratelimit import Limit
+from contact_center.ratelimit import Limit, hit
 from contact_center.reference.calendar import days_off_from
 from contact_center.text import normalize_phone
 
@@ -113,11 +113,37 @@ async def _check_codes(session: AsyncSession, district: str | None, direction: s
 
 
 def rate_limits(settings: Settings) -> tuple[Limit, Limit]:
-    """Public callback requests: per IP per hour, per phone per day (shared by all processes)."""
+    """Public callback requests: per client per hour, per phone per day (shared by all processes)."""
     return (
         Limit("callback-ip", settings.callback_rate_per_ip, timedelta(hours=1)),
         Limit("callback-phone", settings.callback_rate_per_phone, timedelta(days=1)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackLimited:
+    what: str  # "client" (the address, or the chat contact) or "phone"
+    retry_after_seconds: int
+
+
+async def count_callback_request(
+    session: AsyncSession, settings: Settings, *, client: str | None = None, phone: str | None = None
+) -> CallbackLimited | None:
+    """The one limiter of every way a citizen creates a callback (the API, the form,
+    the bot): counts the request by `client` (the address; for the bot, the chat
+    contact) and/or by `phone` (normalised here, so every spelling counts as one);
+    a CallbackLimited when one is over its limit. Count before the work, in its
+    own short transaction (refused requests count too)."""
+    client_limit, phone_limit = rate_limits(settings)
+    if client is not None:
+        verdict = await hit(session, client_limit, client)
+        if not verdict.allowed:
+            return CallbackLimited("client", verdict.retry_after_seconds)
+    if phone is not None:
+        verdict = await hit(session, phone_limit, normalize_phone(phone) or phone)
+        if not verdict.allowed:
+            return CallbackLimited("phone", verdict.retry_after_seconds)
+    return None
 
 
 # --- creating -----------------------------------------------------------------------------

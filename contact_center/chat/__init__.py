@@ -20,6 +20,7 @@ The citizen and the agents:
     abandonment        conversations the citizen left before an agent replied; the sweeper loop
     search             conversations of a period, filtered (the supervisors' drill-down)
     visitors           a web chat visitor: "forget this device", the idle limit of the token
+    socket_caps        caps on the concurrent widget sockets (per address, per visitor, in all)
 
 The names below are the package's surface for the rest of the code; anything
 else is imported from its module.

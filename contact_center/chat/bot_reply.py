@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.callbacks import create_callback
+from contact_center.callbacks import count_callback_request, create_callback
 from contact_center.chat.bot_client import BotReply
 from contact_center.chat.conversations import Outgoing, add_outgoing, add_outgoing_many, hand_off
 from contact_center.config import Settings
@@ -100,6 +100,14 @@ async def _create_callback(
     """Create the callback the bot collected; an error message when it cannot."""
     cb = reply.callback
     assert cb is not None
+    # The same limits as the form and the API: per number, and per chat contact
+    # (the bot does not see the citizen's address).
+    limited = await count_callback_request(
+        session, settings, client=f"contact:{conv.channel}:{conv.contact_id}", phone=cb.phone
+    )
+    if limited is not None:
+        log.warning("bot callback for conversation %s refused: too many requests (%s)", conv.id, limited.what)
+        return "bu nömrə üçün çox sayda sorğu"
     try:
         async with session.begin_nested():  # a refused callback must not undo the conversation
             await create_callback(

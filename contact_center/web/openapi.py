@@ -63,10 +63,20 @@ def register_openapi(app: web.Application, *, paths: Spec | None = None, schemas
 
 def error_responses(*codes: int) -> Spec:
     text = {400: "malformed body", 401: "missing or wrong credentials", 422: "invalid input; `field` names it",
-            503: "not ready"}
+            413: "body larger than this route's limit (contact_center/web/body_limits.py)",
+            415: "unsupported Content-Encoding or media type", 503: "not ready"}
     return {str(c): {"description": text.get(c, "error"),
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for c in codes}
+
+
+def document_body_refusals(app: web.Application) -> None:
+    """Every operation with a body may be refused before its handler runs (slot 4): say so."""
+    for ops in _registry(app)["paths"].values():
+        for op in ops.values():
+            if isinstance(op, dict) and "requestBody" in op:
+                for code, response in error_responses(400, 413, 415).items():
+                    op.setdefault("responses", {}).setdefault(code, response)
 
 
 @routes.get("/api/v1/openapi.json", name="openapi")

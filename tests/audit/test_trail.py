@@ -31,6 +31,16 @@ async def test_an_entry_holds_actor_object_address_and_details(db, sessionmaker)
     assert entry.at.tzinfo is not None
 
 
+async def test_a_nul_in_what_was_typed_does_not_lose_the_entry(db, sessionmaker):
+    # PostgreSQL's text and jsonb cannot hold NUL (a fuzzer's API filter carried one).
+    async with sessionmaker.begin() as s:
+        await audit.record(s, SYSTEM, "api_read", object_type="calls", object_id="a\x00b",
+                           details={"filters": {"agent": "10\x0001", "q\x00": ["x\x00"]}})
+    [entry] = await _entries(sessionmaker)
+    assert entry.object_id == "a\ufffdb"
+    assert entry.details["filters"] == {"agent": "10\ufffd01", "q\ufffd": ["x\ufffd"]}
+
+
 async def test_an_unknown_action_is_refused(db, sessionmaker):
     async with sessionmaker.begin() as s:
         with pytest.raises(ValueError, match="unknown audit action"):

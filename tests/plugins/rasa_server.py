@@ -5,7 +5,7 @@ conftest). The ``rasa_server`` fixture:
 
 - trains the model if chatbot/ changed (``chatbot/manage.py`` logic, shared
   lock, so parallel sessions do not train twice);
-- starts ``rasa run --enable-api`` and ``rasa run actions`` on free loopback
+- starts ``rasa run --enable-api`` (the tests parse with it; `make run` has no API) and ``rasa run actions`` on free loopback
   ports, logging to files in a session temp dir;
 - waits for ``/status`` (model loaded) and the action server's ``/health``;
 - yields a :class:`RasaServer` with ``.url`` and a small ``send()`` helper;
@@ -143,7 +143,7 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
         pytest.fail(f"training the bot failed: {exc}\n{tail}", pytrace=False)
 
     try:
-        processes = manage.start(model=model, log_dir=log_dir, timeout=START_TIMEOUT)
+        processes = manage.start(model=model, log_dir=log_dir, timeout=START_TIMEOUT, enable_api=True)
     except manage.BotError as exc:
         pytest.fail(f"the bot did not start (logs in {log_dir}):\n{exc}", pytrace=False)
 

@@ -32,6 +32,13 @@
   var seen = Object.create(null); // message id -> <li>
   var lastId = 0;
   var state = { status: null, conversation_id: null, csat_pending: false };
+  var idle = false;
+  function wake() {
+    if (!idle) return;
+    idle = false;
+    retry = 0;
+    connect();
+  }
   var ws = null, retry = 0, lastTypingSent = 0, typingTimer = null, pollTimer = null;
 
   function randomHex(bytes) {
@@ -276,6 +283,10 @@
       if (e && e.code === 4410) startAfresh();  // the token was idle too long
       setConn("offline");
       ws = null;
+      if (e && e.code === 4408) {  // idle: reconnect when the citizen comes back
+        idle = true;
+        return;
+      }
       // Fall back to polling while the socket is down; reconnect with back-off.
       if (!pollTimer) pollTimer = setInterval(function () { loadHistory().catch(function () {}); }, 5000);
       retry = Math.min(retry + 1, 6);
@@ -283,6 +294,9 @@
     };
   }
 
+  ["focus", "pointerdown", "keydown"].forEach(function (name) {
+    window.addEventListener(name, wake, true);
+  });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value;
