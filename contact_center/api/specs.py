@@ -69,9 +69,13 @@ PATHS: Spec = {
     "/readyz": {"get": {"operationId": "readyz",
                         "summary": "The database answers and the schema is at the newest migration",
                         "description": "`bot` (cached a few seconds) is `ready`, `starting` or `unavailable`; "
-                                       "it never makes the answer 503: chats reach a person without the bot",
+                                       "it never makes the answer 503: chats reach a person without the bot. "
+                                       "`ami` is the Asterisk Manager connection: `{\"state\": \"off\"}` "
+                                       "without AMI_HOST; `standby` in a process that does not hold it; "
+                                       "in the one that does, `connecting`, `connected`, `disconnected` or "
+                                       "`auth_failed` with the peer, last error and last event time; never 503",
                         "responses": {"200": {"description": "{\"status\": \"ready\", \"migration\": rev, "
-                                                             "\"bot\": \"ready\"}"},
+                                                             "\"bot\": \"ready\", \"ami\": {\"state\": ...}}"},
                                       **error_responses(503)}}},
     "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",
                                      "responses": {"200": {"description": "OpenAPI 3 document"}}}},

@@ -4,20 +4,23 @@ path into the database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.calls.ami.connector import CallSink
-from contact_center.calls.pbx_ingest import PbxEventIn
+from contact_center.calls.pbx_ingest import IngestResult, PbxEventIn
 from contact_center.calls.pbx_record import record
 from contact_center.config import Settings
 from contact_center.db.driver import driver_transaction
 
 
-def store_call_events(engine: AsyncEngine, settings: Settings) -> CallSink:
+def store_call_events(
+    engine: AsyncEngine, settings: Settings, on_result: Callable[[IngestResult], None] | None = None
+) -> CallSink:
     """`on_calls` for AmiConnector: one transaction per batch (events, the merged
-    calls, screen pops and abandoned-call callbacks commit together)."""
+    calls, screen pops and abandoned-call callbacks commit together). `on_result`
+    hears each committed batch's counts (the metrics)."""
 
     async def store(events: Sequence[PbxEventIn]) -> None:
         seen: set[str] = set()
@@ -27,6 +30,8 @@ def store_call_events(engine: AsyncEngine, settings: Settings) -> CallSink:
                 seen.add(e.event_id)
                 unique.append(e)
         async with driver_transaction(engine) as conn:
-            await record(conn, settings, unique, source="ami")
+            result = await record(conn, settings, unique, source="ami")
+        if on_result is not None:
+            on_result(result)
 
     return store
