@@ -192,6 +192,8 @@ class Settings:
     ami_secret: str = _env("AMI_SECRET", "", secret=True)
     ami_queues: frozenset[str] = _env("AMI_QUEUES", frozenset(), _names)
     pbx_stale_call_hours: int = _env("PBX_STALE_CALL_HOURS", 12, _int)
+    # Agent states: an agent's wrap-up after a call ends this long after it (or when the registration is saved)
+    wrap_up_seconds: int = _env("WRAP_UP_SECONDS", 30, _int)
     # Personal data: the key of phone-number pseudonyms; how long the audit trail is kept
     pseudonym_key: str = _env("CC142_PSEUDONYM_KEY", "", secret=True)
     retention_audit_days: int = _env("RETENTION_AUDIT_DAYS", 1825, _int)

@@ -45,4 +45,10 @@ class District(_Coded, Base):
     economic_region: Mapped[str] = mapped_column(String(60), nullable=False)
 
 
-REFERENCE_MODELS = (Direction, CallType, Outcome, Channel, District)
+class PauseReason(_Coded, Base):
+    """Why an agent pauses (lunch, training, ...): admins edit the list."""
+
+    __tablename__ = "pause_reasons"
+
+
+REFERENCE_MODELS = (Direction, CallType, Outcome, Channel, District, PauseReason)
