@@ -62,7 +62,7 @@ from contact_center.appkeys import (
     WEBSOCKETS,
 )
 from contact_center.calls import IngestResult, PbxBatcher
-from contact_center.calls.ami import AmiConfig, AmiConnector, AmiLink, store_call_events
+from contact_center.calls.ami import AmiConfig, AmiConnector, AmiLink, store_agent_events, store_call_events
 from contact_center.chat import BotClient, ChatContext, sweep_forever
 from contact_center.db.driver import driver_dsn
 from contact_center.db.embedded import resolve_database_url
@@ -186,6 +186,7 @@ async def ami(app: web.Application) -> AsyncIterator[None]:
     connector = AmiConnector(
         AmiConfig.from_settings(settings),
         on_calls=store_call_events(app[ENGINE], settings, counted),
+        on_agents=store_agent_events(app[ENGINE], settings),
     )
     link = app[AMI] = AmiLink(connector)
     dsn = driver_dsn(app[ENGINE].url)

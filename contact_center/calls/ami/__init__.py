@@ -27,7 +27,7 @@ from contact_center.calls.ami.protocol import (
     AmiProtocolError,
     AmiTimeout,
 )
-from contact_center.calls.ami.sink import store_call_events
+from contact_center.calls.ami.sink import store_agent_events, store_call_events
 
 __all__ = [
     "AgentStateEvent",
@@ -43,5 +43,6 @@ __all__ = [
     "AmiStatus",
     "AmiTimeout",
     "State",
+    "store_agent_events",
     "store_call_events",
 ]
