@@ -3,7 +3,8 @@
     users         create, change, deactivate, reset passwords (admins, the CLI)
     auth          sign-in: argon2 passwords, lock-out after repeated failures
     sessions      console sessions (the service side): open, the user of a token, close; CurrentUser
-    agent_status  presence: available, busy, on a break, offline (supervisors see it live)
+    agent_status  presence: available, paused (with a reason), offline; the live state with on_call, wrap_up
+    agent_states  agent states from every source merged into intervals (order-independent)
 
 The request side of sessions (cookie, CSRF, permissions) is contact_center.web.
 The names below are the package's surface for the rest of the code; anything

@@ -61,6 +61,7 @@ class AgentEventIn:
     queue: str | None = None
     reason: str | None = None
     call_id: str | None = None
+    seconds: int | None = None  # wrap_up: how long it lasts (WRAP_UP_SECONDS when the call ended)
 
     def sort_key(self) -> tuple[datetime, int, str]:
         return (self.at, KIND_ORDER[self.kind], self.event_id)
@@ -130,7 +131,8 @@ class Machine:
         elif kind == "wrap_up":
             if self.call == "on_call" and e.call_id and self.call_id and e.call_id != self.call_id:
                 return  # another call's end: this one goes on
-            self.call, self.call_id, self.wrap_until = "wrap_up", e.call_id, e.at + wrap_up
+            length = wrap_up if e.seconds is None else timedelta(seconds=e.seconds)
+            self.call, self.call_id, self.wrap_until = "wrap_up", e.call_id, e.at + length
         elif kind == "wrap_up_end":
             if self.call == "wrap_up" and (e.call_id is None or e.call_id == self.call_id):
                 self.call, self.call_id, self.wrap_until = None, None, None
@@ -199,9 +201,9 @@ def replay(
 # --- storing and merging ---------------------------------------------------------------------
 
 _INSERT = """
-INSERT INTO agent_events (event_id, source, agent, kind, queue, reason, call_id, at)
+INSERT INTO agent_events (event_id, source, agent, kind, queue, reason, call_id, at, seconds)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::timestamptz[])
+                     $8::timestamptz[], $9::int[])
 ON CONFLICT (event_id) DO NOTHING
 RETURNING agent, at
 """
@@ -215,7 +217,7 @@ async def driver_of(session: AsyncSession) -> asyncpg.Connection:
 
 
 async def record_agent_events(
-    conn: asyncpg.Connection | AsyncSession, events: Iterable[AgentEventIn], *, wrap_up_seconds: int,
+    conn: asyncpg.Connection | AsyncSession, events: Iterable[AgentEventIn], *, wrap_up_seconds: int = 30,
     now: datetime | None = None,
 ) -> int:
     """Store `events` (a known event_id is a duplicate) and merge every agent they
@@ -233,7 +235,7 @@ async def record_agent_events(
     inserted = await conn.fetch(
         _INSERT, [e.event_id for e in rows], [e.source for e in rows], [e.agent for e in rows],
         [e.kind for e in rows], [e.queue for e in rows], [e.reason for e in rows], [e.call_id for e in rows],
-        [e.at for e in rows],
+        [e.at for e in rows], [e.seconds for e in rows],
     )
     earliest: dict[str, datetime] = {}
     for r in inserted:
@@ -288,7 +290,7 @@ async def _state_at(conn: asyncpg.Connection, agent: str, at: datetime) -> tuple
 
 def _row_event(r: asyncpg.Record) -> AgentEventIn:
     return AgentEventIn(r["event_id"], r["agent"], r["kind"], r["at"], r["source"], r["queue"], r["reason"],
-                        r["call_id"])
+                        r["call_id"], r["seconds"])
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ async def record(
             progress(len(part))
     calls = list(changed.values())
     await calls_changed(conn, settings, calls)
-    states = [*agent_events, *call_agent_events([e for e in events if e.event_id in inserted], calls)]
+    states = [*agent_events, *call_agent_events([e for e in events if e.event_id in inserted], calls,
+                                                          settings.wrap_up_seconds)]
     if states:
         await record_agent_events(conn, states, wrap_up_seconds=settings.wrap_up_seconds)
     return IngestResult(len(inserted), len(events) - len(inserted), calls, frozenset(inserted))
@@ -59,7 +60,9 @@ async def record(
 _CALL_STATES = {"answered": "on_call", "completed": "wrap_up", "transferred": "wrap_up"}
 
 
-def call_agent_events(events: Sequence[PbxEventIn], calls: Sequence[ChangedCall]) -> list[AgentEventIn]:
+def call_agent_events(
+    events: Sequence[PbxEventIn], calls: Sequence[ChangedCall], wrap_up_seconds: int
+) -> list[AgentEventIn]:
     """answered -> on_call, completed/transferred -> wrap_up, for the event's agent (or,
     when the exchange leaves it out of the end event, the call's)."""
     agent_of = {c.pbx_call_id: c.agent for c in calls}
@@ -69,5 +72,6 @@ def call_agent_events(events: Sequence[PbxEventIn], calls: Sequence[ChangedCall]
         agent = e.agent or agent_of.get(e.call_id)
         if kind is None or not agent:
             continue
-        out.append(AgentEventIn("call:" + e.event_id[:190], agent, kind, e.at, "calls", e.queue, None, e.call_id))
+        out.append(AgentEventIn("call:" + e.event_id[:190], agent, kind, e.at, "calls", e.queue, None, e.call_id,
+                                wrap_up_seconds if kind == "wrap_up" else None))
     return out

@@ -36,6 +36,7 @@ class AgentEvent(Base):
     queue: Mapped[str | None] = mapped_column(String(64))  # None: every queue (logoff, PAUSEALL)
     reason: Mapped[str | None] = mapped_column(String(200))
     call_id: Mapped[str | None] = mapped_column(String(200))
+    seconds: Mapped[int | None] = mapped_column(Integer)  # wrap_up: its length (WRAP_UP_SECONDS then)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 

@@ -8,7 +8,7 @@
   `machine` is the full state after the span's start (the merge replays late
   events from there).
 - `extension_assignments`: which user held which extension when, seeded from
-  the users that have one (since their creation).
+  the users that have one (since ever: the first holder owns the history).
 - `users.status`: busy -> paused ("other_work"), break -> paused ("break");
   new `users.pause_reason`.
 
@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("queue", sa.String(64)),
         sa.Column("reason", sa.String(200)),
         sa.Column("call_id", sa.String(200)),
+        sa.Column("seconds", sa.Integer()),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.UniqueConstraint("event_id", name="uq_agent_events_event_id"),
@@ -89,7 +90,7 @@ def upgrade() -> None:
                     postgresql_where=sa.text("valid_to IS NULL"))
     op.execute("""
         INSERT INTO extension_assignments (extension, user_id, valid_from)
-        SELECT extension, id, created_at FROM users WHERE extension IS NOT NULL
+        SELECT extension, id, '1970-01-01T00:00:00Z'::timestamptz FROM users WHERE extension IS NOT NULL
     """)
     op.add_column("users", sa.Column("pause_reason", sa.String(40)))
     op.execute("UPDATE users SET status = 'paused', pause_reason = 'other_work' WHERE status = 'busy'")
