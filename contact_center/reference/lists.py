@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.db.models import CallType, Channel, Direction, District, Outcome
+from contact_center.db.models import CallType, Channel, Direction, District, Outcome, PauseReason
 
 KINDS = {
     "directions": Direction,
@@ -15,6 +15,7 @@ KINDS = {
     "outcomes": Outcome,
     "districts": District,
     "channels": Channel,
+    "pause_reasons": PauseReason,
 }
 
 
@@ -82,6 +83,7 @@ EDITABLE_KINDS = {
     "call_types": "Müraciət növləri",
     "outcomes": "Nəticələr",
     "districts": "Rayonlar",
+    "pause_reasons": "Fasilə səbəbləri",
 }
 
 
