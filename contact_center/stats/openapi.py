@@ -286,3 +286,39 @@ PATHS["/api/v1/stats/report"] = {
         },
     }
 }
+
+_N = {"type": "number"}
+SCHEMAS["StaffingPlan"] = _obj({
+    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+    "target_sl": _N, "threshold": _N, "shrinkage": _N,
+    "wrap_up_seconds": {**_N, "nullable": True, "description": "mean wrap-up per answered call (agent states)"},
+    "cells": _arr(_obj({
+        "weekday": {"type": "integer", "description": "1 = Monday (ISO)"},
+        "hour": {"type": "integer", "description": "local (Baku) hour 0-23"},
+        "offered_per_hour": {**_N, "description": "mean offered calls in this hour over the period's weeks"},
+        "handle_seconds": {**_N, "nullable": True, "description": "mean talk + wrap-up of answered calls"},
+        "agents_needed": {"type": "integer", "description": "Erlang C: the fewest agents reaching target_sl"},
+        "scheduled_agents": {"type": "integer", "description": "ceil(agents_needed / (1 - shrinkage))"},
+        "service_level": {**_N, "nullable": True, "description": "with agents_needed"},
+        "agents_present": {**_N, "description": "mean agents logged in (not offline) during this hour"},
+        "gap": {**_N, "description": "agents_present - scheduled_agents: below 0 is under-staffed"},
+    }), "168 cells: Monday 0:00 first"),
+}, "Erlang C staffing for every weekday x hour of a period (docs/stats.md)")
+
+PATHS["/api/v1/stats/staffing"] = {
+    "get": {
+        "operationId": "api_stats_staffing",
+        "summary": "Erlang C staffing plan: needed vs present agents per weekday x hour (Baku time)",
+        "description": "The statistics' AHT stays talk time; here the handling time is talk + wrap-up.",
+        "security": [{"apiToken": []}],
+        "parameters": [_q("from", "YYYY-MM-DD", True), _q("to", "YYYY-MM-DD", True),
+                       _q("target_sl", "share answered within the threshold (default 0.8)"),
+                       _q("threshold", "seconds (default SERVICE_LEVEL_SECONDS)"),
+                       _q("shrinkage", "share of paid time not on the phones (default 0)")],
+        "responses": {
+            "200": {"description": "the plan", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StaffingPlan"}}}},
+            **error_responses(401, 422),
+        },
+    }
+}
