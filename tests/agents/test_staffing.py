@@ -117,3 +117,30 @@ def test_the_command_for_one_hour(tmp_path):
     data = json.loads(out.stdout)
     assert set(data) == {"traffic_erlangs", "agents", "scheduled_agents", "service_level", "asa_seconds", "occupancy"}
     assert (data["traffic_erlangs"], data["agents"], data["scheduled_agents"]) == (5.0, 8, 12)
+
+
+async def test_the_shift_plan_page_shows_the_heat_map(client, db, make_user):
+    import re
+
+    from tests.plugins.console import login
+
+    async with db.begin() as conn:
+        for statement in HISTORY.split(";"):
+            if statement.strip():
+                await conn.execute(text(statement))
+    await make_user("boss", role="supervisor")
+    await make_user("aysel", extension="1001")
+    await login(client, "aysel")
+    assert (await client.get("/console/staffing")).status == 403  # supervisors only
+    client.session.cookie_jar.clear()
+    await login(client, "boss")
+    home = await (await client.get("/console")).text()
+    assert "Növbə planı" in home  # in the navigation
+    page = await (await client.get("/console/staffing", params={
+        "from": "2026-03-02", "to": "2026-03-15", "target_sl": "0.8", "threshold": "20", "shrinkage": "0.3"})).text()
+    cell = re.search(r'<td class="(hm-\w+)" data-cell="1-10" data-needed="(\d+)" data-present="([\d.]+)"', page)
+    assert cell and cell.groups() == ("hm-under2", "12", "7.0")  # 12 scheduled for 80/20, 7 there
+    assert re.search(r'data-cell="1-9" data-needed="0" data-present="7.0"', page)  # no calls at 9: idle
+    assert 'name="shrinkage"' in page and 'value="0.3"' in page
+    bad = await client.get("/console/staffing", params={"from": "2026-03-02", "to": "nope"})
+    assert bad.status == 422 and "İİİİ-AA-GG" in await bad.text()
