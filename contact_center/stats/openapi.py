@@ -187,10 +187,37 @@ SUMMARY = _obj({
     "chats": {"$ref": "#/components/schemas/StatsChats"},
     "csat": {"$ref": "#/components/schemas/StatsCsat"},
     "channels": {"$ref": "#/components/schemas/StatsChannels"},
+    "agents": {"$ref": "#/components/schemas/StatsAgents"},
     "yoy": {"$ref": "#/components/schemas/StatsYoy"},
 })
+_NUMN = {"type": "number", "nullable": True}
+AGENTS = _obj({"per_agent": _arr(_obj({
+    "user_id": {"type": "integer", "description": "the console user"},
+    "username": {"type": "string", "description": "sign-in name"},
+    "display_name": {"type": "string", "description": "the user's full name (or the username)"},
+    "extensions": {"type": "array", "items": {"type": "string"}, "description": "extensions held in the period"},
+    "logged_in_seconds": {"type": "number", "description": "time in any state but offline"},
+    "available_seconds": {"type": "number", "description": "logged in, not paused, not on a call or wrap-up"},
+    "on_call_seconds": {"type": "number", "description": "answered call to its end"},
+    "wrap_up_seconds": {"type": "number", "description": "after a call: WRAP_UP_SECONDS or until registered"},
+    "paused_seconds": {"type": "number", "description": "paused (any reason)"},
+    "paused_by_reason": {"type": "object", "additionalProperties": {"type": "number"},
+                         "description": "reason code (or the exchange's text) -> seconds"},
+    "occupancy": {**_NUMN, "description": "(on_call + wrap_up) / (logged_in - paused)"},
+    "calls_answered": {"type": "integer", "description": "calls answered on the user's extensions"},
+    "aht_seconds": {**_NUMN, "description": "mean talk time of those calls"},
+    "registered_rate": {**_NUMN, "description": "registered / answered"},
+    "chats_handled": {"type": "integer", "description": "conversations assigned to the user"},
+    "chat_first_response_seconds": {**_NUMN, "description": "mean first reply minus assignment"},
+    "chat_handle_seconds": {**_NUMN, "description": "mean resolution minus assignment"},
+    "chat_csat": _obj({"responses": {"type": "integer", "description": "ratings"},
+                       "score": {**_NUMN, "description": "share of 4-5 ratings"}}, "chat CSAT"),
+    "callbacks_completed": {"type": "integer", "description": "callbacks closed reached or unreachable"},
+    "callback_success_rate": {**_NUMN, "description": "reached / completed"},
+}), "per person across channels (docs/stats.md, Per agent); calls.per_agent stays per extension")},
+    "agents' figures")
 
-SCHEMAS: Spec = {"StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
+SCHEMAS: Spec = {"StatsAgents": AGENTS, "StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
                  "StatsCsat": CSAT, "StatsChannels": CHANNELS, "StatsYoy": YOY, "YoyChange": _CHANGE}
 
 
