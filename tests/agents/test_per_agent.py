@@ -76,3 +76,37 @@ async def test_per_agent_follows_the_person_across_channels(make_client, setting
     assert murad["chat_csat"] == {"responses": 1, "score": 1.0}
     # the extension-keyed list stays as it was
     assert [(a["agent"], a["answered"]) for a in data["calls"]["per_agent"]] == [("1001", 2)]
+
+
+async def test_the_supervisors_per_agent_page_with_last_year(client, make_user, db):
+    import re
+
+    from tests.plugins.console import login
+
+    await make_user("boss", role="supervisor")
+    await make_user("aysel", extension="1001", full_name="Aysel Məmmədova")
+    await make_user("murad", full_name="Murad Əliyev")
+    async with db.begin() as conn:
+        for statement in SEED.split(";\n"):
+            if statement.strip():
+                await conn.execute(text(statement))
+        # a year earlier Aysel answered one call of 200 s
+        await conn.execute(text(
+            "INSERT INTO calls (pbx_call_id, direction, agent, enqueued_at, answered_at, ended_at, transferred) "
+            "VALUES ('old', 'inbound', '1001', '2025-03-02 10:00+04', '2025-03-02 10:00:05+04', "
+            "'2025-03-02 10:03:25+04', FALSE)"))
+    await login(client, "aysel")
+    assert (await client.get("/console/agents/performance")).status == 403
+    client.session.cookie_jar.clear()
+    await login(client, "boss")
+    page = await (await client.get("/console/agents/performance", params={"from": D, "to": D})).text()
+    row = page.split('<tr data-user="aysel">')[1].split("</tr>")[0]
+    assert "Aysel Məmmədova" in row and "Nahar 30:00" in row
+    cell = lambda key: re.search(rf'data-key="{key}">([^<]*)<br><span class="muted" data-previous>([^<]*)<', row).groups()  # noqa: E731
+    assert cell("logged_in_seconds") == ("3:00:00", "0:00")  # last year: a call, no states yet
+    assert cell("calls_answered") == ("1", "1")  # last year's call
+    assert cell("aht_seconds") == ("5:00", "3:20")
+    assert cell("occupancy") == ("3.7 %", "—")
+    assert cell("callback_success_rate") == ("50.0 %", "—")
+    assert '<tr data-user="murad">' in page
+    assert (await client.get("/console/agents/performance", params={"from": D, "to": "2026-03-01"})).status == 422
