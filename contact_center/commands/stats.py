@@ -90,7 +90,8 @@ async def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         await engine.dispose()
     print(f"{out.calls:,} calls ({out.calls / max(out.seconds, 1e-9):,.0f} calls/s), "
           f"{out.registrations:,} registrations, {out.conversations:,} conversations, "
-          f"{out.messages:,} messages, {out.callbacks:,} callbacks in {out.seconds:.1f} s")
+          f"{out.messages:,} messages, {out.callbacks:,} callbacks, {out.state_intervals:,} agent-state intervals "
+          f"in {out.seconds:.1f} s")
     return 0
 
 
