@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contact_center.calls import PbxBatcher
+from contact_center.calls.ami import AmiLink
 from contact_center.chat import ChatContext
 from contact_center.config import Settings
 from contact_center.db.reads import ReadDatabase
@@ -40,6 +41,8 @@ PBX_BATCHER = web.AppKey("pbx_batcher", PbxBatcher)
 META_WORKER = web.AppKey("meta_worker", MetaWorker)
 # Tests shorten the poll and the back-off by setting this before start-up.
 META_WORKER_CONFIG = web.AppKey("meta_worker_config", WorkerConfig)
+# The AMI connection (only with AMI_HOST set): whether this process holds it, its status.
+AMI = web.AppKey("ami", AmiLink)
 # Long-lived WebSockets an area wants closed (GOING_AWAY) when the process shuts down.
 WEBSOCKETS = web.AppKey("open_websockets", weakref.WeakSet[web.WebSocketResponse])
 # Concurrent public chat sockets per address / visitor / in all (contact_center.chat.socket_caps.py).

@@ -210,6 +210,8 @@ class Settings:
     ami_queues: frozenset[str] = _env("AMI_QUEUES", frozenset(), _names)
     pbx_stale_call_hours: int = _env("PBX_STALE_CALL_HOURS", 12, _int)
     pbx_queue_log_max_mb: int = _env("PBX_QUEUE_LOG_MAX_MB", 64, _int)  # largest queue_log upload (inflated)
+    # Agent states: an agent's wrap-up after a call ends this long after it (or when the registration is saved)
+    wrap_up_seconds: int = _env("WRAP_UP_SECONDS", 30, _int)
     # Personal data: the key of phone-number pseudonyms; how long the audit trail is kept
     pseudonym_key: str = _env("CC142_PSEUDONYM_KEY", "", secret=True)
     retention_audit_days: int = _env("RETENTION_AUDIT_DAYS", 1825, _int)

@@ -19,6 +19,10 @@ error or Ctrl-C still restores them; only a hard kill would leave them
 missing — seed a fresh database again then). The PBX hooks (abandoned-call callbacks, live events) do not run
 for generated history, just as for an imported old queue_log.
 
+Agent states: plausible intervals per agent and day from the generated calls
+(`seed_agent_states`: signed in before the first call, on_call / wrap_up /
+available between calls, long gaps as pauses with a reason, offline after).
+
 Registrations need agents: users agent1001..agent1040 (role agent, extensions
 1001..1040, password hash "!" so nobody can sign in with them) are created
 when no user has that extension yet.
@@ -94,6 +98,7 @@ class Seeded:
     conversations: int = 0
     messages: int = 0
     callbacks: int = 0
+    state_intervals: int = 0
     seconds: float = 0.0
 
 
@@ -368,6 +373,60 @@ def _months(first: date, last: date) -> list[list[date]]:
     return out
 
 
+# Agent states from the generated calls, per agent and local day (one statement):
+# signed in 5-35 minutes before the first call; each call on_call, then WRAP_UP_SECONDS
+# of wrap-up (cut short by the next call); the time between calls available, but a
+# gap of 40 minutes or more is a pause (lunch around midday, otherwise a break,
+# training or other work, by a hash); after the last call 15 minutes available,
+# then offline. Only days of [first, last] without any states yet.
+_STATES_SQL = """
+WITH c AS (
+  SELECT agent, answered_at AS a, ended_at AS e, timezone($3, answered_at)::date AS day,
+         lead(answered_at) OVER w AS next_a, row_number() OVER w AS k, count(*) OVER p AS n
+  FROM calls
+  WHERE agent IS NOT NULL AND answered_at >= $1 AND answered_at < $2 AND ended_at IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i WHERE i.agent = calls.agent
+                    AND i.start_at >= $1 AND i.start_at < $2)
+  WINDOW w AS (PARTITION BY agent, timezone($3, answered_at)::date ORDER BY answered_at),
+         p AS (PARTITION BY agent, timezone($3, answered_at)::date)
+), pieces AS (
+  SELECT agent, a - (5 + abs(hashtext(agent || day::text)) % 30) * interval '1 minute' AS s, a AS e,
+         'available' AS state, NULL AS reason FROM c WHERE k = 1
+  UNION ALL
+  SELECT agent, a, least(e, coalesce(next_a, e)), 'on_call', NULL FROM c
+  UNION ALL
+  SELECT agent, least(e, coalesce(next_a, e)), least(e + $4 * interval '1 second', coalesce(next_a, 'infinity')),
+         'wrap_up', NULL FROM c
+  UNION ALL
+  SELECT agent, e + $4 * interval '1 second', next_a,
+         CASE WHEN next_a - e >= interval '40 minutes' THEN 'paused' ELSE 'available' END,
+         CASE WHEN next_a - e < interval '40 minutes' THEN NULL
+              WHEN extract(hour FROM timezone($3, e)) BETWEEN 12 AND 14 THEN 'lunch'
+              ELSE (ARRAY['break', 'training', 'other_work', 'technical'])[1 + abs(hashtext(agent || e::text)) % 4]
+         END FROM c WHERE next_a IS NOT NULL
+  UNION ALL
+  SELECT agent, e + $4 * interval '1 second', e + $4 * interval '1 second' + interval '15 minutes', 'available', NULL
+  FROM c WHERE k = n
+  UNION ALL
+  SELECT agent, e + $4 * interval '1 second' + interval '15 minutes', NULL, 'offline', NULL FROM c WHERE k = n
+), ordered AS (
+  SELECT agent, s, e, state, reason, lead(s) OVER (PARTITION BY agent ORDER BY s) AS next_s
+  FROM pieces WHERE e IS NULL OR e > s
+)
+INSERT INTO agent_state_intervals (agent, start_at, end_at, state, reason, machine)
+SELECT DISTINCT ON (agent, s) agent, s, CASE WHEN e IS NULL OR next_s < e THEN next_s ELSE e END,
+       state, reason, '{}'::jsonb
+FROM ordered ORDER BY agent, s, e DESC NULLS FIRST
+"""
+
+
+async def seed_agent_states(conn, settings: Settings, first: date, last: date) -> int:
+    """Plausible agent-state intervals for the generated calls of [first, last]."""
+    start, end = day_start(first, settings.tz), day_start(last + timedelta(days=1), settings.tz)
+    status = await conn.execute(_STATES_SQL, start, end, settings.timezone, settings.wrap_up_seconds)
+    return int(status.split()[-1])
+
+
 async def seed_demo(
     engine: AsyncEngine, settings: Settings, *, days: int | None = None, years: int | None = None,
     seed: int = 142, rollups: bool = True,
@@ -433,6 +492,8 @@ async def seed_demo(
         finally:
             for c in (conn, conn2):
                 await bulk_mode(c, False)
+        async with conn.transaction():
+            out.state_intervals = await seed_agent_states(conn, settings, first, last)
         out.seconds = time.perf_counter() - started
         if rollups:
             with tqdm(unit="month", desc="rollups", file=sys.stderr) as bar:

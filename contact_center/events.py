@@ -22,6 +22,7 @@ Topics and their data (audience in brackets):
     callback.changed    {id, status, claimed_by? | attempts?}               [agents]
     registration.created {id, call_id, agent_id}                            [supervisors, the agent]
     agent.status        {user_id, username, extension, status}              [supervisors]
+    agent.state         {agent, state, reason, since}  the merged live state (exchange + console)  [supervisors]
     chat.message        {conversation_id, message_id, channel, contact_id, sender, kind, status}
                         [everyone while pending; else supervisors and the holder]
     chat.conversation   {conversation_id, channel, contact_id, status, urgent, assigned_to, event}  [everyone]
@@ -64,6 +65,7 @@ CALLBACK_CREATED = "callback.created"
 CALLBACK_CHANGED = "callback.changed"
 REGISTRATION_CREATED = "registration.created"
 AGENT_STATUS = "agent.status"
+AGENT_STATE = "agent.state"
 CHAT_MESSAGE = "chat.message"
 CHAT_CONVERSATION = "chat.conversation"
 CHAT_URGENT = "chat.urgent"
@@ -192,6 +194,12 @@ def agent_status(user_id: int, username: str, extension: str | None, status: str
         {"user_id": user_id, "username": username, "extension": extension, "status": status},
         for_role("supervisor"),
     )
+
+
+def agent_state(agent: str, state: str, reason: str | None, since: datetime) -> Event:
+    """An agent's live state changed (contact_center/accounts/agent_states.py)."""
+    return Event(AGENT_STATE, {"agent": agent, "state": state, "reason": reason, "since": _iso(since)},
+                 for_role("supervisor"))
 
 
 def chat_message_audience(conv: Conversation) -> Audience | None:

@@ -24,6 +24,11 @@ each part may use the ones above it:
                         (contact_center/privacy/retention.py); off without
                         CC142_PSEUDONYM_KEY (a warning says so)
     8. rate counters    hourly pruning of old rate-limit counters (contact_center/ratelimit.py)
+    9. AMI              with AMI_HOST set: the one connection to Asterisk's
+                        Manager Interface, in the one process that leads "ami"
+                        (contact_center/calls/ami/); its call events go through
+                        calls.record like every PBX input, its member events
+                        to the agent states; AMI (AmiLink) tells /readyz
 
 Before them, the process's metrics (METRICS, contact_center/monitoring/):
 every part and every request reports to it.
@@ -47,6 +52,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from contact_center.appkeys import (
+    AMI,
     CHAT,
     CHAT_SOCKETS,
     ENGINE,
@@ -60,12 +66,14 @@ from contact_center.appkeys import (
     SETTINGS,
     WEBSOCKETS,
 )
-from contact_center.calls import PbxBatcher
+from contact_center.calls import IngestResult, PbxBatcher
+from contact_center.calls.ami import AmiConfig, AmiConnector, AmiLink, store_agent_events, store_call_events
 from contact_center.chat import BotClient, ChatContext, sweep_forever
 from contact_center.db.driver import driver_dsn
 from contact_center.db.embedded import resolve_database_url, to_asyncpg
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.db.reads import ReadDatabase
+from contact_center.db.leader import run_as_leader
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
 from contact_center.privacy.retention import run_daily
@@ -166,9 +174,50 @@ async def rate_counters(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+AMI_METRICS_SECONDS = 1.0
+
+
+async def _lead_ami(link: AmiLink) -> None:
+    link.leading = True
+    try:
+        await link.connector.run()
+    finally:
+        link.leading = False
+
+
+async def _follow_ami(app: web.Application, link: AmiLink) -> None:
+    """The connector counts; the metrics follow (a cheap copy each second)."""
+    while True:
+        app[METRICS].follow_ami(link.connector.status)
+        await asyncio.sleep(AMI_METRICS_SECONDS)
+
+
+async def ami(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if not settings.ami_host:
+        yield
+        return
+    metrics = app[METRICS]
+
+    def counted(result: IngestResult) -> None:
+        metrics.count_pbx("ami", accepted=result.accepted, duplicates=result.duplicates)
+
+    connector = AmiConnector(
+        AmiConfig.from_settings(settings),
+        on_calls=store_call_events(app[ENGINE], settings, counted),
+        on_agents=store_agent_events(app[ENGINE], settings),
+    )
+    link = app[AMI] = AmiLink(connector)
+    dsn = driver_dsn(app[ENGINE].url)
+    async with _background(run_as_leader(dsn, "ami", partial(_lead_ami, link)), "cc142-ami"), \
+            _background(_follow_ami(app, link), "cc142-ami-metrics"):
+        yield
+    metrics.follow_ami(connector.status)
+
+
 # The order of start-up (and, reversed, of shutdown).
 PARTS: tuple[CleanupContext, ...] = (
-    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention, rate_counters,
+    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention, rate_counters, ami,
 )
 
 

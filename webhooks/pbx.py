@@ -7,7 +7,8 @@ import json
 from aiohttp import web
 
 from contact_center.appkeys import ENGINE, METRICS, PBX_BATCHER, SETTINGS
-from contact_center.calls import parse_lines, record, summarise
+from contact_center.accounts.agent_states import AgentEventIn, record_agent_events
+from contact_center.calls import PbxEventIn, parse_lines, record, summarise
 from contact_center.db.driver import driver_transaction
 from contact_center.web.body_limits import JsonBodyError, parse_json
 from contact_center.web.errors import InputError, json_error
@@ -54,9 +55,18 @@ async def post_events(request: web.Request) -> web.Response:
     # The hottest path: the exchange posts every event. Concurrent requests
     # share a transaction (contact_center/calls/pbx_batcher.py) on the asyncpg driver
     # (contact_center/db/driver.py); each is answered once its events committed.
-    counts = await request.app[PBX_BATCHER].ingest(events)
-    metrics.count_pbx("events", accepted=counts.accepted, duplicates=counts.duplicates)
-    return web.json_response({"accepted": counts.accepted, "duplicates": counts.duplicates}, status=202)
+    calls = [e for e in events if isinstance(e, PbxEventIn)]
+    agents = [e for e in events if isinstance(e, AgentEventIn)]
+    accepted = duplicates = 0
+    if calls:
+        counts = await request.app[PBX_BATCHER].ingest(calls)
+        accepted, duplicates = counts.accepted, counts.duplicates
+    if agents:  # rare (logins and pauses), not worth the group commit
+        async with driver_transaction(request.app[ENGINE]) as conn:
+            new = await record_agent_events(conn, agents, wrap_up_seconds=request.app[SETTINGS].wrap_up_seconds)
+        accepted, duplicates = accepted + new, duplicates + len(agents) - new
+    metrics.count_pbx("events", accepted=accepted, duplicates=duplicates)
+    return web.json_response({"accepted": accepted, "duplicates": duplicates}, status=202)
 
 
 @routes.post("/api/v1/pbx/queue-log", name="pbx_queue_log")
@@ -71,7 +81,7 @@ async def post_queue_log(request: web.Request) -> web.Response:
     report = parse_lines(text.splitlines())
     settings = request.app[SETTINGS]
     async with driver_transaction(request.app[ENGINE]) as conn:
-        result = await record(conn, settings, report.events, source="queue_log")
+        result = await record(conn, settings, report.events, source="queue_log", agent_events=report.agent_events)
     summary = summarise(report, result)
     request.app[METRICS].count_pbx("queue_log", accepted=summary.accepted, duplicates=summary.duplicates,
                                    rejected=len(summary.malformed))

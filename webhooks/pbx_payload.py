@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from contact_center.accounts.agent_states import AgentEventIn
 from contact_center.calls import PbxEventIn
 from contact_center.db.models.calls import CALL_EVENT_TYPES
 from contact_center.web.errors import InputError
@@ -47,13 +48,33 @@ def _timestamp(event: dict[str, Any], index: int) -> datetime:
     return at
 
 
-def parse_event(event: Any, index: int) -> PbxEventIn:
+# The exchange's agent events (no call_id; their own table) -> agent-state kinds.
+AGENT_EVENT_TYPES = {"agent_login": "login", "agent_logoff": "logoff", "agent_pause": "pause",
+                     "agent_unpause": "unpause"}
+
+
+def _agent_event(event: dict[str, Any], index: int) -> AgentEventIn:
+    kind = AGENT_EVENT_TYPES[event["type"]]
+    return AgentEventIn(
+        event_id=_text(event, "event_id", index, required=True, limit=_MAX_ID) or "",
+        agent=_text(event, "agent", index, required=True, limit=_MAX_SHORT) or "",
+        kind=kind,
+        at=_timestamp(event, index),
+        source="api",
+        queue=_text(event, "queue", index, required=False, limit=_MAX_SHORT),
+        reason=_text(event, "reason", index, required=False, limit=200) if kind == "pause" else None,
+    )
+
+
+def parse_event(event: Any, index: int) -> PbxEventIn | AgentEventIn:
     if not isinstance(event, dict):
         raise InputError("each event must be a JSON object", index=index)
     etype = event.get("type")
+    if etype in AGENT_EVENT_TYPES:
+        return _agent_event(event, index)
     if etype not in CALL_EVENT_TYPES:
         raise InputError(
-            f"'type' must be one of {', '.join(CALL_EVENT_TYPES)}", field="type", index=index
+            f"'type' must be one of {', '.join((*CALL_EVENT_TYPES, *AGENT_EVENT_TYPES))}", field="type", index=index
         )
     direction = event.get("direction", "inbound")
     if direction not in ("inbound", "outbound"):
@@ -70,7 +91,7 @@ def parse_event(event: Any, index: int) -> PbxEventIn:
     )
 
 
-def parse_events(payload: Any) -> list[PbxEventIn]:
+def parse_events(payload: Any) -> list[PbxEventIn | AgentEventIn]:
     """All or nothing: the first bad event rejects the whole request."""
     if isinstance(payload, dict):
         return [parse_event(payload, 0)]

@@ -183,8 +183,9 @@
 
   /* Re-fetch a region of the current page (same id) without reloading. */
   var pending = {};
+  var again = {};  // an event came while the region was being fetched: fetch once more after
   function refreshRegion(id) {
-    if (pending[id]) return;
+    if (pending[id]) { again[id] = true; return; }
     pending[id] = setTimeout(function () {
       var region = document.getElementById(id);
       if (region && region.contains(document.activeElement) && document.activeElement !== document.body &&
@@ -197,13 +198,15 @@
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           delete pending[id];
-          if (!html) return;
-          var doc = new DOMParser().parseFromString(html, "text/html");
-          var fresh = doc.getElementById(id);
-          var current = document.getElementById(id);
-          if (fresh && current) { current.replaceWith(document.importNode(fresh, true)); enhance(document.getElementById(id)); }
+          if (html) {
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var fresh = doc.getElementById(id);
+            var current = document.getElementById(id);
+            if (fresh && current) { current.replaceWith(document.importNode(fresh, true)); enhance(document.getElementById(id)); }
+          }
+          if (again[id]) { delete again[id]; refreshRegion(id); }
         })
-        .catch(function () { delete pending[id]; });
+        .catch(function () { delete pending[id]; if (again[id]) { delete again[id]; refreshRegion(id); } });
     }, 150);
   }
 

@@ -1,5 +1,6 @@
 """The live wallboard for supervisors (a wall screen): calls waiting now and the
-longest wait, agents by status, chats waiting for an agent (urgent first),
+longest wait, agents by live state (available, on a call, wrap-up, paused with
+the reason, and the time in it, ticking), chats waiting for an agent (urgent first),
 callbacks due and overdue, and today's figures.
 
 Each card is a region with its own fragment route, re-fetched by wallboard.js:
@@ -27,7 +28,6 @@ from contact_center.callbacks import queue as callbacks
 from contact_center.callbacks import CallbackRow
 from contact_center.calls import LiveCalls, live_calls
 from contact_center.chat import ConversationRow, inbox
-from contact_center.db.models.users import AGENT_STATUSES
 from contact_center.stats.filters import Filters
 from contact_center.stats.report.format import fmt
 from contact_center.stats.report.model import Cell
@@ -59,8 +59,8 @@ class CallsCard:
 class AgentsCard:
     counts: dict[str, int]
     labels: dict[str, str]
-    available: list[AgentPresence]
-    busy: list[AgentPresence]
+    people: list[AgentPresence]  # everyone not offline, in state order
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,11 @@ async def _calls(request: web.Request) -> CallsCard:
 
 
 async def _agents(request: web.Request) -> AgentsCard:
+    now = datetime.now(UTC)
     async with request.app[SESSIONMAKER]() as session:
-        people = await agent_status.presence(session)
-    counts = {code: sum(1 for p in people if p.status == code) for code in AGENT_STATUSES}
-    return AgentsCard(counts, STATUS_LABELS, [p for p in people if p.status == "available"],
-                      [p for p in people if p.status == "busy"])
+        people = await agent_status.presence(session, now)
+    counts = {code: sum(1 for p in people if p.status == code) for code in STATUS_LABELS}
+    return AgentsCard(counts, STATUS_LABELS, [p for p in people if p.status != "offline"], now)
 
 
 async def _chats(request: web.Request) -> ChatsCard:
@@ -133,7 +133,7 @@ Loader = Callable[[web.Request], Awaitable[Any]]
 # region -> (loader, partial, live topics that change it, refresh period in ms or 0)
 REGIONS: dict[str, tuple[Loader, str, str, int]] = {
     "calls": (_calls, "wallboard/_calls.html", "live.resync", 2000),
-    "agents": (_agents, "wallboard/_agents.html", "agent.status,live.resync", 0),
+    "agents": (_agents, "wallboard/_agents.html", "agent.status,agent.state,live.resync", 30000),
     "chats": (_chats, "wallboard/_chats.html", "chat.conversation,chat.urgent,live.resync", 30000),
     "callbacks": (_callbacks, "wallboard/_callbacks.html", "callback.*,live.resync", 30000),
     "today": (_today, "wallboard/_today.html", "registration.created,live.resync", 5000),

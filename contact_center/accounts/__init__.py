@@ -4,7 +4,8 @@
     auth          sign-in: argon2 passwords, one attempt decided (known and unknown names alike)
     login_throttle  failed sign-ins counted per address, per (name, address), per name: no lock-out abuse
     sessions      console sessions (the service side): open, the user of a token, close; CurrentUser
-    agent_status  presence: available, busy, on a break, offline (supervisors see it live)
+    agent_status  presence: available, paused (with a reason), offline; the live state with on_call, wrap_up
+    agent_states  agent states from every source merged into intervals (order-independent)
 
 The request side of sessions (cookie, CSRF, permissions) is contact_center.web.
 The names below are the package's surface for the rest of the code; anything

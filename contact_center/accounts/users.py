@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center import audit
@@ -19,7 +19,7 @@ from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password, unl
 from contact_center.audit import SYSTEM, Actor
 from contact_center.config import Settings
 from contact_center.accounts.sessions import close_user_sessions
-from contact_center.db.models import User
+from contact_center.db.models import ExtensionAssignment, User
 from contact_center.db.models.users import ROLES
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -143,6 +143,8 @@ async def create_user(
     await session.flush()
     await audit.record(session, actor, "user_created", object_type="user", object_id=user.id,
                        details={"username": username, "role": role, "extension": extension}, address=address)
+    if extension is not None:
+        await assign_extension(session, user.id, None, extension)
     return _row(user)
 
 
@@ -166,6 +168,8 @@ async def update_user(
     if errors:
         raise UserInputError(errors)
     before = _audited(user)
+    if user.extension != extension:
+        await assign_extension(session, user_id, user.extension, extension)
     user.role, user.extension, user.full_name = role, extension, full_name
     if user.active and not active:
         user.status = "offline"
@@ -178,6 +182,34 @@ async def update_user(
         await audit.record(session, actor, "user_changed", object_type="user", object_id=user_id,
                            details=details, address=address)
     return _row(user)
+
+
+# The first holder of an extension owns its history from the start (the exchange's
+# events may predate the account).
+SINCE_EVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def assign_extension(
+    session: AsyncSession, user_id: int, old: str | None, new: str | None, *, now: datetime | None = None
+) -> None:
+    """Keep the user<->extension history (`extension_assignments`): per-agent figures
+    follow the person, not the phone."""
+    now = now or datetime.now(UTC)
+    if old is not None:
+        await session.execute(
+            update(ExtensionAssignment)
+            .where(ExtensionAssignment.extension == old, ExtensionAssignment.user_id == user_id,
+                   ExtensionAssignment.valid_to.is_(None))
+            .values(valid_to=now))
+    if new is not None:
+        await session.execute(  # a holder that is no longer a user of it (deleted, changed) lets go
+            update(ExtensionAssignment)
+            .where(ExtensionAssignment.extension == new, ExtensionAssignment.valid_to.is_(None))
+            .values(valid_to=now))
+        held = await session.scalar(select(func.count()).select_from(ExtensionAssignment)
+                                    .where(ExtensionAssignment.extension == new))
+        session.add(ExtensionAssignment(extension=new, user_id=user_id, valid_from=now if held else SINCE_EVER))
+        await session.flush()
 
 
 async def set_password(

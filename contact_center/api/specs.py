@@ -22,17 +22,34 @@ SCHEMAS: Spec = {
             "direction": {"type": "string", "enum": ["inbound", "outbound"], "default": "inbound"},
         },
     },
+    "PbxAgentEvent": {
+        "type": "object",
+        "description": "An agent's state at the exchange (docs/stats.md, agent states); stored apart from the "
+                       "call events, no call_id",
+        "required": ["event_id", "type", "at", "agent"],
+        "properties": {
+            "event_id": {"type": "string", "maxLength": 200, "description": "unique per PBX; a repeat is a duplicate"},
+            "type": {"type": "string", "enum": ["agent_login", "agent_logoff", "agent_pause", "agent_unpause"]},
+            "at": {"type": "string", "format": "date-time", "description": "with a UTC offset"},
+            "agent": {"type": "string", "maxLength": 64, "description": "the agent's extension"},
+            "queue": {"type": "string", "nullable": True, "description": "absent: every queue (logoff, pause all)"},
+            "reason": {"type": "string", "nullable": True, "maxLength": 200,
+                       "description": "agent_pause: why (a pause_reasons code or the exchange's own text)"},
+        },
+    },
 }
 
 PATHS: Spec = {
     "/api/v1/pbx/events": {
         "post": {
             "operationId": "pbx_events",
-            "summary": "PBX call events (one or an array of up to 1000), all-or-nothing, idempotent",
+            "summary": "PBX call and agent events (one or an array of up to 1000), all-or-nothing, idempotent",
             "security": [{"hmac": []}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
                 {"$ref": "#/components/schemas/PbxEvent"},
-                {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/PbxEvent"}},
+                {"$ref": "#/components/schemas/PbxAgentEvent"},
+                {"type": "array", "maxItems": 1000, "items": {"oneOf": [
+                    {"$ref": "#/components/schemas/PbxEvent"}, {"$ref": "#/components/schemas/PbxAgentEvent"}]}},
             ]}}}},
             "responses": {
                 "202": {"description": "stored", "content": {"application/json": {"schema": {
@@ -56,6 +73,7 @@ PATHS: Spec = {
                         "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
                         "calls": {"type": "integer", "description": "call records touched"},
                         "non_call_events": {"type": "integer", "description": "agent and system lines"},
+                        "agent_events": {"type": "integer", "description": "agent lines read (login, pause, ...)"},
                         "malformed": {"type": "array", "items": {"type": "object", "properties": {
                             "line": {"type": "integer"}, "error": {"type": "string"}}}},
                         "unknown_events": {"type": "object", "additionalProperties": {"type": "integer"}},
@@ -69,9 +87,13 @@ PATHS: Spec = {
     "/readyz": {"get": {"operationId": "readyz",
                         "summary": "The database answers and the schema is at the newest migration",
                         "description": "`bot` (cached a few seconds) is `ready`, `starting` or `unavailable`; "
-                                       "it never makes the answer 503: chats reach a person without the bot",
+                                       "it never makes the answer 503: chats reach a person without the bot. "
+                                       "`ami` is the Asterisk Manager connection: `{\"state\": \"off\"}` "
+                                       "without AMI_HOST; `standby` in a process that does not hold it; "
+                                       "in the one that does, `connecting`, `connected`, `disconnected` or "
+                                       "`auth_failed` with the peer, last error and last event time; never 503",
                         "responses": {"200": {"description": "{\"status\": \"ready\", \"migration\": rev, "
-                                                             "\"bot\": \"ready\"}"},
+                                                             "\"bot\": \"ready\", \"ami\": {\"state\": ...}}"},
                                       **error_responses(503)}}},
     "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",
                                      "responses": {"200": {"description": "OpenAPI 3 document"}}}},

@@ -1,4 +1,5 @@
-"""GET /api/v1/stats/summary and /api/v1/stats/report (API token or a supervisor session)."""
+"""GET /api/v1/stats/summary, /api/v1/stats/report and /api/v1/stats/staffing (API token
+or a supervisor session)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from contact_center.stats.report.files import CONTENT_TYPES, chunks, default_nam
 from contact_center.stats.report.format import report_json
 from contact_center.stats.report.model import build_report, parse_month
 from contact_center.stats.service import StatsUnavailable, summary_from_query
+from contact_center.stats.staffing import staffing_plan
+from contact_center.timeutil import parse_date
 from contact_center.web.api_auth import api_principal
 from contact_center.web.audit import audit_read
 from contact_center.web.errors import json_error
@@ -44,6 +47,44 @@ async def stats_summary(request: web.Request) -> web.Response:
     response = web.json_response(data, dumps=_dumps)
     response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
+
+
+def _number(request: web.Request, name: str, default: float) -> float:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"'{name}' must be a number") from None
+
+
+@routes.get("/api/v1/stats/staffing", name="api_stats_staffing")
+@permission("api")
+async def stats_staffing(request: web.Request) -> web.Response:
+    """Erlang C for every weekday x hour (Baku time) of a period: offered calls per hour,
+    handling time, agents needed (and scheduled with shrinkage), agents present."""
+    await api_principal(request)
+    settings = request.app[SETTINGS]
+    for name in request.query:
+        if name not in ("from", "to", "target_sl", "threshold", "shrinkage"):
+            return json_error(422, "invalid_input", f"unknown parameter {name!r}", field=name)
+    try:
+        date_from = parse_date(request.query.get("from"), "from")
+        date_to = parse_date(request.query.get("to"), "to")
+        options = {"target_sl": _number(request, "target_sl", 0.8),
+                   "threshold": _number(request, "threshold", settings.service_level_seconds),
+                   "shrinkage": _number(request, "shrinkage", 0.0)}
+    except ValueError as exc:
+        field = str(exc).split("'")[1] if "'" in str(exc) else None
+        return json_error(422, "invalid_input", str(exc), field=field)
+    try:
+        async with request.app[READS].snapshot() as snap:
+            conn = snap.conn
+            plan = await staffing_plan(conn, settings.tz, date_from, date_to, **options)
+    except ValueError as exc:
+        return json_error(422, "invalid_input", str(exc))
+    return web.json_response(plan.as_dict(), dumps=_dumps)
 
 
 @routes.get("/api/v1/stats/report", name="api_stats_report")

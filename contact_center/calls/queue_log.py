@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from contact_center.accounts.agent_states import AgentEventIn
 from contact_center.calls.pbx_ingest import IngestResult, PbxEventIn
 
 # queue_log event -> our call event type
@@ -34,13 +35,23 @@ CALL_EVENTS: dict[str, str] = {
     "EXITWITHKEY": "exit_key",
     "EXITEMPTY": "exit_empty",
 }
-# Known lines that say nothing about a call's fate (agent sessions, set-up).
+# queue_log agent lines -> agent-state events (contact_center/accounts/agent_states.py)
+AGENT_EVENTS: dict[str, str] = {
+    "AGENTLOGIN": "login",
+    "AGENTCALLBACKLOGIN": "login",
+    "ADDMEMBER": "login",
+    "AGENTLOGOFF": "logoff",
+    "AGENTCALLBACKLOGOFF": "logoff",
+    "REMOVEMEMBER": "logoff",
+    "PAUSE": "pause",
+    "PAUSEALL": "pause",
+    "PAUSEREASON": "pause",
+    "UNPAUSE": "unpause",
+    "UNPAUSEALL": "unpause",
+}
+# Known lines that say nothing about a call's fate nor an agent's state (set-up).
 NON_CALL_EVENTS = frozenset(
-    {
-        "AGENTLOGIN", "AGENTLOGOFF", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF",
-        "ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL",
-        "QUEUESTART", "CONFIGRELOAD", "DID", "INFO", "SYSCOMPAT", "AGENTDUMP", "HOLD", "UNHOLD",
-    }
+    {"QUEUESTART", "CONFIGRELOAD", "DID", "INFO", "SYSCOMPAT", "AGENTDUMP", "HOLD", "UNHOLD"}
 )
 
 _CHANNEL_EXT = re.compile(r"^(?:SIP|PJSIP|IAX2|Local|Agent|DAHDI)/([^@/\-]+)", re.IGNORECASE)
@@ -59,14 +70,33 @@ def agent_extension(raw: str) -> str | None:
 class ParseReport:
     lines: int = 0
     events: list[PbxEventIn] = field(default_factory=list)
+    agent_events: list[AgentEventIn] = field(default_factory=list)
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
     unknown: Counter[str] = field(default_factory=Counter)
     unknown_lines: list[int] = field(default_factory=list)
     non_call: int = 0
 
 
-def parse_line(line: str) -> tuple[str, PbxEventIn | None]:
-    """('ok', event) | ('skip', None) | ('unknown', None) | ('malformed: why', None)."""
+def _agent_line(line: str, at: datetime, queue: str, agent: str, event: str, data: list[str]) -> tuple[str, AgentEventIn | None]:
+    kind = AGENT_EVENTS[event]
+    ext = agent_extension(agent)
+    if event in ("AGENTLOGIN", "AGENTCALLBACKLOGIN") and (ext is None or agent.upper().startswith("AGENT/")):
+        ext = agent_extension(data[0]) if data and data[0].strip() else ext  # the channel it logged in from
+    if not ext or len(ext) > 64:
+        return "malformed: an agent line without an agent", None
+    q = queue.strip()
+    reason = data[0].strip() if kind == "pause" and data and data[0].strip() else None
+    return "agent", AgentEventIn(
+        event_id="ql:" + hashlib.sha1(line.rstrip("\r\n").encode()).hexdigest(),
+        agent=ext, kind=kind, at=at, source="queue_log",
+        queue=None if event.endswith("ALL") or not q or q.upper() == "NONE" else q[:64],
+        reason=reason[:200] if reason else None,
+    )
+
+
+def parse_line(line: str) -> tuple[str, PbxEventIn | AgentEventIn | None]:
+    """('ok', call event) | ('agent', agent event) | ('skip', None) | ('unknown', None)
+    | ('malformed: why', None)."""
     parts = line.rstrip("\r\n").split("|")
     if len(parts) < 5:
         return "malformed: expected at least 5 fields separated by |", None
@@ -81,6 +111,8 @@ def parse_line(line: str) -> tuple[str, PbxEventIn | None]:
         return "malformed: empty event name", None
     if event in NON_CALL_EVENTS:
         return "skip", None
+    if event in AGENT_EVENTS:
+        return _agent_line(line, at, queue, agent, event, data)
     kind = CALL_EVENTS.get(event)
     if kind is None:
         return "unknown", None
@@ -111,7 +143,10 @@ def parse_lines(lines: Iterable[str]) -> ParseReport:
             continue
         report.lines += 1
         verdict, event = parse_line(line)
-        if event is not None:
+        if isinstance(event, AgentEventIn):
+            report.agent_events.append(event)
+            report.non_call += 1
+        elif event is not None:
             report.events.append(event)
         elif verdict == "skip":
             report.non_call += 1
@@ -131,6 +166,7 @@ class ImportSummary:
     duplicates: int
     calls: int
     non_call_events: int
+    agent_events: int
     malformed: list[dict[str, object]]
     unknown_events: dict[str, int]
     unknown_lines: list[int]
@@ -148,6 +184,7 @@ def summarise(report: ParseReport, result: IngestResult) -> ImportSummary:
         duplicates=result.duplicates,
         calls=len({e.call_id for e in report.events}),
         non_call_events=report.non_call,
+        agent_events=len(report.agent_events),
         malformed=[{"line": n, "error": why} for n, why in report.malformed],
         unknown_events=dict(report.unknown),
         unknown_lines=report.unknown_lines,

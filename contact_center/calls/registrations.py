@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.accounts import CurrentUser
+from contact_center.accounts.agent_states import AgentEventIn, event_id_for, record_agent_events
 from contact_center.audit import Actor, changes, record
 from contact_center.db.models import Call, Callback, CallbackAttempt, CallRegistration, RegistrationChange, User
 from contact_center.events import callback_changed, publish, registration_created
@@ -208,6 +209,11 @@ async def register_call(
         callback.registration_id = new_id
         await publish(session, callback_changed(callback.id, "reached"))
     await publish(session, registration_created(new_id, call_id, user.id))
+    if call_id is not None and call.agent:
+        # Saving the registration ends the wrap-up of that call (docs/stats.md, agent states).
+        await record_agent_events(session, [AgentEventIn(
+            event_id_for("registered", new_id), call.agent, "wrap_up_end", now, "console", call_id=call.pbx_call_id,
+        )])
     await session.flush()
     return new_id
 

@@ -120,7 +120,8 @@ async def cmd_import_queue_log(args: argparse.Namespace, settings: Settings) -> 
     try:
         with tqdm(total=len(report.events), unit="ev", desc="importing", file=sys.stderr) as bar:
             async with driver_transaction(engine) as conn:
-                result = await record(conn, settings, report.events, source="queue_log", progress=bar.update)
+                result = await record(conn, settings, report.events, source="queue_log", progress=bar.update,
+                                      agent_events=report.agent_events)
     finally:
         await engine.dispose()
     summary = summarise(report, result)

@@ -1,4 +1,4 @@
-"""Statistics commands: stats, report, seed-demo."""
+"""Statistics commands: stats, report, seed-demo, staffing."""
 
 from __future__ import annotations
 
@@ -90,7 +90,61 @@ async def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         await engine.dispose()
     print(f"{out.calls:,} calls ({out.calls / max(out.seconds, 1e-9):,.0f} calls/s), "
           f"{out.registrations:,} registrations, {out.conversations:,} conversations, "
-          f"{out.messages:,} messages, {out.callbacks:,} callbacks in {out.seconds:.1f} s")
+          f"{out.messages:,} messages, {out.callbacks:,} callbacks, {out.state_intervals:,} agent-state intervals "
+          f"in {out.seconds:.1f} s")
+    return 0
+
+
+async def cmd_staffing(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from contact_center.stats.db import read_snapshot
+    from contact_center.stats.staffing import WEEKDAYS, staffing, staffing_plan
+
+    options = {"target_sl": args.target_sl, "threshold": args.threshold, "shrinkage": args.shrinkage}
+    if args.calls_per_hour is not None:
+        if args.aht is None:
+            print("--aht SECONDS is needed with --calls-per-hour", file=sys.stderr)
+            return 2
+        try:
+            one = staffing(args.calls_per_hour, args.aht, **options)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(one.as_dict()))
+        else:
+            print(f"traffic {one.traffic_erlangs} erlangs: {one.agents} agents "
+                  f"({one.scheduled_agents} scheduled with {args.shrinkage:.0%} shrinkage), "
+                  f"service level {one.service_level:.1%}, ASA {one.asa_seconds:.1f} s, "
+                  f"occupancy {one.occupancy:.1%}")
+        return 0
+    if not (args.date_from and args.date_to):
+        print("give --calls-per-hour and --aht, or --from and --to (a period of history)", file=sys.stderr)
+        return 2
+    try:
+        date_from, date_to = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except ValueError as exc:
+        print(f"--from/--to: {exc}", file=sys.stderr)
+        return 2
+    engine = await engine_for(settings)
+    try:
+        async with read_snapshot(engine) as conn:
+            plan = await staffing_plan(conn, settings.tz, date_from, date_to, **options)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    if args.json:
+        print(json.dumps(plan.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print("needed/present agents by hour (Baku time); '-' where no calls came")
+    print("     " + " ".join(f"{h:>5}" for h in range(24)))
+    for dow in range(1, 8):
+        cells = [plan.cell(dow, h) for h in range(24)]
+        print(f"{WEEKDAYS[dow - 1]:<5}" + " ".join(
+            f"{c.scheduled_agents:>2}/{c.agents_present:<2.0f}" if c.offered_per_hour else "    -" for c in cells))
     return 0
 
 
@@ -117,3 +171,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--years", type=int, help="the last N years")
     p.add_argument("--seed", type=int, default=142)
     p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("staffing", help="Erlang C: the agents an hour needs (given figures, or every weekday x hour "
+                                        "of a period's history)")
+    p.add_argument("--calls-per-hour", type=float, metavar="X")
+    p.add_argument("--aht", type=float, metavar="SECONDS", help="handling time per call (talk + wrap-up)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p.add_argument("--target-sl", type=float, default=0.8, help="share answered within the threshold (0.8)")
+    p.add_argument("--threshold", type=float, default=20, help="seconds (20)")
+    p.add_argument("--shrinkage", type=float, default=0.0, help="share of paid time not on the phones (0.3)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_staffing)

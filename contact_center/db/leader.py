@@ -1,8 +1,8 @@
 """One process at a time: leader election on a PostgreSQL advisory lock.
 
 Some jobs must run in exactly one backend process of a deployment: the
-statistics refresher today (contact_center/stats/refresher.py); retention
-and the Asterisk AMI connection are meant to use this too. Every process
+statistics refresher (contact_center/stats/refresher.py), retention and
+the Asterisk AMI connection. Every process
 contends; the leader runs the job:
 
     await run_as_leader(dsn, "stats-refresher", refresh_forever)
@@ -34,7 +34,8 @@ How it works:
   "cc142 leader: <name>"; the key is `leader_key(name)` (pg_locks: an
   advisory lock, classid = the key's high 32 bits, objid = the low ones).
 
-Names in use: "stats-refresher", "retention" (contact_center/privacy/retention.py).
+Names in use: "stats-refresher", "retention" (contact_center/privacy/retention.py),
+"ami" (contact_center/runtime.py: the Asterisk Manager connection).
 """
 
 from __future__ import annotations

@@ -20,12 +20,27 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+class AmiCounts(Protocol):
+    """What follow_ami reads (contact_center.calls.ami.AmiStatus has it)."""
+
+    state: object
+    mapped: int
+    ignored: int
+    filtered: int
+    invalid: int
+    garbage: int
+    call_events: int
+    agent_events: int
+    reconnects: int
+
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -84,6 +99,19 @@ class Metrics:
         self.db_pool_checked_out = Gauge(
             "cc142_db_pool_checked_out", "Database connections in use from the pools",
             multiprocess_mode="livesum", registry=r)
+        self.ami_events = Counter(
+            "cc142_ami_events", "AMI events received from Asterisk, by outcome: mapped (gave call or agent events), "
+            "ignored (unknown or of no use), filtered (a queue outside AMI_QUEUES), invalid (lacking what they "
+            "need), garbage (lines and blocks that are not AMI)", ["outcome"], registry=r)
+        self.ami_delivered = Counter(
+            "cc142_ami_delivered_events", "Events the AMI connection handed over, by kind: call, agent",
+            ["kind"], registry=r)
+        self.ami_reconnects = Counter(
+            "cc142_ami_reconnects", "AMI connections attempted again after one ended or failed", registry=r)
+        self.ami_connected = Gauge(
+            "cc142_ami_connected", "1 while this deployment's AMI connection is logged in (held by one process)",
+            multiprocess_mode="livesum", registry=r)
+        self._ami_seen: dict[str, int] = {}
         self.db_pool_open = Gauge(
             "cc142_db_pool_connections", "Database connections the pools hold open",
             multiprocess_mode="livesum", registry=r)
@@ -130,6 +158,21 @@ class Metrics:
             yield
         finally:
             gauge.dec()
+
+    def follow_ami(self, status: AmiCounts) -> None:
+        """Bring the AMI series up to the connector's status (its counters only grow)."""
+        for name, counter in (
+            ("mapped", self.ami_events.labels("mapped")), ("ignored", self.ami_events.labels("ignored")),
+            ("filtered", self.ami_events.labels("filtered")), ("invalid", self.ami_events.labels("invalid")),
+            ("garbage", self.ami_events.labels("garbage")), ("call_events", self.ami_delivered.labels("call")),
+            ("agent_events", self.ami_delivered.labels("agent")), ("reconnects", self.ami_reconnects),
+        ):
+            value = int(getattr(status, name))
+            delta = value - self._ami_seen.get(name, 0)
+            if delta > 0:
+                counter.inc(delta)
+            self._ami_seen[name] = value
+        self.ami_connected.set(1 if str(status.state) == "connected" else 0)
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         """Follow the engine's pool: connections open and checked out."""

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center import audit
 from contact_center.audit import SYSTEM, Actor
-from contact_center.db.models import CallType, Channel, Direction, District, Outcome
+from contact_center.db.models import CallType, Channel, Direction, District, Outcome, PauseReason
 
 KINDS = {
     "directions": Direction,
@@ -17,6 +17,7 @@ KINDS = {
     "outcomes": Outcome,
     "districts": District,
     "channels": Channel,
+    "pause_reasons": PauseReason,
 }
 
 
@@ -84,6 +85,7 @@ EDITABLE_KINDS = {
     "call_types": "Müraciət növləri",
     "outcomes": "Nəticələr",
     "districts": "Rayonlar",
+    "pause_reasons": "Fasilə səbəbləri",
 }
 
 

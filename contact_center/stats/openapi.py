@@ -201,11 +201,38 @@ SUMMARY = _obj({
     "chats": {"$ref": "#/components/schemas/StatsChats"},
     "csat": {"$ref": "#/components/schemas/StatsCsat"},
     "channels": {"$ref": "#/components/schemas/StatsChannels"},
+    "agents": {"$ref": "#/components/schemas/StatsAgents"},
     "yoy": {"$ref": "#/components/schemas/StatsYoy"},
     **FRESHNESS,
 })
+_NUMN = {"type": "number", "nullable": True}
+AGENTS = _obj({"per_agent": _arr(_obj({
+    "user_id": {"type": "integer", "description": "the console user"},
+    "username": {"type": "string", "description": "sign-in name"},
+    "display_name": {"type": "string", "description": "the user's full name (or the username)"},
+    "extensions": {"type": "array", "items": {"type": "string"}, "description": "extensions held in the period"},
+    "logged_in_seconds": {"type": "number", "description": "time in any state but offline"},
+    "available_seconds": {"type": "number", "description": "logged in, not paused, not on a call or wrap-up"},
+    "on_call_seconds": {"type": "number", "description": "answered call to its end"},
+    "wrap_up_seconds": {"type": "number", "description": "after a call: WRAP_UP_SECONDS or until registered"},
+    "paused_seconds": {"type": "number", "description": "paused (any reason)"},
+    "paused_by_reason": {"type": "object", "additionalProperties": {"type": "number"},
+                         "description": "reason code (or the exchange's text) -> seconds"},
+    "occupancy": {**_NUMN, "description": "(on_call + wrap_up) / (logged_in - paused)"},
+    "calls_answered": {"type": "integer", "description": "calls answered on the user's extensions"},
+    "aht_seconds": {**_NUMN, "description": "mean talk time of those calls"},
+    "registered_rate": {**_NUMN, "description": "registered / answered"},
+    "chats_handled": {"type": "integer", "description": "conversations assigned to the user"},
+    "chat_first_response_seconds": {**_NUMN, "description": "mean first reply minus assignment"},
+    "chat_handle_seconds": {**_NUMN, "description": "mean resolution minus assignment"},
+    "chat_csat": _obj({"responses": {"type": "integer", "description": "ratings"},
+                       "score": {**_NUMN, "description": "share of 4-5 ratings"}}, "chat CSAT"),
+    "callbacks_completed": {"type": "integer", "description": "callbacks closed reached or unreachable"},
+    "callback_success_rate": {**_NUMN, "description": "reached / completed"},
+}), "per person across channels (docs/stats.md, Per agent); calls.per_agent stays per extension")},
+    "agents' figures")
 
-SCHEMAS: Spec = {"StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
+SCHEMAS: Spec = {"StatsAgents": AGENTS, "StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
                  "StatsCsat": CSAT, "StatsChannels": CHANNELS, "StatsYoy": YOY, "YoyChange": _CHANGE}
 
 
@@ -298,6 +325,42 @@ PATHS["/api/v1/stats/report"] = {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
                     {"schema": {"type": "string", "format": "binary"}},
                 "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+            **error_responses(401, 422),
+        },
+    }
+}
+
+_N = {"type": "number"}
+SCHEMAS["StaffingPlan"] = _obj({
+    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+    "target_sl": _N, "threshold": _N, "shrinkage": _N,
+    "wrap_up_seconds": {**_N, "nullable": True, "description": "mean wrap-up per answered call (agent states)"},
+    "cells": _arr(_obj({
+        "weekday": {"type": "integer", "description": "1 = Monday (ISO)"},
+        "hour": {"type": "integer", "description": "local (Baku) hour 0-23"},
+        "offered_per_hour": {**_N, "description": "mean offered calls in this hour over the period's weeks"},
+        "handle_seconds": {**_N, "nullable": True, "description": "mean talk + wrap-up of answered calls"},
+        "agents_needed": {"type": "integer", "description": "Erlang C: the fewest agents reaching target_sl"},
+        "scheduled_agents": {"type": "integer", "description": "ceil(agents_needed / (1 - shrinkage))"},
+        "service_level": {**_N, "nullable": True, "description": "with agents_needed"},
+        "agents_present": {**_N, "description": "mean agents logged in (not offline) during this hour"},
+        "gap": {**_N, "description": "agents_present - scheduled_agents: below 0 is under-staffed"},
+    }), "168 cells: Monday 0:00 first"),
+}, "Erlang C staffing for every weekday x hour of a period (docs/stats.md)")
+
+PATHS["/api/v1/stats/staffing"] = {
+    "get": {
+        "operationId": "api_stats_staffing",
+        "summary": "Erlang C staffing plan: needed vs present agents per weekday x hour (Baku time)",
+        "description": "The statistics' AHT stays talk time; here the handling time is talk + wrap-up.",
+        "security": [{"apiToken": []}],
+        "parameters": [_q("from", "YYYY-MM-DD", True), _q("to", "YYYY-MM-DD", True),
+                       _q("target_sl", "share answered within the threshold (default 0.8)"),
+                       _q("threshold", "seconds (default SERVICE_LEVEL_SECONDS)"),
+                       _q("shrinkage", "share of paid time not on the phones (default 0)")],
+        "responses": {
+            "200": {"description": "the plan", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StaffingPlan"}}}},
             **error_responses(401, 422),
         },
     }

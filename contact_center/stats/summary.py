@@ -16,6 +16,7 @@ import asyncpg
 
 from contact_center.config import Settings
 from contact_center.stats.acc import UNANSWERED, Doc
+from contact_center.stats.agents import per_agent
 from contact_center.stats.filters import CHAT_CHANNELS, Filters, Reference
 from contact_center.stats.query import Snapshot, period_doc, snapshot
 
@@ -343,6 +344,9 @@ async def build_summary(
         "timezone": settings.timezone,
         "filters": filters.as_dict(),
         **sections(doc, settings, labels, filters, date_from, date_to),
+        # Per person across channels, from the records (contact_center/stats/agents.py);
+        # `calls.per_agent` (per extension, from the rollups) stays for compatibility.
+        "agents": {"per_agent": await per_agent(conn, tz, date_from, date_to)},
     }
     if with_yoy:
         pf, pt = year_earlier(date_from), year_earlier(date_to)

@@ -5,7 +5,7 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
-from contact_center.appkeys import CHAT, ENGINE
+from contact_center.appkeys import AMI, CHAT, ENGINE
 from contact_center.db.migrate import current_revision, head_revision
 from contact_center.web.permissions import permission
 
@@ -26,7 +26,10 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready to serve: the database answers and its schema is at the head revision.
 
     ``bot`` says whether Rasa answers (cached); chats reach a person without
-    it, so it never makes the backend unready.
+    it, so it never makes the backend unready. ``ami`` is the Asterisk Manager
+    connection's state (``off`` without AMI_HOST; ``standby`` in a process that
+    does not hold it); calls still come in by the other paths without it, so it
+    never makes the backend unready either.
     """
     engine = request.app[ENGINE]
     try:
@@ -43,4 +46,6 @@ async def readyz(request: web.Request) -> web.Response:
             {"status": "unavailable", "migrations": {"current": current, "head": head}}, status=503
         )
     bot = await request.app[CHAT].bot.health()
-    return web.json_response({"status": "ready", "migration": current, "bot": bot})
+    link = request.app.get(AMI)
+    ami = link.report() if link is not None else {"state": "off"}
+    return web.json_response({"status": "ready", "migration": current, "bot": bot, "ami": ami})

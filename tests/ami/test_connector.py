@@ -73,8 +73,10 @@ async def test_an_answered_call_gives_one_record_with_its_times_and_pops_on_the_
     assert call.enqueued_at == first_timestamp(text)
     assert call.wait_seconds == pytest.approx(15.234699, abs=1e-6)
     assert call.talk_seconds == pytest.approx(180.173094, abs=1e-6)
-    [pop] = heard
-    assert pop["topic"] == "call.answered"
+    [pop] = [h for h in heard if h["topic"] == "call.answered"]
+    # the agent's state followed the call (on_call, then wrap_up; the supervisors hear it)
+    assert {h["data"]["state"] for h in heard if h["topic"] == "agent.state" and h["data"]["agent"] == "1002"} >= {
+        "wrap_up"}
     assert pop["data"]["audience"] == {"extension": "1002"}
     assert (pop["data"]["call_id"], pop["data"]["caller"]) == (call.id, "+994501111111")
     assert await count(sessionmaker, PbxEvent) == ANSWERED_EVENTS

@@ -167,7 +167,7 @@ async def test_the_connection_indicator_follows_the_backend(page, console_server
         async with http.post(base + "/console/status", json={"status": "break"},
                              headers={"X-CSRF-Token": token}) as resp:
             assert resp.status == 200
-    await expect(page.locator('tr[data-user="aysel"] .tag')).to_have_text("Fasilədədir")
+    await expect(page.locator('tr[data-user="aysel"] .tag')).to_have_text("Fasilədədir: Fasilə")
 
 
 async def test_the_public_callback_page(page, console_server, sessionmaker):

@@ -62,7 +62,7 @@ async def test_an_event_from_one_process_reaches_a_console_on_another(backend_pr
                                       headers={"X-CSRF-Token": token}) as resp:
                 assert resp.status == 200
             status = await _next_event(boss_ws, "agent.status")
-            assert status["data"]["status"] == "break"
+            assert status["data"]["status"] == "paused"  # a break is a pause now (reason "break")
             # Status changes are for supervisors: the agent's socket never saw one. An
             # event for everyone, committed after it, arrives after it if it came at all.
             async with sessionmaker.begin() as session:

@@ -86,9 +86,16 @@ async def test_status_changes_are_checked(client, make_user):
     headers = {"X-CSRF-Token": token}
     assert (await client.post("/console/status", json={"status": "asleep"}, headers=headers)).status == 422
     assert (await client.post("/console/status", data=b"{nope", headers=headers | {"Content-Type": "application/json"})).status == 422
-    assert (await client.post("/console/status", json={"status": "busy"}, headers=headers)).status == 200
+    # a pause needs a reason from the admins' list
+    resp = await client.post("/console/status", json={"status": "paused", "reason": "nap"}, headers=headers)
+    assert resp.status == 422 and (await resp.json())["field"] == "reason"
+    resp = await client.post("/console/status", json={"status": "paused", "reason": "lunch"}, headers=headers)
+    assert (resp.status, await resp.json()) == (200, {"status": "paused", "reason": "lunch"})
     html = await (await client.get("/console")).text()
-    assert '<option value="busy" selected>' in html
+    assert '<option value="paused" selected>' in html
+    # the old values still work: "busy" is a pause for other work
+    resp = await client.post("/console/status", json={"status": "busy"}, headers=headers)
+    assert (resp.status, await resp.json()) == (200, {"status": "paused", "reason": "other_work"})
 
 
 async def test_absurd_ids_are_not_found_not_errors(client, make_user):

@@ -70,8 +70,10 @@ async def test_agents_chats_and_callbacks(supervisor, make_user, sessionmaker, d
     agents = await get_html(supervisor, "/console/wallboard/agents")
     counts = dict(re.findall(r'data-status="(\w+)"><strong>(\d+)</strong>', agents))
     # The supervisor "boss" is on the floor list too: signing in made them available.
-    assert counts == {"available": "3", "busy": "1", "break": "1", "offline": "1"}
-    assert "Operator 0, Operator 1" in agents
+    assert counts == {"available": "3", "on_call": "0", "wrap_up": "0", "paused": "2", "offline": "1"}
+    states = dict(re.findall(r'<li data-agent="(\w+)" data-state="(\w+)"', agents))
+    assert states == {"op0": "available", "op1": "available", "boss": "available", "op2": "paused", "op3": "paused"}
+    assert "Fasilədədir: Başqa iş" in agents and "Fasilədədir: Fasilə" in agents  # busy and break, migrated
     chats = await get_html(supervisor, "/console/wallboard/chats")
     assert (_big(chats, "wb-chats"), _big(chats, "wb-urgent")) == ("2", "1")
     rows = re.findall(r'<li data-conversation="\d+" class="(\w*)">', chats)
@@ -81,7 +83,7 @@ async def test_agents_chats_and_callbacks(supervisor, make_user, sessionmaker, d
     assert (_big(callbacks, "wb-cb-open"), _big(callbacks, "wb-cb-overdue")) == ("2", "1")
     assert re.findall(r'<li data-callback="\d+" class="(\w*)">', callbacks) == ["overdue", ""]
     board = await get_html(supervisor, "/console/wallboard")
-    assert 'data-topics="agent.status,live.resync"' in board and 'data-topics="callback.*,live.resync"' in board
+    assert 'data-topics="agent.status,agent.state,live.resync"' in board and 'data-topics="callback.*,live.resync"' in board
     assert (await supervisor.get("/console/wallboard/nothing")).status == 404
 
 

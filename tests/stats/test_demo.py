@@ -52,3 +52,25 @@ async def test_seed_demo_shape_and_rollups(db, stats_settings):
         await conn.execute(text("DELETE FROM stats_state"))
     async with read_snapshot(db) as conn:
         assert await build_summary(conn, stats_settings, first, last, Filters(), with_yoy=False) == s
+
+
+async def test_seed_demo_gives_plausible_agent_states(db, stats_settings):
+    out = await seed_demo(db, stats_settings, days=3, seed=11, rollups=False)
+    assert out.state_intervals > 0
+    async with db.connect() as conn:
+        states = dict((await conn.execute(text(
+            "SELECT state, count(*) FROM agent_state_intervals GROUP BY 1"))).all())
+        overlaps = (await conn.execute(text(
+            "SELECT count(*) FROM (SELECT end_at, lead(start_at) OVER (PARTITION BY agent ORDER BY start_at) AS nxt "
+            "FROM agent_state_intervals) x WHERE end_at > nxt OR (end_at IS NULL AND nxt IS NOT NULL)"))).scalar()
+        talk, on_call = (await conn.execute(text(
+            "SELECT (SELECT sum(talk_seconds) FROM calls WHERE agent IS NOT NULL), "
+            "(SELECT sum(extract(epoch FROM end_at - start_at)) FROM agent_state_intervals "
+            "WHERE state = 'on_call')"))).one()
+        reasons = set((await conn.execute(text(
+            "SELECT DISTINCT reason FROM agent_state_intervals WHERE state = 'paused'"))).scalars())
+    assert set(states) == {"available", "on_call", "wrap_up", "paused", "offline"}
+    assert overlaps == 0  # one state at a time per agent
+    # the generator gives agents calls at random, some overlapping: those are cut short
+    assert 0.8 * float(talk) < float(on_call) <= float(talk)
+    assert "lunch" in reasons and reasons <= {"lunch", "break", "training", "other_work", "technical"}

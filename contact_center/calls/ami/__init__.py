@@ -4,6 +4,7 @@ wire:     AMI framing without IO (messages, bad lines, bounds).
 protocol: an AMI session on asyncio (login, actions, event lists, keep-alive).
 mapping:  AMI queue events -> PbxEventIn (the PBX ingest) and AgentStateEvent.
 connector: the long-running connection (reconnects, QueueStatus replay, state).
+link:     what a process knows of it (leading or standby; /readyz).
 sink:     the ingest callback; check: `cc142 ami-check`.
 
 Wiring (one process at a time, under the leader lock)::
@@ -15,6 +16,7 @@ Wiring (one process at a time, under the leader lock)::
 """
 
 from contact_center.calls.ami.connector import AmiConfig, AmiConnector, AmiStatus, State
+from contact_center.calls.ami.link import AmiLink
 from contact_center.calls.ami.mapping import AgentStateEvent
 from contact_center.calls.ami.protocol import (
     AmiAuthError,
@@ -25,7 +27,7 @@ from contact_center.calls.ami.protocol import (
     AmiProtocolError,
     AmiTimeout,
 )
-from contact_center.calls.ami.sink import store_call_events
+from contact_center.calls.ami.sink import store_agent_events, store_call_events
 
 __all__ = [
     "AgentStateEvent",
@@ -35,10 +37,12 @@ __all__ = [
     "AmiConnectionClosed",
     "AmiConnector",
     "AmiError",
+    "AmiLink",
     "AmiLoginInUse",
     "AmiProtocolError",
     "AmiStatus",
     "AmiTimeout",
     "State",
+    "store_agent_events",
     "store_call_events",
 ]

@@ -1,5 +1,6 @@
 """All tables; import from here so metadata is complete."""
 
+from contact_center.db.models.agents import AgentEvent, AgentStateInterval, ExtensionAssignment
 from contact_center.db.models.audit import AuditEntry
 from contact_center.db.models.calls import Call, CallRegistration, PbxEvent, RegistrationChange
 from contact_center.db.models.callbacks import Callback, CallbackAttempt
@@ -17,6 +18,7 @@ from contact_center.db.models.reference import (
     District,
     Holiday,
     Outcome,
+    PauseReason,
 )
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
@@ -25,6 +27,9 @@ from contact_center.db.models.users import LoginFailure, LoginLock, User, UserSe
 
 __all__ = [
     "REFERENCE_MODELS",
+    "AgentEvent",
+    "AgentStateInterval",
+    "ExtensionAssignment",
     "AuditEntry",
     "Call",
     "CallRegistration",
@@ -43,6 +48,7 @@ __all__ = [
     "MetaInboxItem",
     "Outcome",
     "OutboxItem",
+    "PauseReason",
     "PbxEvent",
     "RateCounter",
     "RegistrationChange",

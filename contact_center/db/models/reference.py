@@ -59,4 +59,10 @@ class Holiday(Base):
 
 
 # The coded lists (code, label, sort order, active); holidays are seeded too but dated.
-REFERENCE_MODELS = (Direction, CallType, Outcome, Channel, District)
+class PauseReason(_Coded, Base):
+    """Why an agent pauses (lunch, training, ...): admins edit the list."""
+
+    __tablename__ = "pause_reasons"
+
+
+REFERENCE_MODELS = (Direction, CallType, Outcome, Channel, District, PauseReason)

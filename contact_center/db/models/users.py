@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from contact_center.db.base import Base, created_at_column
 
 ROLES = ("agent", "supervisor", "admin")
-AGENT_STATUSES = ("available", "busy", "break", "offline")
+# What an agent sets in the console (the live state adds on_call and wrap_up from the
+# exchange: contact_center/db/models/agents.py). Until 0010: available, busy, break, offline.
+AGENT_STATUSES = ("available", "paused", "offline")
 
 
 class User(Base):
@@ -26,6 +28,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="offline")
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pause_reason: Mapped[str | None] = mapped_column(String(40))  # status "paused": a pause_reasons code
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
