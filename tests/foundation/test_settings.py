@@ -21,9 +21,12 @@ NOT_SETTINGS = {
     "RASA_PORT": "the bot's own port: chatbot/manage.py (standard library only, it runs before and without the "
                  "backend's packages) starts Rasa on it, and `cc142 up` points RASA_URL at it",
     "ACTIONS_PORT": "the port of the bot's action server, read by chatbot/manage.py only",
+    "RASA_REPLICAS": "how many Rasa servers chatbot/manage.py starts; `cc142 up` lists them all in RASA_URL",
+    "REDIS_URL": "Rasa's lock store, written into the bot's endpoints by chatbot/manage.py; the backend "
+                 "never talks to Redis",
 }
 # Reads of a named variable outside contact_center/config.py: (module, variable).
-READ_ELSEWHERE = {("contact_center/commands/up.py", "RASA_PORT")}
+READ_ELSEWHERE = {("contact_center/commands/up.py", "RASA_PORT"), ("contact_center/commands/up.py", "RASA_REPLICAS")}
 
 
 def readme_table() -> dict[str, str]:
