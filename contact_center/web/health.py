@@ -22,8 +22,10 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready to serve: the database answers and its schema is at the head revision.
 
-    ``bot`` says whether Rasa answers (cached); chats reach a person without
-    it, so it never makes the backend unready.
+    ``bot`` says whether Rasa answers (cached): ``ready``, ``degraded`` (some
+    replicas of several answer), ``starting`` or ``unavailable``, with
+    ``bot_replicas`` listing each replica's status when RASA_URL names several;
+    chats reach a person without it, so it never makes the backend unready.
     """
     engine = request.app[ENGINE]
     try:
@@ -37,5 +39,8 @@ async def readyz(request: web.Request) -> web.Response:
         return web.json_response(
             {"status": "unavailable", "migrations": {"current": current, "head": head}}, status=503
         )
-    bot = await request.app[CHAT].bot.health()
-    return web.json_response({"status": "ready", "migration": current, "bot": bot})
+    client = request.app[CHAT].bot
+    body = {"status": "ready", "migration": current, "bot": await client.health()}
+    if len(client.urls) > 1:  # several Rasa replicas: each one's status, in RASA_URL's order
+        body["bot_replicas"] = await client.replica_health()
+    return web.json_response(body)

@@ -102,7 +102,8 @@ def test_from_env_reads_exactly_the_declared_variables():
 SAMPLES = {"_int": "7", "_float": "2.5", "_bool": "1", "_text": "x", "_url": "http://127.0.0.1:9/v1/",
            "_path": "/srv/cc142", "_timezone": "Europe/Paris", "_hours": "08:00-17:00", "_days": "1-6",
            "_json_map": '{"104": "token"}', "_names": "142, 143", "_trimmed": " x ",
-           "_networks": "10.0.0.0/8, 192.0.2.7", "_log_format": "json"}
+           "_networks": "10.0.0.0/8, 192.0.2.7", "_log_format": "json",
+           "_urls": "http://rasa-1:5005/, http://rasa-2:5005"}
 
 
 @pytest.mark.parametrize("variable", sorted(Settings.variables()))
@@ -120,6 +121,7 @@ def test_each_variable_sets_its_own_field(variable):
     ({"CC142_TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
     ({"CC142_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.300"}, "'10.0.0.300' is not an address"),
     ({"CC142_LOG_FORMAT": "xml"}, "CC142_LOG_FORMAT must be text or json"),
+    ({"RASA_URL": "http://rasa-1:5005,rasa-2:5005"}, "RASA_URL must be http"),
 ])
 def test_a_bad_value_is_named(env, message):
     with pytest.raises(SettingError, match=message):
