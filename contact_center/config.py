@@ -210,6 +210,8 @@ class Settings:
     # Retention (docs/privacy.md): texts, payloads, notes after this many days; numbers and names after this
     retention_chat_days: int = _env("RETENTION_CHAT_DAYS", 365, _int)
     retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
+    # The bot's trackers (Rasa's SQL tracker store) of a conversation that ended this long ago are deleted
+    bot_tracker_grace_hours: int = _env("BOT_TRACKER_GRACE_HOURS", 24, _int)
     # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
     chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
 

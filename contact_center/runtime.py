@@ -22,6 +22,10 @@ each part may use the ones above it:
     7. retention        once a day, in the one process that leads "retention"
                         (contact_center/privacy/retention.py); off without
                         CC142_PSEUDONYM_KEY (a warning says so)
+    8. bot trackers     hourly, in the one process that leads "bot-trackers":
+                        Rasa's trackers of conversations that ended
+                        BOT_TRACKER_GRACE_HOURS ago are deleted
+                        (contact_center/privacy/bot_trackers.py)
 
 Before them, the process's metrics (METRICS, contact_center/monitoring/):
 every part and every request reports to it.
@@ -62,6 +66,7 @@ from contact_center.db.embedded import resolve_database_url
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
+from contact_center.privacy.bot_trackers import run_hourly as forget_bot_trackers_hourly
 from contact_center.privacy.retention import run_daily
 from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
@@ -147,9 +152,16 @@ async def retention(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def bot_trackers(app: web.Application) -> AsyncIterator[None]:
+    engine = app[ENGINE]
+    work = forget_bot_trackers_hourly(driver_dsn(engine.url), app[SESSIONMAKER], engine.url, app[SETTINGS])
+    async with _background(work, "cc142-bot-trackers"):
+        yield
+
+
 # The order of start-up (and, reversed, of shutdown).
 PARTS: tuple[CleanupContext, ...] = (
-    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention,
+    database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention, bot_trackers,
 )
 
 

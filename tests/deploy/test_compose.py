@@ -96,5 +96,8 @@ def test_rasa_replicas_share_trackers_in_postgres_and_locks_in_redis():
     assert (tracker["type"], tracker["dialect"], tracker["url"]) == ("SQL", "postgresql", "postgres")
     assert (tracker["db"], tracker["login_db"]) == (f"{database}_rasa", database)
     assert tracker["password"] == "${POSTGRES_PASSWORD}"  # from the container's environment
-    assert (lock["type"], lock["url"], lock["port"]) == ("redis", "redis", 6379)
+    # Rasa's RedisLockStore with atomic ticket updates, importable from Rasa's working directory
+    assert (lock["type"], lock["url"], lock["port"]) == ("cc142_locks.AtomicRedisLockStore", "redis", 6379)
+    assert (ROOT / "chatbot" / "cc142_locks.py").is_file()
+    assert all(rasa_wd == "/app/chatbot" for rasa_wd in (services[n]["working_dir"] for n in replicas))
     assert str(lock["key_prefix"]).isalnum()  # Rasa's rule for the prefix
