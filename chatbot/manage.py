@@ -869,8 +869,17 @@ def serve(log_dir: Path | None = None, replicas: int | None = None) -> int:
                 f"actions {handle.actions_url}{stores}{logs}",
                 flush=True,
             )
+        reported: set[int] = set()
         while not stopping:
-            if not handle.alive():
+            # With several replicas one may die and the others carry its conversations
+            # (the backend fails over): say so, and stop only when none is left.
+            for i, proc in enumerate(handle.servers):
+                if proc.poll() is not None and i not in reported and len(handle.servers) > 1:
+                    reported.add(i)
+                    print(f"rasa replica {i + 1} ({handle.urls[i]}) exited with {proc.returncode}; "
+                          "the other replicas go on", file=sys.stderr, flush=True)
+            if handle.actions.poll() is not None or len(reported) == len(handle.servers) or (
+                    len(handle.servers) == 1 and not handle.alive()):
                 codes = ", ".join(f"rasa{i + 1}={p.poll()}" for i, p in enumerate(handle.servers))
                 print(
                     f"bot process exited ({codes}, actions={handle.actions.poll()})\n"
