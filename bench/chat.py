@@ -30,6 +30,14 @@ machine's 127.0.0.1:6379), then two backends run against the same database,
 one with RASA_URL = the first replica, one with all N. Saturation rounds (no
 think time) alternate between the two, so both see the same background load;
 Rasa alone is measured the same way (conversations spread by visitor).
+
+    .venv/bin/python bench/chat.py --fake-bot [--conversations 50] [--rounds 3] [--workers 2]
+
+what the backend and its PostgreSQL carry when the bot is not the limit: a
+stand-in Rasa (another process, answering every message at once with one text
+and the cc142 payload) behind a real `cc142 serve`, saturated without pauses;
+each message is still stored, the bot asked over HTTP, the reply stored and
+published.
 """
 
 from __future__ import annotations
@@ -258,6 +266,67 @@ async def compare_replicas(one: str, many: str, urls: list[str], args: argparse.
           f"{os.cpu_count()} CPUs: a gain on bigger machines is not measured here)")
 
 
+FAKE_RASA = """
+import sys
+from aiohttp import web
+
+async def webhook(request):
+    body = await request.json()
+    return web.json_response([
+        {"recipient_id": body["sender"], "text": "Bu sualın cavabı e-sosial.az portalındadır."},
+        {"recipient_id": body["sender"], "custom": {"cc142": {
+            "contract": 2, "intent": "ask_pension", "confidence": 0.97, "direction": "social_protection",
+            "answer_key": "social_protection/pension", "language": "az", "handoff": False,
+            "urgent": False, "handoff_reason": None, "callback": None}}},
+    ])
+
+async def hello(_request):
+    return web.Response(text="Hello from Rasa: 3.6.21")
+
+app = web.Application()
+app.router.add_post("/webhooks/rest/webhook", webhook)
+app.router.add_get("/", hello)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+@contextlib.contextmanager
+def fake_bot() -> Iterator[str]:
+    """A stand-in Rasa in its own process (instant, fixed answer)."""
+    import subprocess
+    import urllib.request
+
+    from bench._common import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", FAKE_RASA, str(port)])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def database_capacity(base: str, args: argparse.Namespace) -> None:
+    await run_load(backend_sender(base), 4, 5, 0)
+    SERVER_TIMINGS.clear()
+    print(f"load average at the start (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
+    runs: tuple[list[float], int, float] = ([], 0, 0.0)
+    for _ in range(args.rounds):
+        lat, h, w = await run_load(backend_sender(base), args.conversations, 20, 0)
+        runs = (runs[0] + lat, runs[1] + h, runs[2] + w)
+    report(f"backend ({args.workers} worker(s)), instant bot", *runs)
+    report_own_time("  of which the backend's own work")
+    print(f"load average at the end (1, 5, 15 min): {os.getloadavg()}")
+
+
 @contextlib.contextmanager
 def replicas(n: int) -> Iterator[tuple[list[str], str]]:
     """N Rasa replicas on a shared SQL tracker store and Redis lock store -> (urls, DATABASE_URL)."""
@@ -291,7 +360,19 @@ def main() -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
     parser.add_argument("--rasa-replicas", type=int, default=0,
                         help="compare one Rasa replica with this many (shared trackers and locks)")
+    parser.add_argument("--fake-bot", action="store_true",
+                        help="an instant stand-in Rasa: what the backend and PostgreSQL carry")
+    parser.add_argument("--workers", type=int, default=1, help="backend worker processes (with --fake-bot)")
     args = parser.parse_args()
+    if args.fake_bot:
+        with fake_bot() as url:
+            env = {"RASA_URL": url, "CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000",
+                   "CC142_WORKERS": str(args.workers)}
+            with backend(env) as base:
+                print(f"backend {base}, stand-in Rasa {url}; {args.conversations} conversations x 20 messages "
+                      f"x {args.rounds} rounds, no pauses")
+                asyncio.run(database_capacity(base, args))
+        return
     if args.rasa_replicas > 1:
         limits = {"CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000"}
         with replicas(args.rasa_replicas) as (urls, database_url):
