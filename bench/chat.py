@@ -20,6 +20,24 @@ Targets (issue 4): p50 <= 100 ms, p95 <= 250 ms through the backend.
 
 Without --rasa-url (or RASA_URL) the bot is trained if needed and started
 with chatbot/manage.py on free ports.
+
+    .venv/bin/python bench/chat.py --rasa-replicas 2 [--conversations 20] [--rounds 3]
+
+compares one Rasa replica with N in the same run: N replicas and their action
+server start with the trackers in PostgreSQL (an embedded server in a temp
+dir, database cc142_rasa) and the locks in Redis (REDIS_URL, default the
+machine's 127.0.0.1:6379), then two backends run against the same database,
+one with RASA_URL = the first replica, one with all N. Saturation rounds (no
+think time) alternate between the two, so both see the same background load;
+Rasa alone is measured the same way (conversations spread by visitor).
+
+    .venv/bin/python bench/chat.py --fake-bot [--conversations 50] [--rounds 3] [--workers 2]
+
+what the backend and its PostgreSQL carry when the bot is not the limit: a
+stand-in Rasa (another process, answering every message at once with one text
+and the cc142 payload) behind a real `cc142 serve`, saturated without pauses;
+each message is still stored, the bot asked over HTTP, the reply stored and
+published.
 """
 
 from __future__ import annotations
@@ -207,6 +225,131 @@ async def bench(base: str, rasa_url: str, args: argparse.Namespace) -> None:
     print(f"\ntarget p50 <= 100 ms, p95 <= 250 ms: {'met' if ok else 'NOT met'}")
 
 
+def spread_rasa_sender(urls: list[str]) -> Send:
+    """Straight to the replicas, each conversation to one (as the backend's client does)."""
+    senders = [rasa_sender(u) for u in urls]
+
+    async def send(http: aiohttp.ClientSession, visitor: str, text: str) -> bool:
+        return await senders[hash(visitor) % len(senders)](http, visitor, text)
+
+    return send
+
+
+async def compare_replicas(one: str, many: str, urls: list[str], args: argparse.Namespace) -> None:
+    n = len(urls)
+    for sender in (rasa_sender(urls[0]), spread_rasa_sender(urls), backend_sender(one), backend_sender(many)):
+        await run_load(sender, 4, 5, 0)  # warm every replica and both backends
+    SERVER_TIMINGS.clear()
+    print(f"load average at the start (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
+    print(f"\nsaturation: {args.conversations} conversations x 5 messages, no think time, "
+          f"{args.rounds} alternating rounds each:")
+    runs: dict[str, tuple[list[float], int, float]] = {}
+    cases = [
+        ("Rasa alone, 1 replica", rasa_sender(urls[0])),
+        (f"Rasa alone, {n} replicas", spread_rasa_sender(urls)),
+        ("backend, 1 replica", backend_sender(one)),
+        (f"backend, {n} replicas", backend_sender(many)),
+    ]
+    for _ in range(args.rounds):
+        for label, sender in cases:
+            lat, h, w = await run_load(sender, args.conversations, 5, 0)
+            prev = runs.get(label, ([], 0, 0.0))
+            runs[label] = (prev[0] + lat, prev[1] + h, prev[2] + w)
+        SERVER_TIMINGS.clear()
+    figures = {label: report(label, *runs[label]) for label, _ in cases}
+    print(f"\nload average at the end (1, 5, 15 min): {os.getloadavg()}")
+    for kind in ("Rasa alone", "backend"):
+        a, b = figures[f"{kind}, 1 replica"], figures[f"{kind}, {n} replicas"]
+        print(f"{kind}: {n} replicas give x{b['rate'] / a['rate']:.2f} the throughput of one "
+              f"({a['rate']:.1f} -> {b['rate']:.1f} msg/s), p95 {a['p95']:.0f} -> {b['p95']:.0f} ms")
+    print(f"(all {n} replicas, the action server, the backends and this load generator share "
+          f"{os.cpu_count()} CPUs: a gain on bigger machines is not measured here)")
+
+
+FAKE_RASA = """
+import sys
+from aiohttp import web
+
+async def webhook(request):
+    body = await request.json()
+    return web.json_response([
+        {"recipient_id": body["sender"], "text": "Bu sualın cavabı e-sosial.az portalındadır."},
+        {"recipient_id": body["sender"], "custom": {"cc142": {
+            "contract": 2, "intent": "ask_pension", "confidence": 0.97, "direction": "social_protection",
+            "answer_key": "social_protection/pension", "language": "az", "handoff": False,
+            "urgent": False, "handoff_reason": None, "callback": None}}},
+    ])
+
+async def hello(_request):
+    return web.Response(text="Hello from Rasa: 3.6.21")
+
+app = web.Application()
+app.router.add_post("/webhooks/rest/webhook", webhook)
+app.router.add_get("/", hello)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+@contextlib.contextmanager
+def fake_bot() -> Iterator[str]:
+    """A stand-in Rasa in its own process (instant, fixed answer)."""
+    import subprocess
+    import urllib.request
+
+    from bench._common import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", FAKE_RASA, str(port)])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def database_capacity(base: str, args: argparse.Namespace) -> None:
+    await run_load(backend_sender(base), 4, 5, 0)
+    SERVER_TIMINGS.clear()
+    print(f"load average at the start (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
+    runs: tuple[list[float], int, float] = ([], 0, 0.0)
+    for _ in range(args.rounds):
+        lat, h, w = await run_load(backend_sender(base), args.conversations, 20, 0)
+        runs = (runs[0] + lat, runs[1] + h, runs[2] + w)
+    report(f"backend ({args.workers} worker(s)), instant bot", *runs)
+    report_own_time("  of which the backend's own work")
+    print(f"load average at the end (1, 5, 15 min): {os.getloadavg()}")
+
+
+@contextlib.contextmanager
+def replicas(n: int) -> Iterator[tuple[list[str], str]]:
+    """N Rasa replicas on a shared SQL tracker store and Redis lock store -> (urls, DATABASE_URL)."""
+    sys.path.insert(0, str(ROOT / "chatbot"))
+    import tempfile
+
+    import manage  # type: ignore[import-not-found]
+
+    from contact_center.db.embedded import DATABASE_NAME, asyncpg_url, ensure_database, start_embedded
+
+    uri = start_embedded(Path(tempfile.mkdtemp(prefix="cc142-bench-pg-")))
+    asyncio.run(ensure_database(uri, DATABASE_NAME))
+    database_url = asyncpg_url(uri, DATABASE_NAME)
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1"
+    print(f"starting {n} Rasa replicas (trackers in PostgreSQL, locks in {redis_url}) ...", flush=True)
+    handle = manage.start(replicas=n, database_url=database_url, redis_url=redis_url, timeout=600,
+                          log_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "cc142-bench-rasa-replicas")
+    try:
+        yield handle.urls, database_url
+    finally:
+        handle.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=20)
@@ -215,7 +358,29 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=3.0,
                         help="seconds between a reply and the citizen's next message (randomised +-50%%)")
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
+    parser.add_argument("--rasa-replicas", type=int, default=0,
+                        help="compare one Rasa replica with this many (shared trackers and locks)")
+    parser.add_argument("--fake-bot", action="store_true",
+                        help="an instant stand-in Rasa: what the backend and PostgreSQL carry")
+    parser.add_argument("--workers", type=int, default=1, help="backend worker processes (with --fake-bot)")
     args = parser.parse_args()
+    if args.fake_bot:
+        with fake_bot() as url:
+            env = {"RASA_URL": url, "CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000",
+                   "CC142_WORKERS": str(args.workers)}
+            with backend(env) as base:
+                print(f"backend {base}, stand-in Rasa {url}; {args.conversations} conversations x 20 messages "
+                      f"x {args.rounds} rounds, no pauses")
+                asyncio.run(database_capacity(base, args))
+        return
+    if args.rasa_replicas > 1:
+        limits = {"CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000"}
+        with replicas(args.rasa_replicas) as (urls, database_url):
+            with backend({**limits, "DATABASE_URL": database_url, "RASA_URL": urls[0]}) as one, \
+                    backend({**limits, "DATABASE_URL": database_url, "RASA_URL": ",".join(urls)}) as many:
+                print(f"backends {one} (Rasa {urls[0]}) and {many} (Rasa {','.join(urls)})")
+                asyncio.run(compare_replicas(one, many, urls, args))
+        return
     with bot(args.rasa_url) as rasa_url:
         env = {"RASA_URL": rasa_url, "CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000"}
         with backend(env) as base:

@@ -36,6 +36,17 @@ def _url(name: str, raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _urls(name: str, raw: str) -> str:
+    """One URL or several, comma-separated (Rasa replicas): normalised, each checked."""
+    urls = [u.strip().rstrip("/") for u in raw.split(",") if u.strip()]
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise SettingError(f"setting {name} must be http(s):// URLs, comma-separated, got {url!r}")
+    if not urls:
+        raise SettingError(f"setting {name} names no URL")
+    return ",".join(urls)
+
+
 def _path(name: str, raw: str) -> Path:
     return Path(raw)
 
@@ -185,7 +196,8 @@ class Settings:
     callback_rate_per_ip: int = _env("CALLBACK_RATE_PER_IP", 10, _int)  # requests per hour
     callback_rate_per_phone: int = _env("CALLBACK_RATE_PER_PHONE", 3, _int)  # requests per day
     # Chat and the bot
-    rasa_url: str = _env("RASA_URL", "http://127.0.0.1:5005", _url)
+    # one Rasa or several replicas, comma-separated (contact_center/chat/bot_client.py)
+    rasa_url: str = _env("RASA_URL", "http://127.0.0.1:5005", _urls)
     rasa_timeout_seconds: float = _env("RASA_TIMEOUT_SECONDS", 10.0, _float)
     chat_rate_per_ip: int = _env("CHAT_RATE_PER_IP", 120, _int)  # messages per minute
     chat_rate_per_visitor: int = _env("CHAT_RATE_PER_VISITOR", 30, _int)  # messages per minute
@@ -218,6 +230,8 @@ class Settings:
     # Retention (docs/privacy.md): texts, payloads, notes after this many days; numbers and names after this
     retention_chat_days: int = _env("RETENTION_CHAT_DAYS", 365, _int)
     retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
+    # The bot's trackers (Rasa's SQL tracker store) of a conversation that ended this long ago are deleted
+    bot_tracker_grace_hours: int = _env("BOT_TRACKER_GRACE_HOURS", 24, _int)
     # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
     chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
     # Concurrent widget sockets (per process) and how long one may stay without activity.

@@ -29,6 +29,10 @@ each part may use the ones above it:
                         (contact_center/calls/ami/); its call events go through
                         calls.record like every PBX input, its member events
                         to the agent states; AMI (AmiLink) tells /readyz
+   10. bot trackers     hourly, in the one process that leads "bot-trackers":
+                        Rasa's trackers of conversations that ended
+                        BOT_TRACKER_GRACE_HOURS ago are deleted
+                        (contact_center/privacy/bot_trackers.py)
 
 Before them, the process's metrics (METRICS, contact_center/monitoring/):
 every part and every request reports to it.
@@ -76,6 +80,7 @@ from contact_center.db.reads import ReadDatabase
 from contact_center.db.leader import run_as_leader
 from contact_center.live import LiveHub
 from contact_center.monitoring import Metrics
+from contact_center.privacy.bot_trackers import run_hourly as forget_bot_trackers_hourly
 from contact_center.privacy.retention import run_daily
 from contact_center.ratelimit import prune_forever
 from contact_center.social import MetaWorker, handle_item, register_senders
@@ -215,9 +220,17 @@ async def ami(app: web.Application) -> AsyncIterator[None]:
     metrics.follow_ami(connector.status)
 
 
+async def bot_trackers(app: web.Application) -> AsyncIterator[None]:
+    engine = app[ENGINE]
+    work = forget_bot_trackers_hourly(driver_dsn(engine.url), app[SESSIONMAKER], engine.url, app[SETTINGS])
+    async with _background(work, "cc142-bot-trackers"):
+        yield
+
+
 # The order of start-up (and, reversed, of shutdown).
 PARTS: tuple[CleanupContext, ...] = (
     database, live_hub, chat, pbx_batcher, meta_worker, stats_refresher, retention, rate_counters, ami,
+    bot_trackers,
 )
 
 

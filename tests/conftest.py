@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.plugins.browser",
     "tests.plugins.meta",
     "tests.plugins.rasa_server",
+    "tests.plugins.redis_server",
     "tests.plugins.stats",
     "tests.plugins.watchdog",
 ]

@@ -5,11 +5,22 @@ answers a list: text messages (optional `buttons`) and, last, one custom
 message `{"custom": {"cc142": {...}}}` with the classification. Any failure
 (connection refused, timeout, HTTP error, a body we cannot read) raises
 `BotUnavailable`: the caller hands the conversation to a human.
+
+RASA_URL may list several Rasa replicas (comma-separated) sharing one tracker
+store and lock store. A conversation goes to the first replica of its own
+order (rendezvous hashing on the sender id: stable while the set is healthy,
+and only the conversations of a failed replica move). A replica that refuses
+the connection or drops it is skipped for CIRCUIT_OPEN_SECONDS (the circuit
+breaker) and the message goes to the next one: Rasa saves a tracker only after
+a message is handled, so the next replica sees the conversation as it was. A
+timeout is not retried elsewhere (the first replica may still finish the
+turn); it opens the circuit and the caller hands over as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -31,6 +42,10 @@ HEALTH_TTL_SECONDS = 5.0
 # that (and never answered yet) is "starting", later "unavailable".
 STARTUP_GRACE_SECONDS = 300.0
 HEALTH_PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2)
+# A replica that failed is not asked again for this long (then one message tries it).
+CIRCUIT_OPEN_SECONDS = 10.0
+# HTTP answers that mean "this replica did not handle it" (a proxy in front of a dead one).
+_NOT_HANDLED = frozenset({502, 503, 504})
 
 
 class BotUnavailable(Exception):
@@ -144,16 +159,51 @@ def parse_reply(body: object) -> BotReply:
     )
 
 
+def split_urls(value: str) -> tuple[str, ...]:
+    """RASA_URL's replicas: comma-separated, blanks and trailing slashes dropped."""
+    urls = tuple(dict.fromkeys(u.strip().rstrip("/") for u in value.split(",") if u.strip()))
+    if not urls:
+        raise ValueError("RASA_URL names no Rasa server")
+    return urls
+
+
+class _NotHandled(Exception):
+    """This replica did not take the message (refused, dropped, 502-504): another may."""
+
+
+@dataclass
+class _Replica:
+    url: str
+    created: float
+    health: tuple[float, str] | None = None  # (checked at, status)
+    ever_ready: bool = False
+    open_until: float = 0.0  # circuit breaker: skipped until then
+
+    def is_open(self, now: float) -> bool:
+        return now < self.open_until
+
+    def trip(self, now: float) -> None:
+        self.open_until = now + CIRCUIT_OPEN_SECONDS
+        self.health = (now, "unavailable" if self.ever_ready else self._early_status(now))
+
+    def close(self) -> None:
+        self.open_until = 0.0
+
+    def _early_status(self, now: float) -> str:
+        return "starting" if now - self.created < STARTUP_GRACE_SECONDS else "unavailable"
+
+
 class BotClient:
-    """One aiohttp ClientSession (a pooled keep-alive connection) for every call."""
+    """One aiohttp ClientSession (a pooled keep-alive connection) for every call,
+    over one or several Rasa replicas (``base_url`` as RASA_URL: comma-separated)."""
 
     def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.urls = split_urls(base_url)
+        self.base_url = self.urls[0]
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
-        self._created = time.monotonic()
-        self._health: tuple[float, str] | None = None  # (checked at, status)
-        self._ever_ready = False
+        now = time.monotonic()
+        self._replicas = [_Replica(url, now) for url in self.urls]
 
     async def start(self) -> None:
         if self._session is None:
@@ -167,43 +217,99 @@ class BotClient:
             await self._session.close()
             self._session = None
 
-    async def health(self) -> str:
-        """``"ready" | "starting" | "unavailable"``, cached for HEALTH_TTL_SECONDS."""
+    async def _replica_health(self, replica: _Replica) -> str:
         now = time.monotonic()
-        if self._health is not None and now - self._health[0] < HEALTH_TTL_SECONDS:
-            return self._health[1]
+        if replica.health is not None and now - replica.health[0] < HEALTH_TTL_SECONDS:
+            return replica.health[1]
         if self._session is None:
             await self.start()
         assert self._session is not None
         try:
             # Rasa's root answers once the server (and so the model) is up.
-            async with self._session.get(f"{self.base_url}/", timeout=HEALTH_PROBE_TIMEOUT) as resp:
+            async with self._session.get(f"{replica.url}/", timeout=HEALTH_PROBE_TIMEOUT) as resp:
                 answered = resp.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             answered = False
         if answered:
-            self._ever_ready = True
+            replica.ever_ready = True
+            replica.close()
             status = "ready"
-        elif not self._ever_ready and now - self._created < STARTUP_GRACE_SECONDS:
-            status = "starting"
+        elif not replica.ever_ready:
+            status = replica._early_status(now)
         else:
             status = "unavailable"
-        self._health = (time.monotonic(), status)
+            replica.trip(now)
+        replica.health = (time.monotonic(), status)
         return status
+
+    async def replica_health(self) -> list[str]:
+        """Each replica's ``"ready" | "starting" | "unavailable"``, in RASA_URL's order."""
+        return list(await asyncio.gather(*(self._replica_health(r) for r in self._replicas)))
+
+    async def health(self) -> str:
+        """``"ready" | "degraded" | "starting" | "unavailable"``, each replica cached for
+        HEALTH_TTL_SECONDS: ready when all answer, degraded when some do (chats still
+        reach the bot), else starting while none ever answered, then unavailable."""
+        statuses = await self.replica_health()
+        if all(s == "ready" for s in statuses):
+            return "ready"
+        if "ready" in statuses:
+            return "degraded"
+        return "starting" if "starting" in statuses else "unavailable"
+
+    def order(self, sender: str) -> list[str]:
+        """The replicas this conversation tries, in order: its rendezvous order,
+        those with an open circuit last (still tried when nothing else is left)."""
+        now = time.monotonic()
+
+        def weight(replica: _Replica) -> bytes:
+            return hashlib.blake2b(f"{replica.url}\0{sender}".encode(), digest_size=8).digest()
+
+        ranked = sorted(self._replicas, key=weight, reverse=True)
+        ranked.sort(key=lambda r: r.is_open(now))  # stable: keeps the rendezvous order within
+        return [r.url for r in ranked]
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> BotReply:
         if self._session is None:
             await self.start()
-        assert self._session is not None
-        url = f"{self.base_url}/webhooks/rest/webhook"
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        by_url = {r.url: r for r in self._replicas}
+        failures: list[str] = []
+        for url in self.order(sender):
+            replica = by_url[url]
+            try:
+                data = await self._post(replica, body)
+            except _NotHandled as exc:
+                replica.trip(time.monotonic())
+                failures.append(f"{url}: {exc}")
+                if len(self._replicas) > 1:
+                    log.warning("Rasa replica %s did not take the message (%s); circuit open for %.0f s",
+                                url, exc, CIRCUIT_OPEN_SECONDS)
+                continue
+            except BotUnavailable:
+                replica.trip(time.monotonic())
+                raise
+            replica.close()
+            replica.ever_ready = True  # it answered: a later failure is "unavailable"
+            return parse_reply(data)
+        raise BotUnavailable("Rasa unreachable: " + "; ".join(failures))
+
+    async def _post(self, replica: _Replica, body: dict[str, Any]) -> object:
+        assert self._session is not None
         try:
-            async with self._session.post(url, json=body) as resp:
+            async with self._session.post(f"{replica.url}/webhooks/rest/webhook", json=body) as resp:
+                if resp.status in _NOT_HANDLED:
+                    raise _NotHandled(f"HTTP {resp.status}")
                 if resp.status != 200:
                     raise BotUnavailable(f"Rasa answered HTTP {resp.status}")
-                data = await resp.json(content_type=None)
-        except BotUnavailable:
+                return await resp.json(content_type=None)
+        except (BotUnavailable, _NotHandled):
             raise
+        except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+            raise BotUnavailable(f"Rasa did not answer in time: {exc!r}") from exc
+        except aiohttp.ClientConnectionError as exc:
+            # refused, reset, dropped, or a dead keep-alive connection: the replica
+            # did not finish this turn (Rasa saves the tracker at the end of one)
+            raise _NotHandled(repr(exc)) from exc
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise BotUnavailable(f"Rasa unreachable: {exc!r}") from exc
-        return parse_reply(data)

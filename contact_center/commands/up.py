@@ -72,10 +72,14 @@ def pseudonym_key(settings: Settings) -> str:
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     url, admin_password = asyncio.run(_prepare(settings))
-    rasa_port = os.environ.get("RASA_PORT") or "5005"
+    rasa_port = int(os.environ.get("RASA_PORT") or "5005")
+    # The bot gets DATABASE_URL too: its trackers go to the `<name>_rasa` database
+    # next to ours (chatbot/manage.py creates it); with REDIS_URL and RASA_REPLICAS
+    # it runs several Rasa servers on consecutive ports, all listed in RASA_URL.
+    replicas = max(1, int(os.environ.get("RASA_REPLICAS") or "1"))
     env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false",
            "CC142_PSEUDONYM_KEY": pseudonym_key(settings)}
-    env.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    env.setdefault("RASA_URL", ",".join(f"http://127.0.0.1:{rasa_port + i}" for i in range(replicas)))
     children: dict[str, subprocess.Popen[bytes]] = {
         "backend": subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], cwd=ROOT, env=env),
     }

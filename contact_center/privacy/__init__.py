@@ -5,7 +5,7 @@
     reveal        a supervisor reveals one number with a reason (audited)
     retention     numbers to hashes, names removed, texts to a marker; batched, resumable, daily
     citizen       a citizen's request: everything held about a number; its erasure
-    bot_trackers  the hook that deletes the bot's trackers of erased conversations (issue 19)
+    bot_trackers  deletes Rasa's trackers (its SQL tracker store): on erasure, and after a conversation ended
 
 Nothing here imports another domain but the audit trail: the chat, calls and callbacks ask the
 policy; retention and the citizen's request work on the tables directly.

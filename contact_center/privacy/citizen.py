@@ -206,5 +206,5 @@ async def erase(session: AsyncSession, phone: str, key: str) -> Erased:
         "meta_inbox": await _anonymise(session, "meta_inbox", inbox_ids, key),
         "outbox": await _anonymise(session, "outbox", outbox_ids, key),
     }
-    await forget_bot_trackers([(c.id, c.created_at) for c in convs])
+    await forget_bot_trackers(session.get_bind().url, [(c.id, c.created_at) for c in convs])
     return Erased(h.pseudonym, counts, [c.id for c in convs])

@@ -25,8 +25,10 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready to serve: the database answers and its schema is at the head revision.
 
-    ``bot`` says whether Rasa answers (cached); chats reach a person without
-    it, so it never makes the backend unready. ``ami`` is the Asterisk Manager
+    ``bot`` says whether Rasa answers (cached): ``ready``, ``degraded`` (some
+    replicas of several answer), ``starting`` or ``unavailable``, with
+    ``bot_replicas`` listing each replica's status when RASA_URL names several;
+    chats reach a person without it, so it never makes the backend unready. ``ami`` is the Asterisk Manager
     connection's state (``off`` without AMI_HOST; ``standby`` in a process that
     does not hold it); calls still come in by the other paths without it, so it
     never makes the backend unready either.
@@ -45,7 +47,10 @@ async def readyz(request: web.Request) -> web.Response:
         return web.json_response(
             {"status": "unavailable", "migrations": {"current": current, "head": head}}, status=503
         )
-    bot = await request.app[CHAT].bot.health()
+    client = request.app[CHAT].bot
     link = request.app.get(AMI)
     ami = link.report() if link is not None else {"state": "off"}
-    return web.json_response({"status": "ready", "migration": current, "bot": bot, "ami": ami})
+    body = {"status": "ready", "migration": current, "bot": await client.health(), "ami": ami}
+    if len(client.urls) > 1:  # several Rasa replicas: each one's status, in RASA_URL's order
+        body["bot_replicas"] = await client.replica_health()
+    return web.json_response(body)

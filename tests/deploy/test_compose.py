@@ -56,3 +56,48 @@ def test_nginx_runs_the_shipped_config_and_the_backend_trusts_it_alone():
     assert nginx["environment"]["NGINX_ENVSUBST_OUTPUT_DIR"] == "/etc/nginx"
     address = nginx["networks"]["default"]["ipv4_address"]
     assert backend["environment"]["CC142_TRUSTED_PROXIES"] == address
+
+
+def test_backends_scale_behind_nginx():
+    """`docker compose up --scale backend=N`: nothing in the backend service pins one
+    container, and nginx spreads requests over every container named `backend`."""
+    services = _compose()["services"]
+    backend, nginx = services["backend"], services["nginx"]
+    assert not {"container_name", "ports", "networks"} & backend.keys()
+    assert "replicas" not in (backend.get("deploy") or {})  # --scale decides
+    upstreams = nginx["environment"]["CC142_UPSTREAMS"]
+    # re-resolved through Docker's DNS: containers added by --scale join without a restart
+    assert "server backend:8080 resolve;" in upstreams and "zone " in upstreams
+    assert "resolver 127.0.0.11" in upstreams
+    major, minor, patch = (int(n) for n in nginx["image"].split(":")[1].split("."))
+    assert (major, minor, patch) >= (1, 27, 3), "`resolve` needs open-source nginx 1.27.3 or later"
+    # state lives in PostgreSQL only: the backend mounts no volume of its own
+    assert not backend.get("volumes")
+
+
+def test_rasa_replicas_share_trackers_in_postgres_and_locks_in_redis():
+    services = _compose()["services"]
+    replicas = sorted(name for name in services if re.fullmatch(r"rasa-\d+", name))
+    assert replicas == ["rasa-1", "rasa-2"]
+    urls = services["backend"]["environment"]["RASA_URL"].split(",")
+    assert urls == [f"http://{name}:5005" for name in replicas]
+    assert services["redis"]["image"] == "redis:7"
+    for name in replicas:
+        rasa = services[name]
+        assert rasa["image"] == "rasa/rasa:3.6.21-full"
+        endpoints = rasa["command"][rasa["command"].index("--endpoints") + 1]
+        assert endpoints == "/app/deploy/rasa-endpoints.yml"
+        assert {"postgres", "redis", "rasa-actions"} <= set(rasa["depends_on"])
+        assert name in services["backend"]["depends_on"]
+    endpoints = yaml.safe_load((ROOT / "deploy" / "rasa-endpoints.yml").read_text())
+    tracker, lock = endpoints["tracker_store"], endpoints["lock_store"]
+    database = services["postgres"]["environment"]["POSTGRES_DB"]
+    # the backend deletes trackers in `<its database>_rasa` on the same server
+    assert (tracker["type"], tracker["dialect"], tracker["url"]) == ("SQL", "postgresql", "postgres")
+    assert (tracker["db"], tracker["login_db"]) == (f"{database}_rasa", database)
+    assert tracker["password"] == "${POSTGRES_PASSWORD}"  # from the container's environment
+    # Rasa's RedisLockStore with atomic ticket updates, importable from Rasa's working directory
+    assert (lock["type"], lock["url"], lock["port"]) == ("cc142_locks.AtomicRedisLockStore", "redis", 6379)
+    assert (ROOT / "chatbot" / "cc142_locks.py").is_file()
+    assert all(rasa_wd == "/app/chatbot" for rasa_wd in (services[n]["working_dir"] for n in replicas))
+    assert str(lock["key_prefix"]).isalnum()  # Rasa's rule for the prefix

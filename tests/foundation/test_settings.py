@@ -21,9 +21,12 @@ NOT_SETTINGS = {
     "RASA_PORT": "the bot's own port: chatbot/manage.py (standard library only, it runs before and without the "
                  "backend's packages) starts Rasa on it, and `cc142 up` points RASA_URL at it",
     "ACTIONS_PORT": "the port of the bot's action server, read by chatbot/manage.py only",
+    "RASA_REPLICAS": "how many Rasa servers chatbot/manage.py starts; `cc142 up` lists them all in RASA_URL",
+    "REDIS_URL": "Rasa's lock store, written into the bot's endpoints by chatbot/manage.py; the backend "
+                 "never talks to Redis",
 }
 # Reads of a named variable outside contact_center/config.py: (module, variable).
-READ_ELSEWHERE = {("contact_center/commands/up.py", "RASA_PORT")}
+READ_ELSEWHERE = {("contact_center/commands/up.py", "RASA_PORT"), ("contact_center/commands/up.py", "RASA_REPLICAS")}
 
 
 def readme_table() -> dict[str, str]:
@@ -100,7 +103,8 @@ SAMPLES = {"_int": "7", "_float": "2.5", "_bool": "1", "_text": "x", "_url": "ht
            "_path": "/srv/cc142", "_timezone": "Europe/Paris", "_hours": "08:00-17:00", "_days": "1-6",
            "_json_map": '{"104": "token"}', "_names": "142, 143", "_trimmed": " x ",
            "_networks": "10.0.0.0/8, 192.0.2.7", "_log_format": "json",
-           "_origins": "https://dost.gov.az, https://e-social.gov.az"}
+           "_origins": "https://dost.gov.az, https://e-social.gov.az",
+           "_urls": "http://rasa-1:5005/, http://rasa-2:5005"}
 
 
 @pytest.mark.parametrize("variable", sorted(Settings.variables()))
@@ -119,6 +123,7 @@ def test_each_variable_sets_its_own_field(variable):
     ({"CC142_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.300"}, "'10.0.0.300' is not an address"),
     ({"CC142_LOG_FORMAT": "xml"}, "CC142_LOG_FORMAT must be text or json"),
     ({"CHAT_EMBED_ORIGINS": "dost.gov.az"}, "CHAT_EMBED_ORIGINS: 'dost.gov.az' is not"),
+    ({"RASA_URL": "http://rasa-1:5005,rasa-2:5005"}, "RASA_URL must be http"),
 ])
 def test_a_bad_value_is_named(env, message):
     with pytest.raises(SettingError, match=message):
