@@ -125,6 +125,7 @@ class Generator:
         self.tz = settings.tz
         self.rng = np.random.default_rng(seed)
         self.agents = agents
+        self.horizon = time.time() - 60  # nothing is generated later than this
         dist = reference_districts()
         baku = [d["code"] for d in dist if d["area"] == "baku"]
         regions = [d["code"] for d in dist if d["area"] != "baku"]
@@ -184,9 +185,17 @@ class Generator:
         direction[rng.random(n) < 0.12] = None
         csat = np.where(rng.random(n) < 0.3, rng.choice(CSAT[0], size=n, p=CSAT[1]), 0)
         agent = np.array(AGENTS, dtype=object)[rng.integers(0, len(AGENTS), n)]
-        return {"n": n, "created": created, "channel": channel, "handoff": handoff, "abandoned": abandoned,
-                "first_reply": first_reply, "direction": direction, "csat": csat, "agent": agent,
-                "citizen_msgs": rng.integers(1, 4, n)}
+        out = {"n": n, "created": created, "channel": np.array(channel, dtype=object), "handoff": handoff,
+               "abandoned": abandoned, "first_reply": first_reply, "direction": direction, "csat": csat,
+               "agent": agent, "citizen_msgs": rng.integers(1, 4, n)}
+        # A conversation still going on now (its last message or rating would be in the
+        # future) is not generated: a record from the future would stay "changed" for ever.
+        latest = np.fmax(np.fmax(created + 3 * 40 + 360, handoff), first_reply)
+        keep = latest <= self.horizon
+        if not keep.all():
+            out = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in out.items()}
+            out["n"] = int(keep.sum())
+        return out
 
     def callbacks(self, days: list[date], first: date):
         rng = self.rng
@@ -196,6 +205,9 @@ class Generator:
         source = _pick(rng, CALLBACK_SOURCES, n)
         status = _pick(rng, (["reached", "unreachable", "cancelled"], [0.80, 0.14, 0.06]), n)
         first_attempt = created + np.minimum(rng.exponential(35 * 60, n), 3 * 86400)
+        # Not attempted yet: a first try (or a retry, up to 90 min later) would be in the future.
+        status = ["open" if f + 5400 > self.horizon and s != "cancelled" else s
+                  for f, s in zip(first_attempt.tolist(), status, strict=True)]
         agent = np.array(AGENTS, dtype=object)[rng.integers(0, len(AGENTS), n)]
         return {"n": n, "created": created, "source": source, "status": status, "first": first_attempt,
                 "agent": agent}
@@ -296,13 +308,13 @@ def _records(gen: Generator, c: dict, ids: np.ndarray, v: dict, vids: np.ndarray
         if src == "abandoned_call" and abandoned_ids.size:
             link = int(abandoned_ids[rng.integers(0, abandoned_ids.size)])
         uid = agents[b["agent"][i]]
-        tries = [] if st == "cancelled" else ([bfirst[i]] if st == "reached" and rng.random() < 0.7 else
+        tries = [] if st in ("cancelled", "open") else ([bfirst[i]] if st == "reached" and rng.random() < 0.7 else
                                               [bfirst[i], _shift(bfirst[i], 1800)])
         if st == "unreachable":
             tries.append(_shift(bfirst[i], 5400))
         for j, when in enumerate(tries):
             attempts.append((bids[i], uid, "reached" if st == "reached" and j == len(tries) - 1 else "no_answer", "", when))
-        closed = tries[-1] if tries else _shift(bcreated[i], 600)
+        closed = tries[-1] if tries else None if st == "open" else _shift(bcreated[i], 600)
         rows.append((bids[i], f"+99450{rng.integers(0, 10**7):07d}", src, st, _shift(bcreated[i], 3600),
                      uid if tries else None, tries[0] if tries else None, len(tries), closed, link, "", bcreated[i]))
     _copy("callbacks", ["id", "phone", "source", "status", "due_at", "claimed_by", "claimed_at",
