@@ -72,7 +72,7 @@ async def check(session: AsyncSession, settings: Settings, key: str, address: st
             )
         )
     ).one()
-    if by_address[0] >= settings.login_failures_per_address:
+    if by_address[0] and by_address[0] >= settings.login_failures_per_address:
         return Refusal("address_limit", by_address[1] + ADDRESS_WINDOW)
     locked_until = (
         await session.execute(select(LoginLock.locked_until).where(LoginLock.name_key == key))
@@ -86,7 +86,7 @@ async def check(session: AsyncSession, settings: Settings, key: str, address: st
             )
         )
     ).one()
-    if pair[0] >= settings.login_max_failures:
+    if pair[0] and pair[0] >= settings.login_max_failures:
         until = pair[1] + _pair_delay(pair[0], settings)
         if until > now:
             return Refusal("throttled", until)

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center import audit
 from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password, unlock
+from contact_center.accounts.sessions import close_user_sessions
 from contact_center.audit import SYSTEM, Actor
 from contact_center.config import Settings
-from contact_center.accounts.sessions import close_user_sessions
 from contact_center.db.models import ExtensionAssignment, User
 from contact_center.db.models.users import ROLES
 
@@ -54,7 +54,8 @@ class UserRow:
 
 
 def _row(u: User) -> UserRow:
-    locked = u.locked_until if u.locked_until and u.locked_until > datetime.now(UTC) else None  # a lapsed lock is none
+    # A lapsed lock is no lock (the column keeps the last one's end).
+    locked = u.locked_until if u.locked_until and u.locked_until > datetime.now(UTC) else None
     return UserRow(
         u.id, u.username, u.full_name, u.role, u.extension, u.active, u.status,
         u.status_changed_at, locked,
