@@ -21,9 +21,12 @@ from contact_center.db.base import Base
 from contact_center.db.embedded import DATABASE_NAME, asyncpg_url, ensure_database, start_embedded, to_asyncpg
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.db.migrate import upgrade
-from contact_center.db.models import REFERENCE_MODELS
+from contact_center.db.models import REFERENCE_MODELS, KnowledgeEntry
+from contact_center.knowledge.entries import sync_shipped
 
 REFERENCE_TABLES = {m.__tablename__ for m in REFERENCE_MODELS}
+# Seeded by the migrations like the reference data; put back to the shipped entries per test.
+SEEDED_TABLES = REFERENCE_TABLES | {KnowledgeEntry.__tablename__}
 
 
 @pytest.fixture(scope="session")
@@ -69,9 +72,13 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def truncate_all(engine: AsyncEngine) -> None:
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES]
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # A test's knowledge-base edits are undone: edited entries go, the shipped ones come back.
+        await conn.execute(text("DELETE FROM knowledge_entries WHERE updated_by IS NOT NULL"))
+        async with AsyncSession(bind=conn) as session:
+            await sync_shipped(session)
 
 
 @pytest.fixture
