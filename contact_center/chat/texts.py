@@ -37,8 +37,8 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def say(name: str, language: str | None, **values: str) -> str:
-    """The text `name` in `language` (Azerbaijani for anything else)."""
-    variants = TEXTS[name]
+def say(text_name: str, language: str | None, **values: str) -> str:
+    """The text `text_name` in `language` (Azerbaijani for anything else)."""
+    variants = TEXTS[text_name]
     text = variants.get(language or "az") or variants["az"]
     return text.format(**values) if values else text
