@@ -200,6 +200,8 @@ class Settings:
     retention_phone_days: int = _env("RETENTION_PHONE_DAYS", 730, _int)
     # A web chat visitor token idle longer than this gets no history (a shared computer's next user)
     chat_visitor_ttl_hours: int = _env("CHAT_VISITOR_TTL_HOURS", 24, _int)
+    # The knowledge base's source documents (chatbot/sources/ of the repository when unset).
+    kb_sources_dir: Path | None = _env("KB_SOURCES_DIR", None, _path)
 
     @property
     def tz(self) -> ZoneInfo:
