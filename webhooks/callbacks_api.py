@@ -1,4 +1,6 @@
-"""Public callback requests: `POST /api/v1/callbacks` (the web form's JS, the bot, partners).
+"""Public callback requests: `POST /api/v1/callbacks` (the web form's JS, the bot, partners),
+and `GET /api/v1/reference/districts`: the districts a callback may name, as the
+admins edit them (the bot's callback form matches against this list).
 
     {"phone": "050 123 45 67", "name": "...", "district": "baku_nesimi",
      "direction": "employment", "preferred_time": "after 15:00", "source": "web"|"bot"}
@@ -17,6 +19,7 @@ from aiohttp import web
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.callbacks import CallbackInputError, check_callback_request, create_callback, rate_limits
 from contact_center.ratelimit import Verdict, hit
+from contact_center.reference.lists import active_districts
 from contact_center.web.client import client_address
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
@@ -33,6 +36,16 @@ def _limited(verdict: Verdict, what: str) -> web.Response:
     )
     response.headers["Retry-After"] = str(verdict.retry_after_seconds)
     return response
+
+
+@routes.get("/api/v1/reference/districts", name="api_reference_districts")
+@permission("public")
+async def districts(request: web.Request) -> web.Response:
+    """Public (the names of districts are no secret); never cached, so an admin's edit
+    reaches the bot at its next refresh."""
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await active_districts(session)
+    return web.json_response({"districts": rows}, headers={"Cache-Control": "no-cache"})
 
 
 @routes.post("/api/v1/callbacks", name="api_callbacks_create")

@@ -78,6 +78,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false",
            "CC142_PSEUDONYM_KEY": pseudonym_key(settings)}
     env.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    # The bot's callback form reads the admins' district list from this backend.
+    env.setdefault("CC142_BACKEND_URL", f"http://127.0.0.1:{settings.port}")
     children: dict[str, subprocess.Popen[bytes]] = {
         "backend": subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], cwd=ROOT, env=env),
     }
