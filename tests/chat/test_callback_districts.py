@@ -76,3 +76,52 @@ async def test_an_admins_district_edit_reaches_the_bots_callback_form(
     async with sessionmaker() as s:
         callback = (await s.scalars(select(Callback))).one()
     assert callback.district == "qusar" and callback.source == "bot"
+
+
+def _actions_districts():
+    import sys
+    from pathlib import Path
+
+    bot_dir = str(Path(__file__).resolve().parents[2] / "chatbot")
+    if bot_dir not in sys.path:
+        sys.path.append(bot_dir)  # the action server runs with cwd=chatbot/
+    import actions.districts
+
+    return actions.districts
+
+
+async def test_the_action_server_reads_the_backends_list_and_falls_back(client, restore_reference, sessionmaker,
+                                                                          monkeypatch):
+    """The action server's side, in-process: the list from the backend (Russian names
+    kept from the shipped list by code), then the last list when the backend is gone."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from contact_center.db.models import District
+
+    districts = _actions_districts()
+    async with sessionmaker.begin() as s:
+        await s.execute(update(District).where(District.code == "quba").values(active=False))
+        await s.execute(update(District).where(District.code == "qusar").values(label="Qusar rayonu (Şimal)"))
+    monkeypatch.setenv("CC142_BACKEND_URL", str(client.make_url("")))
+    monkeypatch.setenv("CC142_DISTRICTS_TTL_SECONDS", "0")
+    monkeypatch.setitem(districts._fetched, "at", None)
+    monkeypatch.setitem(districts._fetched, "districts", None)
+    current = await asyncio.to_thread(districts.current_districts)
+    codes = {d.code for d in current}
+    assert "quba" not in codes and "qusar" in codes
+    qusar = next(d for d in current if d.code == "qusar")
+    assert qusar.name == "Qusar rayonu (Şimal)" and qusar.name_ru == districts.BY_CODE["qusar"].name_ru
+    assert [d.code for d in await asyncio.to_thread(districts.match_districts, "в Гусарском районе")] == ["qusar"]
+    assert await asyncio.to_thread(districts.match_districts, "Quba") == []
+
+    # The backend unreachable: the last list fetched, not the shipped one.
+    from tests.plugins.backend import free_port
+
+    monkeypatch.setenv("CC142_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+    again = await asyncio.to_thread(districts.current_districts)
+    assert "quba" not in {d.code for d in again}
+    # Never configured: the shipped list.
+    monkeypatch.delenv("CC142_BACKEND_URL")
+    assert "quba" in {d.code for d in districts.current_districts()}
