@@ -225,7 +225,8 @@ async def bench(targets: list[Target], args: argparse.Namespace) -> dict[str, di
         results[t.name] = {**{f"rasa_{k}": v for k, v in rasa.items()}, **full}
     print("\nsaturation (no think time, informative):")
     for t in targets:
-        report(f"[{t.name}] Rasa REST webhook alone", *await run_load(rasa_sender(t.rasa_url), args.conversations, 5, 0))
+        alone = await run_load(rasa_sender(t.rasa_url), args.conversations, 5, 0)
+        report(f"[{t.name}] Rasa REST webhook alone", *alone)
         SERVER_TIMINGS.clear()
         report(f"[{t.name}] through the backend", *await run_load(backend_sender(t.base), args.conversations, 5, 0))
         SERVER_TIMINGS.clear()

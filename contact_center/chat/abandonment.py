@@ -58,7 +58,8 @@ async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: dat
         conv.status = "resolved"
         conv.abandoned = True
         conv.resolved_at = now
-        await add_outgoing(session, settings, conv, sender="system", kind="event", text=say("abandoned", conv.language),
+        notice = say("abandoned", conv.language)
+        await add_outgoing(session, settings, conv, sender="system", kind="event", text=notice,
                            payload={"event": "abandoned"})
         await publish(session, chat_conversation(conv, "abandoned"))
     return [c.id for c in convs]

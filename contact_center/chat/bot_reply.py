@@ -56,7 +56,8 @@ async def apply_bot_reply(
     """Store and deliver what the bot said (`reply`; None: the bot did not answer)
     and apply what it decided; returns the messages the citizen gets."""
     if reply is None:
-        out = await add_outgoing_many(session, settings, conv, [Outgoing("system", say("bot_unavailable", conv.language))])
+        apology = Outgoing("system", say("bot_unavailable", conv.language))
+        out = await add_outgoing_many(session, settings, conv, [apology])
         await hand_off(session, conv, reason="bot_unavailable", urgent=False)
         return out
 

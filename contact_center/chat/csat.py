@@ -62,5 +62,6 @@ async def record_csat(
     conv.csat_score = score
     conv.csat_at = now or datetime.now(UTC)
     await publish(session, chat_conversation(conv, "csat"))
-    return await add_outgoing(session, settings, conv, sender="system", kind="event", text=say("csat_thanks", conv.language),
+    thanks = say("csat_thanks", conv.language)
+    return await add_outgoing(session, settings, conv, sender="system", kind="event", text=thanks,
                               payload={"event": "csat_thanks", "score": score})

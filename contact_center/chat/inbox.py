@@ -242,7 +242,8 @@ async def claim(session: AsyncSession, settings: Settings, conversation_id: int,
     await session.refresh(claimed)
     await add_outgoing(
         session, settings, claimed, sender="system", kind="event",
-        text=say("agent_joined", claimed.language, name=actor.name), payload={"event": "agent_joined", "agent": actor.name},
+        text=say("agent_joined", claimed.language, name=actor.name),
+        payload={"event": "agent_joined", "agent": actor.name},
     )
     await publish(session, chat_conversation(claimed, "claimed"))
     return claimed

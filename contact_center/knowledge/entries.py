@@ -83,7 +83,8 @@ async def render(session: AsyncSession, key: str, language: str) -> Rendered | N
     body = (text.get(lang) or text.get("az") or "").strip()
     if not body:
         return None
-    return Rendered(body, [{"title": b["title"].get(lang) or b["title"]["az"], "payload": b["payload"]} for b in buttons])
+    titled = [{"title": b["title"].get(lang) or b["title"]["az"], "payload": b["payload"]} for b in buttons]
+    return Rendered(body, titled)
 
 
 async def get_entry(session: AsyncSession, key: str) -> KnowledgeEntry | None:
