@@ -1,8 +1,9 @@
 """Console page "Bilik bazası": the bot's answers as the backend renders them.
 
 Supervisors and admins list, search and edit an answer per language (with a
-preview, and the sources shown next to the text); every saved edit is live for
-the bot's next answer, on every channel, and audited (`kb_changed`). Agents
+preview, and the sources shown next to the text), see its history with a diff
+of every version and revert to one; every saved edit (a revert too) is live
+for the bot's next answer, on every channel, and audited (`kb_changed`). Agents
 may read the page (they see what the bot told a citizen) but not change it:
 the form is not shown and a POST answers 403.
 """
@@ -17,7 +18,16 @@ from agent_console.layout import NavItem, add_nav_item, redirect, render, render
 from agent_console.security import current_user
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.db.models import KnowledgeEntry
-from contact_center.knowledge.entries import LANGUAGES, EntryForm, get_entry, list_entries, save_entry
+from contact_center.knowledge.entries import (
+    LANGUAGES,
+    EntryForm,
+    VersionView,
+    get_entry,
+    history,
+    list_entries,
+    revert_entry,
+    save_entry,
+)
 from contact_center.knowledge.sources import documents
 from contact_center.reference.lists import choices
 from contact_center.web.audit import request_actor, request_address
@@ -48,6 +58,7 @@ class EntryPage:
     languages: dict[str, str] = field(default_factory=lambda: dict(LANGUAGE_LABELS))
     errors: list[str] = field(default_factory=list)
     preview: bool = False
+    versions: list[VersionView] = field(default_factory=list)
 
     @property
     def source_rows(self) -> list[dict[str, str]]:
@@ -77,10 +88,11 @@ async def _entry_page(request: web.Request, entry: KnowledgeEntry, form: EntryFo
                       errors: list[str] | None = None, preview: bool = False) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         ref = await choices(session)
+        versions = await history(session, entry.key)
     form = form or EntryForm(text=dict(entry.text), sources=[dict(s) for s in entry.sources],
                              generic=entry.generic, version=entry.version)
     page = EntryPage(entry, form, _can_edit(request), documents(), ref.label("directions", entry.direction),
-                     errors=errors or [], preview=preview)
+                     errors=errors or [], preview=preview, versions=versions)
     return render(request, "knowledge/entry.html", page, title=f"Bilik bazası: {entry.key}",
                   status=422 if errors else 200)
 
@@ -138,6 +150,26 @@ async def entry_update(request: web.Request) -> web.Response:
         return await _entry_page(request, result.entry, form, result.errors)
     return redirect(request, "console_knowledge_entry", key=key,
                     flash="Saxlanıldı: botun növbəti cavabı yeni mətnlə olacaq.")
+
+
+@routes.post(f"/console/knowledge/{KEY}/revert", name="console_knowledge_revert")
+@permission("supervisor")
+async def entry_revert(request: web.Request) -> web.Response:
+    key = request.match_info["key"]
+    data = await request.post()
+    try:
+        to_version, expected = int(str(data.get("to_version", ""))), int(str(data.get("version", "")))
+    except ValueError:
+        return render_error(request, 400, "Forma natamamdır.")
+    async with request.app[SESSIONMAKER].begin() as session:
+        result = await revert_entry(session, request_actor(request), key, to_version, expected,
+                                    address=request_address(request), sources_dir=request.app[SETTINGS].kb_sources_dir)
+    if result.entry is None:
+        return render_error(request, 404, "Cavab tapılmadı.")
+    if result.errors:
+        return await _entry_page(request, result.entry, errors=result.errors)
+    return redirect(request, "console_knowledge_entry", key=key,
+                    flash=f"{to_version}-ci versiya qaytarıldı: botun növbəti cavabı onunla olacaq.")
 
 
 def setup(app: web.Application) -> None:

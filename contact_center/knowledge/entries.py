@@ -8,12 +8,16 @@ and keeping the shipped entries current.
   the source test of contact_center.knowledge.sources) and audited
   (`kb_changed`) in the caller's transaction; `version` guards against two
   editors overwriting each other.
+- `history(session, key)`: the versions an edit replaced or made, newest
+  first, each with a word diff against the one before; `revert_entry` saves an
+  old version's content as a new version (checked and audited like an edit).
 - `sync_shipped(session)`: `cc142 migrate` adds the keys a release ships and
   refreshes the entries nobody edited (updated_by IS NULL); never a person's edit.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center import audit
-from contact_center.db.models import KnowledgeEntry
+from contact_center.db.models import KnowledgeEntry, KnowledgeEntryVersion
 from contact_center.knowledge import answers, knowledge_base
 from contact_center.knowledge.sources import source_errors
 
@@ -128,6 +132,7 @@ async def save_entry(
     *,
     address: str | None = None,
     sources_dir: Path | None = None,
+    reverted_to: int | None = None,
 ) -> SaveResult:
     """A supervisor's edit: checked, versioned and audited in the caller's transaction."""
     entry = await session.get(KnowledgeEntry, key, with_for_update=True)
@@ -150,14 +155,95 @@ async def save_entry(
         changed.append("generic")
     if not changed:
         return SaveResult(entry)
+    await _keep_version(session, entry)  # the version being replaced (the shipped one, on a first edit)
     entry.text, entry.sources, entry.generic = text, sources, form.generic
     entry.version += 1
     entry.updated_by, entry.updated_by_name = actor.user_id, actor.name[:64]
     entry.updated_at = datetime.now(UTC)
+    await _keep_version(session, entry)
     # The texts are public answers, not personal data; the trail keeps which fields changed.
+    details: dict[str, Any] = {"version": entry.version, "changed": changed}
+    if reverted_to is not None:
+        details["reverted_to"] = reverted_to
     await audit.record(session, actor, "kb_changed", object_type="knowledge_entry", object_id=key,
-                       details={"version": entry.version, "changed": changed}, address=address)
+                       details=details, address=address)
     return SaveResult(entry)
+
+
+async def _keep_version(session: AsyncSession, entry: KnowledgeEntry) -> None:
+    await session.execute(
+        insert(KnowledgeEntryVersion)
+        .values(key=entry.key, version=entry.version, text=entry.text, sources=entry.sources, generic=entry.generic,
+                changed_by=entry.updated_by, changed_by_name=entry.updated_by_name, changed_at=entry.updated_at)
+        .on_conflict_do_nothing(index_elements=["key", "version"])
+    )
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    text: dict[str, str]
+    sources: list[dict[str, str]]
+    generic: bool
+    changed_by_name: str | None
+    changed_at: datetime
+    # Per language, the words against the version before: [("=" | "-" | "+", words)].
+    diff: dict[str, list[tuple[str, str]]]
+    sources_changed: bool
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The words removed ("-"), added ("+") and kept ("=") from `old` to `new`."""
+    a, b = old.split(), new.split()
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("=", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("-", " ".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("+", " ".join(b[j1:j2])))
+    return out
+
+
+async def history(session: AsyncSession, key: str) -> list[VersionView]:
+    rows = (await session.scalars(
+        select(KnowledgeEntryVersion).where(KnowledgeEntryVersion.key == key).order_by(KnowledgeEntryVersion.version)
+    )).all()
+    out: list[VersionView] = []
+    previous: KnowledgeEntryVersion | None = None
+    for row in rows:
+        before = previous.text if previous is not None else row.text
+        out.append(VersionView(
+            row.version, row.text, row.sources, row.generic, row.changed_by_name, row.changed_at,
+            {lang: word_diff(before.get(lang, ""), row.text.get(lang, "")) for lang in LANGUAGES},
+            previous is not None and (previous.sources != row.sources or previous.generic != row.generic),
+        ))
+        previous = row
+    return out[::-1]
+
+
+async def revert_entry(
+    session: AsyncSession,
+    actor: audit.Actor,
+    key: str,
+    to_version: int,
+    expected_version: int,
+    *,
+    address: str | None = None,
+    sources_dir: Path | None = None,
+) -> SaveResult:
+    """Save version `to_version`'s content as a new version (an edit like any other)."""
+    old = (await session.scalars(select(KnowledgeEntryVersion).where(
+        KnowledgeEntryVersion.key == key, KnowledgeEntryVersion.version == to_version))).one_or_none()
+    if old is None:
+        entry = await session.get(KnowledgeEntry, key)
+        return SaveResult(entry, ["Bu versiya tapılmadı."] if entry is not None else ["Cavab tapılmadı."])
+    form = EntryForm(text=dict(old.text), sources=[dict(s) for s in old.sources], generic=old.generic,
+                     version=expected_version)
+    return await save_entry(session, actor, key, form, address=address, sources_dir=sources_dir,
+                            reverted_to=to_version)
 
 
 async def sync_shipped(session: AsyncSession) -> int:

@@ -112,3 +112,28 @@ async def test_unknown_key_is_404(client, make_user):
     await make_user("nigar", role="supervisor")
     await login(client, "nigar")
     assert (await client.get("/console/knowledge/no/such_key")).status == 404
+
+
+async def test_history_shows_a_diff_and_a_revert_is_audited_and_live(client, make_user, sessionmaker):
+    await make_user("nigar", role="supervisor")
+    await login(client, "nigar")
+    first = await _form(client)
+    first["text-az"] = SHIPPED[KEY]["text"]["az"].replace("142-yə zəng edin", "142 nömrəsinə zəng edin")
+    assert (await client.post(f"/console/knowledge/{KEY}", data=first, allow_redirects=False)).status == 303
+    page = await (await client.get(f"/console/knowledge/{KEY}")).text()
+    assert "Versiya 2 · nigar" in page and "Versiya 1 · ilkin mətn" in page
+    assert "<del>142-yə</del>" in page and "<ins>142 nömrəsinə</ins>" in page
+    token = csrf_from(page)
+    reverted = await client.post(f"/console/knowledge/{KEY}/revert",
+                                 data={"csrf_token": token, "version": "2", "to_version": "1"}, allow_redirects=False)
+    assert reverted.status == 303
+    async with sessionmaker() as s:
+        assert (await render(s, KEY, "az")).text == SHIPPED[KEY]["text"]["az"]
+        entry = await s.get(KnowledgeEntry, KEY)
+        trail = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "kb_changed")
+                                 .order_by(AuditEntry.id))).all()
+    assert entry.version == 3
+    assert [t.details.get("reverted_to") for t in trail] == [None, 1]
+    stale = await client.post(f"/console/knowledge/{KEY}/revert",
+                              data={"csrf_token": token, "version": "2", "to_version": "2"})
+    assert stale.status == 422 and "başqası dəyişib" in await stale.text()

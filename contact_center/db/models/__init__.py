@@ -17,7 +17,7 @@ from contact_center.db.models.reference import (
     District,
     Outcome,
 )
-from contact_center.db.models.knowledge import KnowledgeEntry
+from contact_center.db.models.knowledge import KnowledgeEntry, KnowledgeEntryVersion
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
@@ -37,6 +37,7 @@ __all__ = [
     "Direction",
     "District",
     "KnowledgeEntry",
+    "KnowledgeEntryVersion",
     "Message",
     "MetaInboxItem",
     "Outcome",

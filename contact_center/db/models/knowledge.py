@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,3 +33,22 @@ class KnowledgeEntry(Base):
     updated_by: Mapped[int | None] = mapped_column(Integer)
     updated_by_name: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class KnowledgeEntryVersion(Base):
+    """An entry as it was at one version: the history the console shows (with a
+    diff) and can revert to. Written by every edit, with the version it replaced."""
+
+    __tablename__ = "knowledge_entry_versions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(ForeignKey("knowledge_entries.key", ondelete="CASCADE"), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSONB, nullable=False, default=list)
+    generic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    changed_by: Mapped[int | None] = mapped_column(Integer)  # NULL: the shipped text
+    changed_by_name: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_knowledge_entry_versions_key_version"),)

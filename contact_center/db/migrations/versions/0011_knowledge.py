@@ -5,6 +5,8 @@
   shipped contact_center/knowledge/answers.json (plain JSON, read by path: no
   YAML, no import of the application); `cc142 migrate` later adds new keys and
   refreshes the entries nobody edited (contact_center.knowledge.sync_shipped).
+- `knowledge_entry_versions`: every version an edit replaced or made (the
+  console's history, diff and revert).
 - `conversations.language` ("az" | "ru", default "az"): the backend renders
   the bot's answers and its own texts in it.
 
@@ -58,8 +60,23 @@ def upgrade() -> None:
         for a in kb["answers"]
     ]
     op.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+    op.create_table(
+        "knowledge_entry_versions",
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("key", sa.String(120), sa.ForeignKey("knowledge_entries.key", ondelete="CASCADE",
+                  name="fk_knowledge_entry_versions_key_knowledge_entries"), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("text", JSONB, nullable=False),
+        sa.Column("sources", JSONB, nullable=False, server_default="[]"),
+        sa.Column("generic", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("changed_by", sa.Integer, nullable=True),
+        sa.Column("changed_by_name", sa.String(64), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("key", "version", name="uq_knowledge_entry_versions_key_version"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("knowledge_entry_versions")
     op.drop_table("knowledge_entries")
     op.drop_column("conversations", "language")
