@@ -129,3 +129,17 @@ async def test_the_apology_is_in_the_chosen_language_when_the_bot_is_down(make_c
     body = await say(client, visitor(), "Пенсия", language="ru")
     assert body["handoff"] is True and body["language"] == "ru"
     assert body["replies"][0]["text"] == TEXTS["bot_unavailable"]["ru"]
+
+
+async def test_agents_see_the_conversations_language_in_the_inbox(make_client, bot_settings, make_user):
+    from tests.plugins.console import login
+
+    client = await make_client(bot_settings)
+    body = await say(client, visitor(), "Соедините меня с оператором, пожалуйста")
+    assert body["handoff"] is True and body["language"] == "ru"
+    await make_user("aysel", role="agent")
+    await login(client, "aysel")
+    queue = await (await client.get("/console/inbox")).text()
+    assert 'title="Söhbətin dili: Rusca">RU</span>' in queue
+    page = await (await client.get(f"/console/inbox/{body['conversation_id']}")).text()
+    assert 'lang="ru">Rusca</span>' in page
