@@ -35,7 +35,7 @@ from contact_center.web.permissions import permission, role_allows
 
 routes = web.RouteTableDef()
 
-KEY = r"{key:[a-z_]{1,40}(?:/[a-z_]{1,60})?}"
+KEY = r"{key:[a-z0-9_]{1,40}(?:/[a-z0-9_]{1,60})?}"
 EMPTY_SOURCE_ROWS = 2
 LANGUAGE_LABELS = {"az": "Azərbaycanca", "ru": "Rusca"}
 
