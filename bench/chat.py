@@ -16,7 +16,7 @@ one sends with no pause at all (saturation, informative).
 Targets (issue 4): p50 <= 100 ms, p95 <= 250 ms through the backend.
 
     .venv/bin/python bench/chat.py [--conversations 20] [--messages 6] [--rounds 3] [--think 3.0]
-                                   [--rasa-url http://127.0.0.1:5005]
+                                   [--rasa-url http://127.0.0.1:5005] [--baseline MODEL.tar.gz]
 
 Without --rasa-url (or RASA_URL) the bot is trained if needed and started
 with chatbot/manage.py on free ports.
@@ -38,6 +38,13 @@ stand-in Rasa (another process, answering every message at once with one text
 and the cc142 payload) behind a real `cc142 serve`, saturated without pauses;
 each message is still stored, the bot asked over HTTP, the reply stored and
 published.
+
+--baseline MODEL.tar.gz compares the current model with another one (e.g. the
+model before a change: keep its file) in the same run: a second Rasa serves it
+(with the current action server) behind a second backend, and every phase
+alternates between the two, so both see the same background load. Both sets
+of figures are printed, then the ratios current / baseline. Nothing is trained
+for the baseline: without the file there is no comparison.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -165,64 +173,93 @@ def report(label: str, latencies: list[float], handoffs: int, wall: float) -> di
 
 
 @contextlib.contextmanager
-def bot(rasa_url: str | None) -> Iterator[str]:
+def bot(rasa_url: str | None, model: Path | None = None, name: str = "current") -> Iterator[str]:
+    """A running bot: the one at `rasa_url`, else started with chatbot/manage.py
+    (the current model, trained if needed; or `model`, never trained)."""
     if rasa_url:
         yield rasa_url.rstrip("/")
         return
     sys.path.insert(0, str(ROOT / "chatbot"))
     import manage  # type: ignore[import-not-found]
 
-    print("training the bot if needed, starting Rasa and the action server ...", flush=True)
-    handle = manage.start(log_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "cc142-bench-rasa")
+    what = f"the {name} model {model.name}" if model else "the current model (training it if needed)"
+    print(f"starting Rasa and the action server with {what} ...", flush=True)
+    handle = manage.start(model=model, log_dir=Path(os.environ.get("TMPDIR", "/tmp")) / f"cc142-bench-rasa-{name}")
     try:
         yield handle.url
     finally:
         handle.stop()
 
 
-async def bench(base: str, rasa_url: str, args: argparse.Namespace) -> None:
-    # Warm both paths (TensorFlow's first predictions, connection pools).
-    await run_load(rasa_sender(rasa_url), 4, 5, 0)
-    await run_load(backend_sender(base), 4, 5, 0)
+@dataclass
+class Target:
+    """One bot and the backend in front of it."""
+
+    name: str
+    base: str
+    rasa_url: str
+    rasa: list[float] = field(default_factory=list)
+    full: list[float] = field(default_factory=list)
+    own: list[dict[str, float]] = field(default_factory=list)
+    handoffs: list[int] = field(default_factory=lambda: [0, 0])
+    wall: list[float] = field(default_factory=lambda: [0.0, 0.0])
+
+
+async def bench(targets: list[Target], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    for t in targets:  # warm every path (TensorFlow's first predictions, connection pools)
+        await run_load(rasa_sender(t.rasa_url), 4, 5, 0)
+        await run_load(backend_sender(t.base), 4, 5, 0)
     SERVER_TIMINGS.clear()
     print(f"load average at the start (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
-    print("\none conversation at a time (service time, no queueing):")
-    report("Rasa REST webhook alone", *await run_load(rasa_sender(rasa_url), 1, 30, 0.05))
-    SERVER_TIMINGS.clear()
-    report("through the backend (end to end)", *await run_load(backend_sender(base), 1, 30, 0.05))
-    report_own_time("  of which the backend's own work")
-    print(f"\n{args.conversations} concurrent conversations x {args.messages} messages x {args.rounds} rounds, "
-          f"think time ~{args.think:.1f} s (Rasa alone and the backend take turns, so both see the same "
-          f"background load):")
-    rasa_runs: list[float] = []
-    full_runs: list[float] = []
-    rasa_handoffs = full_handoffs = 0
-    rasa_wall = full_wall = 0.0
-    SERVER_TIMINGS.clear()
-    own: list[dict[str, float]] = []
-    for _ in range(args.rounds):
-        lat, h, w = await run_load(rasa_sender(rasa_url), args.conversations, args.messages, args.think)
-        rasa_runs += lat
-        rasa_handoffs += h
-        rasa_wall += w
-        lat, h, w = await run_load(backend_sender(base), args.conversations, args.messages, args.think)
-        full_runs += lat
-        full_handoffs += h
-        full_wall += w
-        own += SERVER_TIMINGS
+    for t in targets:
+        print(f"\n[{t.name}] one conversation at a time (service time, no queueing):")
+        report("Rasa REST webhook alone", *await run_load(rasa_sender(t.rasa_url), 1, 30, 0.05))
         SERVER_TIMINGS.clear()
-    report("Rasa REST webhook alone", rasa_runs, rasa_handoffs, rasa_wall)
-    full = report("through the backend (end to end)", full_runs, full_handoffs, full_wall)
-    SERVER_TIMINGS.extend(own)
-    report_own_time("  of which the backend's own work")
-    print("\nsaturation (no think time, informative):")
-    report("Rasa REST webhook alone", *await run_load(rasa_sender(rasa_url), args.conversations, 5, 0))
+        report("through the backend (end to end)", *await run_load(backend_sender(t.base), 1, 30, 0.05))
+        report_own_time("  of which the backend's own work")
+    print(f"\n{args.conversations} concurrent conversations x {args.messages} messages x {args.rounds} rounds, "
+          f"think time ~{args.think:.1f} s (every bot and path takes turns within each round, so all see the "
+          f"same background load):")
     SERVER_TIMINGS.clear()
-    report("through the backend", *await run_load(backend_sender(base), args.conversations, 5, 0))
-    report_own_time("  of which the backend's own work")
+    for _ in range(args.rounds):
+        for t in targets:
+            lat, h, w = await run_load(rasa_sender(t.rasa_url), args.conversations, args.messages, args.think)
+            t.rasa += lat
+            t.handoffs[0] += h
+            t.wall[0] += w
+            lat, h, w = await run_load(backend_sender(t.base), args.conversations, args.messages, args.think)
+            t.full += lat
+            t.handoffs[1] += h
+            t.wall[1] += w
+            t.own += SERVER_TIMINGS
+            SERVER_TIMINGS.clear()
+    results: dict[str, dict[str, float]] = {}
+    for t in targets:
+        print(f"[{t.name}]")
+        rasa = report("Rasa REST webhook alone", t.rasa, t.handoffs[0], t.wall[0])
+        full = report("through the backend (end to end)", t.full, t.handoffs[1], t.wall[1])
+        SERVER_TIMINGS.extend(t.own)
+        report_own_time("  of which the backend's own work")
+        results[t.name] = {**{f"rasa_{k}": v for k, v in rasa.items()}, **full}
+    print("\nsaturation (no think time, informative):")
+    for t in targets:
+        alone = await run_load(rasa_sender(t.rasa_url), args.conversations, 5, 0)
+        report(f"[{t.name}] Rasa REST webhook alone", *alone)
+        SERVER_TIMINGS.clear()
+        report(f"[{t.name}] through the backend", *await run_load(backend_sender(t.base), args.conversations, 5, 0))
+        SERVER_TIMINGS.clear()
     print(f"\nload average at the end (1, 5, 15 min): {os.getloadavg()}")
+    if "baseline" in results:
+        cur, base = results["current"], results["baseline"]
+        print("\ncurrent vs baseline (ratio = current / baseline; above 1.00 the current model is slower):")
+        for key, label in (("rasa_p50", "Rasa alone p50"), ("rasa_p95", "Rasa alone p95"),
+                           ("p50", "end to end p50"), ("p95", "end to end p95")):
+            print(f"  {label:<16} current {cur[key]:6.1f} ms   baseline {base[key]:6.1f} ms   "
+                  f"ratio {cur[key] / base[key]:.2f}")
+    full = results["current"]
     ok = full["p50"] <= 100 and full["p95"] <= 250
-    print(f"\ntarget p50 <= 100 ms, p95 <= 250 ms: {'met' if ok else 'NOT met'}")
+    print(f"\ntarget p50 <= 100 ms, p95 <= 250 ms (current model): {'met' if ok else 'NOT met'}")
+    return results
 
 
 def spread_rasa_sender(urls: list[str]) -> Send:
@@ -363,6 +400,9 @@ def main() -> None:
     parser.add_argument("--fake-bot", action="store_true",
                         help="an instant stand-in Rasa: what the backend and PostgreSQL carry")
     parser.add_argument("--workers", type=int, default=1, help="backend worker processes (with --fake-bot)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a model file (.tar.gz) to compare with in the same run, e.g. the previous model; "
+                             "it is served by a second Rasa and backend; nothing is trained for it")
     args = parser.parse_args()
     if args.fake_bot:
         with fake_bot() as url:
@@ -381,11 +421,19 @@ def main() -> None:
                 print(f"backends {one} (Rasa {urls[0]}) and {many} (Rasa {','.join(urls)})")
                 asyncio.run(compare_replicas(one, many, urls, args))
         return
-    with bot(args.rasa_url) as rasa_url:
-        env = {"RASA_URL": rasa_url, "CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000"}
-        with backend(env) as base:
-            print(f"backend {base}, Rasa {rasa_url}")
-            asyncio.run(bench(base, rasa_url, args))
+    if args.baseline is not None and not args.baseline.is_file():
+        parser.error(f"--baseline {args.baseline}: no such model file (the bench trains no baseline)")
+    env = {"CHAT_RATE_PER_IP": "1000000", "CHAT_RATE_PER_VISITOR": "1000000"}
+    with contextlib.ExitStack() as stack:
+        rasa_url = stack.enter_context(bot(args.rasa_url))
+        targets = [Target("current", stack.enter_context(backend({**env, "RASA_URL": rasa_url})), rasa_url)]
+        if args.baseline is not None:
+            base_rasa = stack.enter_context(bot(None, args.baseline.resolve(), "baseline"))
+            targets.append(Target("baseline", stack.enter_context(backend({**env, "RASA_URL": base_rasa})),
+                                  base_rasa))
+        for t in targets:
+            print(f"[{t.name}] backend {t.base}, Rasa {t.rasa_url}")
+        asyncio.run(bench(targets, args))
 
 
 if __name__ == "__main__":

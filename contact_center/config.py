@@ -241,6 +241,8 @@ class Settings:
     chat_ws_idle_minutes: int = _env("CHAT_WS_IDLE_MINUTES", 30, _int)
     # Sites that may show the chat page in the widget's frame (CSP frame-ancestors).
     chat_embed_origins: tuple[str, ...] = _env("CHAT_EMBED_ORIGINS", ("*",), _origins)
+    # The knowledge base's source documents (chatbot/sources/ of the repository when unset).
+    kb_sources_dir: Path | None = _env("KB_SOURCES_DIR", None, _path)
 
     @property
     def tz(self) -> ZoneInfo:

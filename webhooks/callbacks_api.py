@@ -1,4 +1,6 @@
-"""Public callback requests: `POST /api/v1/callbacks` (the web form's JS, the bot, partners).
+"""Public callback requests: `POST /api/v1/callbacks` (the web form's JS, the bot, partners),
+and `GET /api/v1/reference/districts`: the districts a callback may name, as the
+admins edit them (the bot's callback form matches against this list).
 
     {"phone": "050 123 45 67", "name": "...", "district": "baku_nesimi",
      "direction": "employment", "preferred_time": "after 15:00"}
@@ -25,6 +27,7 @@ from contact_center.callbacks import (
     create_callback,
 )
 from contact_center.web.body_limits import JsonBodyError, read_json
+from contact_center.reference.lists import active_districts
 from contact_center.web.client import client_address
 from contact_center.web.errors import json_error
 from contact_center.web.permissions import permission
@@ -42,6 +45,16 @@ def _limited(limited: CallbackLimited) -> web.Response:
     )
     response.headers["Retry-After"] = str(limited.retry_after_seconds)
     return response
+
+
+@routes.get("/api/v1/reference/districts", name="api_reference_districts")
+@permission("public")
+async def districts(request: web.Request) -> web.Response:
+    """Public (the names of districts are no secret); never cached, so an admin's edit
+    reaches the bot at its next refresh."""
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await active_districts(session)
+    return web.json_response({"districts": rows}, headers={"Cache-Control": "no-cache"})
 
 
 @routes.post("/api/v1/callbacks", name="api_callbacks_create")

@@ -1,6 +1,7 @@
 """Web chat adapter: the public JSON API, the widget's pages and assets.
 
-    POST /api/v1/chat/messages  {"visitor_id", "text", "payload"?, "client_message_id"?}
+    POST /api/v1/chat/messages  {"visitor_id", "text", "payload"?, "client_message_id"?, "language"?}
+                                language "az" | "ru": the citizen's choice in the widget
     GET  /api/v1/chat/history   visitor id in the X-Visitor-Id header (or ?visitor_id=);
                                 410 `visitor_expired` after CHAT_VISITOR_TTL_HOURS idle
     POST /api/v1/chat/forget    {"visitor_id"}: end the chat and forget this device
@@ -44,6 +45,7 @@ MAX_TEXT = 2000
 MAX_PAYLOAD = 200
 MAX_CLIENT_ID = 100
 MINUTE = timedelta(minutes=1)
+LANGUAGES = ("az", "ru")
 
 
 def _text_field(body: dict[str, Any], name: str, *, required: bool, max_len: int) -> str | None:
@@ -62,16 +64,19 @@ def _text_field(body: dict[str, Any], name: str, *, required: bool, max_len: int
     return value
 
 
-def parse_message(body: object) -> tuple[str, str, str | None, str | None]:
-    """-> (visitor_id, text, payload, client_message_id) or InputError naming the field."""
+def parse_message(body: object) -> tuple[str, str, str | None, str | None, str | None]:
+    """-> (visitor_id, text, payload, client_message_id, language) or InputError naming the field."""
     if not isinstance(body, dict):
         raise InputError("the body must be a JSON object", field=None)
     visitor_id = check_visitor_id(body.get("visitor_id"))
     text = _text_field(body, "text", required=True, max_len=MAX_TEXT)
     payload = _text_field(body, "payload", required=False, max_len=MAX_PAYLOAD)
     client_id = _text_field(body, "client_message_id", required=False, max_len=MAX_CLIENT_ID)
+    language = body.get("language")
+    if language is not None and language not in LANGUAGES:
+        raise InputError("language must be \"az\" or \"ru\"", field="language")
     assert text is not None
-    return visitor_id, text, payload, client_id
+    return visitor_id, text, payload, client_id, language
 
 
 async def check_rate(request: web.Request, limits: list[tuple[ratelimit.Limit, str]]) -> web.Response | None:
@@ -97,7 +102,7 @@ async def post_message(request: web.Request) -> web.Response:
         metrics.count_chat_message(CHANNEL, "rejected")
         return exc.response()
     try:
-        visitor_id, text, payload, client_id = parse_message(body)
+        visitor_id, text, payload, client_id, language = parse_message(body)
     except InputError as exc:
         metrics.count_chat_message(CHANNEL, "rejected")
         return exc.response(422)
@@ -120,6 +125,7 @@ async def post_message(request: web.Request) -> web.Response:
         external_id=f"{contact_id[:32]}:{client_id}" if client_id else None,
         payload={"button": payload} if payload else None,
         bot_text=payload,
+        language=language,
     )
     result = await receive_message(request.app[CHAT], msg)
     response = web.json_response(result.as_dict())

@@ -39,7 +39,7 @@ SCHEMAS: Spec = {
         "type": "object",
         "properties": {
             "id": {"type": "integer", "description": "the stored message"},
-            "text": {"type": "string", "description": "Azerbaijani"},
+            "text": {"type": "string", "description": "in the conversation's language"},
             "buttons": {"type": "array", "description": "quick replies", "items": {"type": "object", "properties": {
                 "title": {"type": "string", "description": "shown"},
                 "payload": {"type": "string", "description": "sent back as `payload` when pressed"}}}},
@@ -58,6 +58,8 @@ SCHEMAS: Spec = {
             "direction": {"type": "string", "nullable": True, "description": "the service direction, once known"},
             "handoff": {"type": "boolean", "description": "the conversation is with the agents (pending or open)"},
             "urgent": {"type": "boolean", "description": "flagged urgent (supervisors are alerted)"},
+            "language": {"type": "string", "enum": ["az", "ru"],
+                         "description": "the conversation's language: the replies are in it"},
             "replies": {"type": "array", "items": _ref("ChatReply"), "description": "the bot's answers, in order"},
             "message_id": {"type": "integer", "nullable": True, "description": "the stored citizen message"},
             "duplicate": {"type": "boolean", "description": "this client_message_id was already stored: nothing happened"},
@@ -111,9 +113,27 @@ PATHS: Spec = {
                     "text": {"type": "string", "maxLength": 2000, "description": "what the citizen wrote"},
                     "payload": {"type": "string", "maxLength": 200, "description": "a pressed button's payload"},
                     "client_message_id": {"type": "string", "maxLength": 100,
-                                          "description": "makes a retried post idempotent"}}}}}},
+                                          "description": "makes a retried post idempotent"},
+                    "language": {"type": "string", "enum": ["az", "ru"],
+                                 "description": "the citizen's choice (the widget's AZ | RU switch): "
+                                                "it wins over the language the bot reads from the text"}}}}}},
             "responses": {"200": _json(_ref("ChatResult"), "stored, with the replies"),
                           **error_responses(400, 422), **_RATE_LIMITED},
+        }
+    },
+    "/api/v1/reference/districts": {
+        "get": {
+            "operationId": "api_reference_districts",
+            "summary": "The districts a callback may name (active ones, as admins edit them); "
+                       "the bot's callback form matches against this list",
+            "responses": {"200": _json({"type": "object", "properties": {
+                "districts": {"type": "array", "description": "Baku first, then the regions", "items": {
+                    "type": "object", "properties": {
+                        "code": {"type": "string", "description": "the district code"},
+                        "label": {"type": "string", "description": "the official name (Azerbaijani)"},
+                        "short_name": {"type": "string", "description": "the name as people say it"},
+                        "kind": {"type": "string", "description": "baku_district, city or rayon"},
+                        "area": {"type": "string", "description": "baku or region"}}}}}}, "the list")},
         }
     },
     "/api/v1/chat/history": {
@@ -135,7 +155,9 @@ PATHS: Spec = {
                         "agent_joined": {"type": "boolean", "description": "an agent is in the conversation"},
                         "csat_pending": {"type": "boolean", "description": "a 1-5 rating is awaited"},
                         "csat_score": {"type": "integer", "nullable": True, "description": "the rating given"},
-                        "csat_window_hours": {"type": "integer", "description": "how long a rating is accepted"}}},
+                        "csat_window_hours": {"type": "integer", "description": "how long a rating is accepted"},
+                        "language": {"type": "string", "nullable": True, "enum": ["az", "ru", None],
+                                     "description": "the conversation's language"}}},
                     "messages": {"type": "array", "items": _ref("ChatMessage"), "description": "oldest first"}}},
                              "history"),
                 "410": {"description": "the token was idle longer than CHAT_VISITOR_TTL_HOURS: it is forgotten; "

@@ -29,7 +29,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.directions import direction_of
-from actions.districts import BY_CODE, District, find_phone, match_districts, mentions_baku
+from actions.districts import District, district_by_code, find_phone, match_districts, mentions_baku
 from actions.handoff import hand_off
 from actions.metadata import emit_payload, nlu_result, turn_events
 from actions.phrases import has_digits, says_no, says_yes, wants_to_cancel
@@ -236,7 +236,7 @@ class ActionAskCallbackConfirmed(_AskAction):
         return "action_ask_callback_confirmed"
 
     def variables(self, tracker: Tracker) -> Dict[Text, Any]:
-        district = BY_CODE.get(tracker.get_slot("callback_district") or "")
+        district = district_by_code(tracker.get_slot("callback_district") or "")
         return {"district_name": district.label(_language(tracker)) if district else ""}
 
 

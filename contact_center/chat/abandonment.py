@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.chat.conversations import add_outgoing
 from contact_center.chat.receive import ChatContext
+from contact_center.chat.texts import TEXTS, say
 from contact_center.config import Settings
 from contact_center.db.models import Conversation
 from contact_center.events import chat_conversation, publish
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
 BATCH = 200
 # What the citizen sees (Azerbaijani).
-TEXT_ABANDONED = "Operatorlarımız hazırda məşğul olduğu üçün söhbət bağlandı. Yenidən yaza bilərsiniz."
+TEXT_ABANDONED = TEXTS["abandoned"]["az"]
 
 
 async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: datetime | None = None) -> list[int]:
@@ -57,7 +58,8 @@ async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: dat
         conv.status = "resolved"
         conv.abandoned = True
         conv.resolved_at = now
-        await add_outgoing(session, settings, conv, sender="system", kind="event", text=TEXT_ABANDONED,
+        notice = say("abandoned", conv.language)
+        await add_outgoing(session, settings, conv, sender="system", kind="event", text=notice,
                            payload={"event": "abandoned"})
         await publish(session, chat_conversation(conv, "abandoned"))
     return [c.id for c in convs]

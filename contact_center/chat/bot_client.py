@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 DIRECTION_CODES = frozenset(
     {"social_protection", "employment", "disability", "labour_relations", "certificates", "vem", "general"}
 )
+LANGUAGES = frozenset({"az", "ru"})
 HANDOFF_REASONS = frozenset({"requested", "low_confidence", "urgent"})
 # Rasa's FallbackClassifier intent: the bot did not understand this turn.
 FALLBACK_INTENT = "nlu_fallback"
@@ -85,6 +86,11 @@ class BotReply:
     urgent: bool = False
     handoff_reason: str | None = None
     callback: CallbackRequest | None = None
+    # Contract 2: the knowledge-base key of the first text message (the backend
+    # renders it from its own copy, contact_center.knowledge) and the language
+    # the bot answered in ("az" | "ru"; None from a contract-1 bot).
+    answer_key: str | None = None
+    language: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the cc142 payload as received
 
     @property
@@ -142,6 +148,7 @@ def parse_reply(body: object) -> BotReply:
         elif buttons:
             texts.append(BotText("", buttons))
     direction = _str_or_none(info.get("direction"))
+    language = _str_or_none(info.get("language"))
     reason = _str_or_none(info.get("handoff_reason"))
     confidence = info.get("confidence")
     urgent = info.get("urgent") is True
@@ -155,6 +162,8 @@ def parse_reply(body: object) -> BotReply:
         urgent=urgent,
         handoff_reason=(reason if reason in HANDOFF_REASONS else ("urgent" if urgent else None)),
         callback=_callback(info.get("callback")),
+        answer_key=_str_or_none(info.get("answer_key")),
+        language=language if language in LANGUAGES else None,
         raw=info,
     )
 

@@ -9,6 +9,12 @@ Urgent -> `urgent` flag (first in the inbox) and a `chat.urgent` live event
 for supervisors. A callback the bot collected is queued
 (contact_center.callbacks); one that cannot be is noted for the agents and
 the conversation handed off.
+
+Rendering (bot contract 2): the first text of the bot's reply is rendered from
+the knowledge base in PostgreSQL by its `answer_key`, in the conversation's
+language (contact_center.knowledge.render), so a supervisor's edit is live for
+the next answer on every channel; an unknown key keeps the bot's own text.
+The conversation keeps the language the bot answered in.
 """
 
 from __future__ import annotations
@@ -23,19 +29,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center.callbacks import count_callback_request, create_callback
 from contact_center.chat.bot_client import BotReply
 from contact_center.chat.conversations import Outgoing, add_outgoing, add_outgoing_many, hand_off
+from contact_center.chat.texts import TEXTS, say
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
+from contact_center.knowledge.entries import render
 
 log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE_HANDOFF_AFTER = 2
 
-# What the citizen and the agents see (Azerbaijani).
-TEXT_BOT_UNAVAILABLE = (
-    "Üzr istəyirik, avtomatik köməkçimiz hazırda cavab verə bilmir. "
-    "Mesajınız operatora ötürüldü, tezliklə sizə cavab veriləcək."
-)
-TEXT_HANDOFF = "Sizi operatora yönləndirirəm. Zəhmət olmasa, bir az gözləyin."
+# What the citizen sees, in Azerbaijani (contact_center.chat.texts has both languages).
+TEXT_BOT_UNAVAILABLE = TEXTS["bot_unavailable"]["az"]
+TEXT_HANDOFF = TEXTS["handoff"]["az"]
+# What the agents see (an internal note, Azerbaijani).
 TEXT_CALLBACK_FAILED = "Bot geri zəng sorğusunu yarada bilmədi: {error}. Zəhmət olmasa, əl ilə yaradın."
 
 
@@ -50,7 +56,8 @@ async def apply_bot_reply(
     """Store and deliver what the bot said (`reply`; None: the bot did not answer)
     and apply what it decided; returns the messages the citizen gets."""
     if reply is None:
-        out = await add_outgoing_many(session, settings, conv, [Outgoing("system", TEXT_BOT_UNAVAILABLE)])
+        apology = Outgoing("system", say("bot_unavailable", conv.language))
+        out = await add_outgoing_many(session, settings, conv, [apology])
         await hand_off(session, conv, reason="bot_unavailable", urgent=False)
         return out
 
@@ -66,16 +73,24 @@ async def apply_bot_reply(
         ),
         execution_options={"synchronize_session": False},
     )
+    if reply.language is not None:
+        conv.language = reply.language
     items = [
         Outgoing("bot", m.text, payload={"buttons": [b.as_dict() for b in m.buttons]} if m.buttons else None)
         for m in reply.messages
     ]
+    if reply.answer_key and items and reply.messages[0].text:
+        rendered = await render(session, reply.answer_key, conv.language)
+        if rendered is not None:
+            items[0] = Outgoing("bot", rendered.text, payload={
+                **({"buttons": rendered.buttons} if rendered.buttons else {}), "answer_key": reply.answer_key,
+            })
     handoff, reason = reply.handoff, reply.handoff_reason
     streak = conv.low_confidence_streak + 1 if reply.low_confidence else 0
     if not handoff and streak >= LOW_CONFIDENCE_HANDOFF_AFTER:
         handoff, reason = True, "low_confidence"
     if (handoff or reply.urgent) and conv.status == "bot" and not reply.messages:
-        items.append(Outgoing("system", TEXT_HANDOFF))
+        items.append(Outgoing("system", say("handoff", conv.language)))
     out = await add_outgoing_many(session, settings, conv, items)
 
     # Conversation changes last: one UPDATE at commit.

@@ -22,6 +22,7 @@ REASON_LABELS = {
 }
 STATUS_LABELS = {"bot": "Botda", "pending": "Operator gözləyir", "open": "Operatorda", "resolved": "Bağlanıb"}
 CHANNEL_LABELS = {"web_chat": "Veb çat", "facebook": "Facebook", "instagram": "Instagram"}
+LANGUAGE_LABELS = {"az": "Azərbaycanca", "ru": "Rusca"}
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,15 @@ class ConversationRow:
     csat_score: int | None
     last_text: str
     waiting_seconds: float | None
+    language: str = "az"  # the conversation's language (the agent answers in it)
 
     @property
     def channel_label(self) -> str:
         return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def language_label(self) -> str:
+        return LANGUAGE_LABELS.get(self.language, self.language)
 
     @property
     def reason_label(self) -> str:
@@ -91,7 +97,7 @@ async def conversation_rows(session: AsyncSession, convs: list[Conversation], no
             assigned_to=c.assigned_to, assigned_name=names.get(c.assigned_to) if c.assigned_to else None,
             created_at=c.created_at, handoff_at=c.handoff_at, assigned_at=c.assigned_at,
             resolved_at=c.resolved_at, outcome=c.outcome, abandoned=c.abandoned, csat_score=c.csat_score,
-            last_text=(texts.get(c.id) or "")[:200], waiting_seconds=_waiting(c, now),
+            last_text=(texts.get(c.id) or "")[:200], waiting_seconds=_waiting(c, now), language=c.language,
         )
         for c in convs
     ]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.chat.conversations import add_outgoing
+from contact_center.chat.texts import TEXTS, say
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Message
 from contact_center.events import chat_conversation, publish
@@ -21,12 +22,9 @@ CSAT_WINDOW = timedelta(hours=24)
 CSAT_PAYLOAD = re.compile(r"^cc142:csat:([1-5])$")
 CSAT_BUTTONS = [{"title": str(n), "payload": f"cc142:csat:{n}"} for n in range(1, 6)]
 
-# What the citizen sees (Azerbaijani).
-TEXT_RESOLVED = (
-    "Söhbət başa çatdı. Müraciətiniz üçün təşəkkür edirik! "
-    "Xidmətimizi 1-dən 5-ə qədər qiymətləndirin:"
-)
-TEXT_CSAT_THANKS = "Qiymətləndirməniz üçün təşəkkür edirik!"
+# What the citizen sees, in Azerbaijani (contact_center.chat.texts has both languages).
+TEXT_RESOLVED = TEXTS["resolved"]["az"]
+TEXT_CSAT_THANKS = TEXTS["csat_thanks"]["az"]
 
 
 async def last_rateable_conversation(
@@ -64,5 +62,6 @@ async def record_csat(
     conv.csat_score = score
     conv.csat_at = now or datetime.now(UTC)
     await publish(session, chat_conversation(conv, "csat"))
-    return await add_outgoing(session, settings, conv, sender="system", kind="event", text=TEXT_CSAT_THANKS,
+    thanks = say("csat_thanks", conv.language)
+    return await add_outgoing(session, settings, conv, sender="system", kind="event", text=thanks,
                               payload={"event": "csat_thanks", "score": score})

@@ -55,7 +55,7 @@ async def citizen_state(session: AsyncSession, channel: str, contact_id: str) ->
     conv = await latest_conversation(session, channel, contact_id)
     if conv is None:
         return {"conversation_id": None, "status": None, "urgent": False, "agent_joined": False,
-                "csat_pending": False, "csat_score": None}
+                "csat_pending": False, "csat_score": None, "language": None}
     rateable = await last_rateable_conversation(session, channel, contact_id, lock=False)
     return {
         "conversation_id": conv.id,
@@ -64,5 +64,6 @@ async def citizen_state(session: AsyncSession, channel: str, contact_id: str) ->
         "agent_joined": conv.status == "open",
         "csat_pending": rateable is not None and rateable.id == conv.id and conv.csat_score is None,
         "csat_score": conv.csat_score,
+        "language": conv.language,
         "csat_window_hours": int(CSAT_WINDOW.total_seconds() // 3600),
     }

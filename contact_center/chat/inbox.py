@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contact_center.attachments import attachment_label
 from contact_center.chat.conversation_rows import ConversationRow, conversation_rows
 from contact_center.chat.conversations import HUMAN_STATUSES, add_outgoing
-from contact_center.chat.csat import CSAT_BUTTONS, TEXT_RESOLVED
+from contact_center.chat.csat import CSAT_BUTTONS
+from contact_center.chat.texts import TEXTS, say
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
 from contact_center.events import chat_conversation, chat_typing, publish
@@ -33,7 +34,7 @@ MAX_REPLY = 4000
 QUEUE_LIMIT = 200
 SUPERVISING = ("supervisor", "admin")
 
-TEXT_AGENT_JOINED = "{name} söhbətə qoşuldu."  # what the citizen sees (Azerbaijani)
+TEXT_AGENT_JOINED = TEXTS["agent_joined"]["az"]  # what the citizen sees (Azerbaijani)
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,8 @@ async def claim(session: AsyncSession, settings: Settings, conversation_id: int,
     await session.refresh(claimed)
     await add_outgoing(
         session, settings, claimed, sender="system", kind="event",
-        text=TEXT_AGENT_JOINED.format(name=actor.name), payload={"event": "agent_joined", "agent": actor.name},
+        text=say("agent_joined", claimed.language, name=actor.name),
+        payload={"event": "agent_joined", "agent": actor.name},
     )
     await publish(session, chat_conversation(claimed, "claimed"))
     return claimed
@@ -334,7 +336,7 @@ async def resolve(
     if conv.assigned_to is None:
         conv.assigned_to, conv.assigned_at = actor.id, now
     await add_outgoing(
-        session, settings, conv, sender="system", kind="event", text=TEXT_RESOLVED,
+        session, settings, conv, sender="system", kind="event", text=say("resolved", conv.language),
         payload={"event": "resolved", "csat": True, "buttons": CSAT_BUTTONS},
     )
     await publish(session, chat_conversation(conv, "resolved"))

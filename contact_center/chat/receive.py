@@ -50,6 +50,9 @@ class InboundMessage:
     payload: dict[str, Any] | None = None  # attachments (links), postback/quick-reply data
     bot_text: str | None = None  # what goes to the bot if different (postback payload or title)
     at: datetime | None = None  # when the citizen sent it
+    # "az" | "ru" chosen by the citizen (the widget's AZ | RU switch): it wins over
+    # what the bot reads from the text, and is kept on the conversation. None: the bot detects it.
+    language: str | None = None
 
     def __post_init__(self) -> None:
         # PostgreSQL text cannot hold NUL; whatever channel it came from, drop it
@@ -83,6 +86,7 @@ class ChatResult:
     direction: str | None  # the conversation's direction (set by the bot or an agent)
     handoff: bool  # the conversation is with the humans (pending or open)
     urgent: bool
+    language: str = "az"  # the conversation's language: "az" | "ru"
     replies: tuple[Reply, ...] = ()
     message_id: int | None = None  # the stored citizen message
     duplicate: bool = False  # the external_id was already stored: nothing happened
@@ -98,6 +102,7 @@ class ChatResult:
             "direction": self.direction,
             "handoff": self.handoff,
             "urgent": self.urgent,
+            "language": self.language,
             "replies": [r.as_dict() for r in self.replies],
             "message_id": self.message_id,
             "duplicate": self.duplicate,
@@ -122,6 +127,7 @@ def _result(conv: Conversation, replies: list[Reply] | tuple[Reply, ...] = (), *
         direction=conv.direction,
         handoff=conv.status in HUMAN_STATUSES,
         urgent=conv.urgent,
+        language=conv.language,
         replies=tuple(replies),
         **extra,
     )
@@ -175,6 +181,8 @@ async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
                 channel=msg.channel,
                 created_at=msg.at or now,
             )
+            if msg.language is not None:
+                conv.language = msg.language
             session.add(citizen)
             await session.flush()
             await publish(session, chat_message(conv, citizen))
@@ -198,7 +206,8 @@ async def receive_message(ctx: ChatContext, msg: InboundMessage) -> ChatResult:
     reply: BotReply | None
     try:
         with ctx.metrics.bot_call():
-            reply = await ctx.bot.send(sender_id, bot_text, {"channel": msg.channel})
+            metadata = {"channel": msg.channel, **({"language": msg.language} if msg.language else {})}
+            reply = await ctx.bot.send(sender_id, bot_text, metadata)
     except BotUnavailable as exc:
         log.warning("bot unavailable for conversation %s: %s", conv_id, exc)
         reply = None

@@ -15,12 +15,18 @@ from contact_center.config import Settings
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.db.engine import make_sessionmaker
     from contact_center.db.migrate import current_revision, upgrade
+    from contact_center.knowledge.entries import sync_shipped
 
     engine = await engine_for(settings)
     try:
         await upgrade(engine)
-        print(f"database at revision {await current_revision(engine)}")
+        # The knowledge base keys this release ships; supervisors' edits are kept.
+        async with make_sessionmaker(engine).begin() as session:
+            refreshed = await sync_shipped(session)
+        print(f"database at revision {await current_revision(engine)}; "
+              f"knowledge base: {refreshed} entries added or refreshed")
     finally:
         await engine.dispose()
     return 0

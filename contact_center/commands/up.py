@@ -32,6 +32,7 @@ async def _prepare(settings: Settings) -> tuple[str, str | None]:
     from contact_center.db.engine import make_engine, make_sessionmaker
     from contact_center.db.migrate import upgrade
     from contact_center.accounts.users import count_users, create_user
+    from contact_center.knowledge.entries import sync_shipped
 
     url = await resolve_database_url(settings.database_url, settings.data_dir)
     engine = make_engine(url, pool_size=settings.db_pool_size)
@@ -39,6 +40,7 @@ async def _prepare(settings: Settings) -> tuple[str, str | None]:
         await upgrade(engine)
         password = None
         async with make_sessionmaker(engine).begin() as session:
+            await sync_shipped(session)  # new shipped keys; supervisors' edits are kept
             if await count_users(session) == 0:
                 password = secrets.token_urlsafe(12)
                 await create_user(session, username="admin", password=password, role="admin",
@@ -80,6 +82,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false",
            "CC142_PSEUDONYM_KEY": pseudonym_key(settings)}
     env.setdefault("RASA_URL", ",".join(f"http://127.0.0.1:{rasa_port + i}" for i in range(replicas)))
+    # The bot's callback form reads the admins' district list from this backend.
+    env.setdefault("CC142_BACKEND_URL", f"http://127.0.0.1:{settings.port}")
     children: dict[str, subprocess.Popen[bytes]] = {
         "backend": subprocess.Popen([sys.executable, "-m", "contact_center", "serve"], cwd=ROOT, env=env),
     }

@@ -1,4 +1,6 @@
-"""The bot's knowledge base as shipped: ``answers.json`` (stdlib only).
+"""The bot's knowledge base: as shipped (``answers.json``, read here with the
+stdlib only) and as supervisors edit it in PostgreSQL (`entries`: rendering at
+reply time, edits, keeping shipped entries current; `sources`: the source test).
 
 One entry per answer key (``social_protection/pension``, ``greet``,
 ``handoff_urgent`` ...) with its text per language, its buttons, and per

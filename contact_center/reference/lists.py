@@ -79,6 +79,18 @@ async def choices(session: AsyncSession) -> Choices:
     )
 
 
+async def active_districts(session: AsyncSession) -> list[dict[str, str]]:
+    """The districts a citizen may name (the admins' list, active only), for the bot's
+    callback form: code, label (the official name), short name, kind, area."""
+    rows = await session.execute(
+        select(District.code, District.label, District.short_name, District.kind, District.area)
+        .where(District.active.is_(True))
+        .order_by(District.area, District.sort_order, District.label)
+    )
+    return [{"code": c, "label": label, "short_name": short, "kind": kind, "area": area}
+            for c, label, short, kind, area in rows]
+
+
 # --- admin editing -----------------------------------------------------------------------
 EDITABLE_KINDS = {
     "directions": "İstiqamətlər",

@@ -23,10 +23,13 @@ from contact_center.db.base import Base
 from contact_center.db.embedded import DATABASE_NAME, asyncpg_url, ensure_database, start_embedded, to_asyncpg
 from contact_center.db.engine import make_engine, make_sessionmaker
 from contact_center.db.migrate import upgrade
-from contact_center.db.models import REFERENCE_MODELS, Holiday
+from contact_center.db.models import REFERENCE_MODELS, Holiday, KnowledgeEntry
+from contact_center.knowledge.entries import sync_shipped
 
 # Seeded by the migrations and kept between tests (tests that edit them put them back).
 REFERENCE_TABLES = {m.__tablename__ for m in REFERENCE_MODELS} | {Holiday.__tablename__}
+# Seeded by the migrations like the reference data; put back to the shipped entries per test.
+SEEDED_TABLES = REFERENCE_TABLES | {KnowledgeEntry.__tablename__}
 
 
 @pytest.fixture(scope="session")
@@ -75,12 +78,16 @@ async def truncate_all(engine: AsyncEngine) -> None:
     """Empty the tables. A transaction left open by an earlier test's stray task
     would make TRUNCATE wait for ever: after 30 s the blockers are named on stderr,
     ended, and the truncation retried, so the leak shows and the suite goes on."""
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES]
     for attempt in range(2):
         try:
             async with engine.begin() as conn:
                 await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
                 await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                # A test's knowledge-base edits are undone: edited entries go, the shipped ones come back.
+                await conn.execute(text("DELETE FROM knowledge_entries WHERE updated_by IS NOT NULL"))
+                async with AsyncSession(bind=conn) as session:
+                    await sync_shipped(session)
             return
         except DBAPIError as exc:
             if attempt or "lock timeout" not in str(exc):

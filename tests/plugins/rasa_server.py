@@ -14,6 +14,13 @@ conftest). The ``rasa_server`` fixture:
 ``actions_url`` points at the action server (``RASA_ACTIONS_URL`` when reusing
 a running bot), for action tests from tracker JSON.
 
+``backend_port``: the action server reads the admins' district list from
+``http://127.0.0.1:<backend_port>`` (``CC142_BACKEND_URL``, refetched on every
+use: ``CC142_DISTRICTS_TTL_SECONDS=0``); a test that wants the bot to see its
+database starts its backend on that port. Nothing listens there otherwise, and
+the form falls back to the shipped list. When reusing a running bot, pass the
+port it was started with as ``RASA_BACKEND_PORT``.
+
 On a start-up failure or timeout the test errors with the log tails; when a
 test that uses the bot fails, the tails of both logs are attached to its
 report ("rasa logs" section). Set ``RASA_SERVER_URL`` to reuse an already
@@ -62,6 +69,7 @@ class RasaServer:
 
     url: str
     actions_url: str | None = None  # the action server's /webhook
+    backend_port: int | None = None  # where the action server looks for the backend's district list
     log_dir: Path | None = None
     processes: Any = field(default=None, repr=False)
 
@@ -130,7 +138,9 @@ def texts_of(messages: list[dict[str, Any]]) -> list[str]:
 def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
     external = os.environ.get("RASA_SERVER_URL")
     if external:
-        yield RasaServer(url=external.rstrip("/"), actions_url=os.environ.get("RASA_ACTIONS_URL"))
+        port = os.environ.get("RASA_BACKEND_PORT")
+        yield RasaServer(url=external.rstrip("/"), actions_url=os.environ.get("RASA_ACTIONS_URL"),
+                         backend_port=int(port) if port else None)
         return
 
     log_dir = tmp_path_factory.mktemp("rasa-logs")
@@ -142,14 +152,25 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
         tail = train_log.read_text(errors="replace")[-6000:]
         pytest.fail(f"training the bot failed: {exc}\n{tail}", pytrace=False)
 
+    backend_port = manage.free_port()
+    saved = {k: os.environ.get(k) for k in ("CC142_BACKEND_URL", "CC142_DISTRICTS_TTL_SECONDS")}
+    os.environ["CC142_BACKEND_URL"] = f"http://127.0.0.1:{backend_port}"
+    os.environ["CC142_DISTRICTS_TTL_SECONDS"] = "0"
     try:
         processes = manage.start(model=model, log_dir=log_dir, timeout=START_TIMEOUT, enable_api=True)
     except manage.BotError as exc:
         pytest.fail(f"the bot did not start (logs in {log_dir}):\n{exc}", pytrace=False)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
     server = RasaServer(
         url=processes.url,
         actions_url=processes.actions_url,
+        backend_port=backend_port,
         log_dir=log_dir,
         processes=processes,
     )

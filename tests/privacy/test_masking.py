@@ -31,7 +31,7 @@ def _pages(w, today: str) -> list[str]:
         "/console/admin/users", f"/console/admin/users/{w.users['aysel']}", "/console/admin/reference",
         "/console/admin/canned", "/console/admin/holidays", "/console/staffing", "/console/agents/performance", "/console/pause", "/console/admin/citizen", "/console/admin/audit", "/console/parts/urgent",
         "/console/live/poll",
-        "/console/calls/new",
+        "/console/calls/new", "/console/knowledge", "/console/knowledge/social_protection/pension",
     ]
     for cid in w.calls.values():
         pages += [f"/console/pbx-calls/{cid}/pop", f"/console/calls/new?call={cid}"]

@@ -6,22 +6,67 @@
  * reload from GET /api/v1/chat/history with the visitor token kept in
  * localStorage. Inside the embeddable widget (?embed=1) it talks to the
  * host page with postMessage (close, unread).
+ *
+ * Two languages (AZ | RU in the header): the citizen's choice is remembered
+ * in localStorage ("cc142.lang") and sent with every message (`language`), so
+ * the bot, its callback form and the backend's own texts answer in it. Until
+ * the citizen chooses, the interface follows the conversation's language (what
+ * the bot detected) and nothing is sent: the bot reads each message.
  */
 (function () {
   "use strict";
 
   var KEY = "cc142.visitor";
+  var LANG_KEY = "cc142.lang";
   var API = "/api/v1/chat";
   var VISITOR_RE = /^[A-Za-z0-9_.:-]{8,128}$/;
   var TYPING_SEND_MS = 2500;
   var TYPING_SHOW_MS = 5000;
-  var STATUS_TEXT = {
-    bot: "Virtual köməkçi",
-    pending: "Operator gözlənilir…",
-    open: "Operator söhbətdədir",
-    resolved: "Söhbət başa çatıb"
+  var I18N = {
+    az: {
+      title: "DOST 142 — Onlayn çat",
+      welcome: "Salam! Mən DOST agentliyinin virtual köməkçisiyəm. Sualınızı yazın — lazım olsa, sizi operatora qoşacağam.",
+      your_message: "Mesajınız", placeholder: "Mesajınızı yazın…", send: "Göndər",
+      forget: "Söhbəti bitir və bu cihazı unut", close: "Çatı bağla", log: "Söhbət",
+      status_bot: "Virtual köməkçi", status_pending: "Operator gözlənilir…",
+      status_open: "Operator söhbətdədir", status_resolved: "Söhbət başa çatıb",
+      who_bot: "Virtual köməkçi", who_agent: "Operator", who_system: "142",
+      conn_online: "Qoşulub", conn_offline: "Bağlantı yoxdur", conn_connecting: "Qoşulur…",
+      typing_agent: "Operator yazır…", typing_bot: "Virtual köməkçi yazır…",
+      csat: "Xidməti qiymətləndirin", stars: " ulduz",
+      too_fast: "Çox tez-tez yazırsınız. Bir az gözləyib yenidən cəhd edin.",
+      not_sent: "Mesaj göndərilmədi. Yenidən cəhd etmək üçün mesajın üzərinə basın.",
+      offline: "İnternet bağlantısı yoxdur. Mesajın üzərinə basıb yenidən göndərin.",
+      history_failed: "Söhbət tarixçəsi yüklənmədi.",
+      forget_confirm: "Söhbət bitsin və bu cihaz unudulsun? Yazışma bu brauzerdə bir daha görünməyəcək.",
+      forget_failed: "Alınmadı. Bir az sonra yenidən cəhd edin."
+    },
+    ru: {
+      title: "DOST 142 — Онлайн-чат",
+      welcome: "Здравствуйте! Я виртуальный помощник агентства DOST. Напишите ваш вопрос — если нужно, я подключу оператора.",
+      your_message: "Ваше сообщение", placeholder: "Напишите сообщение…", send: "Отправить",
+      forget: "Завершить чат и забыть это устройство", close: "Закрыть чат", log: "Разговор",
+      status_bot: "Виртуальный помощник", status_pending: "Ожидание оператора…",
+      status_open: "Оператор в чате", status_resolved: "Разговор завершён",
+      who_bot: "Виртуальный помощник", who_agent: "Оператор", who_system: "142",
+      conn_online: "Подключено", conn_offline: "Нет соединения", conn_connecting: "Подключение…",
+      typing_agent: "Оператор печатает…", typing_bot: "Виртуальный помощник печатает…",
+      csat: "Оцените обслуживание", stars: " из 5",
+      too_fast: "Вы пишете слишком часто. Подождите немного и попробуйте снова.",
+      not_sent: "Сообщение не отправлено. Нажмите на него, чтобы повторить.",
+      offline: "Нет подключения к интернету. Нажмите на сообщение, чтобы отправить его снова.",
+      history_failed: "Не удалось загрузить историю разговора.",
+      forget_confirm: "Завершить чат и забыть это устройство? Переписка больше не появится в этом браузере.",
+      forget_failed: "Не получилось. Попробуйте чуть позже."
+    }
   };
-  var WHO = { bot: "Virtual köməkçi", agent: "Operator", system: "142" };
+
+  function storedLang() {
+    try { var l = localStorage.getItem(LANG_KEY); return I18N[l] ? l : null; } catch (e) { return null; }
+  }
+  var chosenLang = storedLang();      // the citizen's explicit choice, or null
+  var lang = chosenLang || "az";      // what the interface shows
+  function t(key) { return I18N[lang][key] || I18N.az[key] || key; }
 
   var params = new URLSearchParams(location.search);
   var embedded = params.has("embed");
@@ -70,12 +115,13 @@
 
   function setConn(kind) {
     conn.className = "conn " + kind;
-    $("conn-text").textContent = kind === "online" ? "Qoşulub" : kind === "offline" ? "Bağlantı yoxdur" : "Qoşulur…";
+    conn.dataset.kind = kind;
+    $("conn-text").textContent = t("conn_" + (kind === "online" || kind === "offline" ? kind : "connecting"));
     conn.title = $("conn-text").textContent;
   }
 
   function showTyping(who) {
-    typingWho.textContent = who === "agent" ? "Operator yazır…" : "Virtual köməkçi yazır…";
+    typingWho.textContent = t(who === "agent" ? "typing_agent" : "typing_bot");
     typingBox.hidden = false;
     clearTimeout(typingTimer);
     typingTimer = setTimeout(hideTyping, TYPING_SHOW_MS);
@@ -110,14 +156,14 @@
     box.className = "csat";
     box.dataset.conversation = m.conversation_id;
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Xidməti qiymətləndirin");
+    box.setAttribute("aria-label", t("csat"));
     m.buttons.forEach(function (b, i) {
       var n = i + 1;
       var btn = document.createElement("button");
       btn.type = "button";
       btn.textContent = "★";
       btn.title = n + " / 5";
-      btn.setAttribute("aria-label", n + " ulduz");
+      btn.setAttribute("aria-label", n + t("stars"));
       btn.dataset.score = n;
       btn.addEventListener("click", function () {
         Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) {
@@ -155,10 +201,11 @@
     }
     var li = document.createElement("li");
     li.className = "msg " + m.sender + (m.kind === "event" ? " event" : "");
-    if (m.kind !== "event" && WHO[m.sender]) {
+    if (m.kind !== "event" && I18N.az["who_" + m.sender]) {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = WHO[m.sender];
+      who.dataset.who = m.sender;
+      who.textContent = t("who_" + m.sender);
       li.appendChild(who);
     }
     var bubble = document.createElement("div");
@@ -180,7 +227,8 @@
   function applyState(s) {
     var was = state.status;
     state = s;
-    statusLine.textContent = STATUS_TEXT[s.status] || STATUS_TEXT.bot;
+    statusLine.textContent = t("status_" + (I18N.az["status_" + s.status] ? s.status : "bot"));
+    followConversation(s.language);
     document.body.dataset.status = s.status || "new";
     refreshCsat();
     if (was && was !== s.status && s.status === "resolved") hideTyping();
@@ -217,6 +265,7 @@
     if (botTurn) showTyping("bot");
     var body = { visitor_id: visitor, text: text, client_message_id: clientId };
     if (payload) body.payload = payload;
+    if (chosenLang) body.language = chosenLang;
     try {
       var resp = await fetch(API + "/messages", {
         method: "POST",
@@ -224,11 +273,11 @@
         body: JSON.stringify(body)
       });
       if (resp.status === 429) {
-        failed(li, text, payload, clientId, "Çox tez-tez yazırsınız. Bir az gözləyib yenidən cəhd edin.");
+        failed(li, text, payload, clientId, t("too_fast"));
         return;
       }
       if (!resp.ok) {
-        failed(li, text, payload, clientId, "Mesaj göndərilmədi. Yenidən cəhd etmək üçün mesajın üzərinə basın.");
+        failed(li, text, payload, clientId, t("not_sent"));
         return;
       }
       var result = await resp.json();
@@ -240,10 +289,11 @@
       });
       if (result.status !== state.status || result.conversation_id !== state.conversation_id) {
         applyState(Object.assign({}, state, { status: result.status, conversation_id: result.conversation_id,
-                                              csat_pending: false }));
+                                              csat_pending: false, language: result.language }));
       }
+      followConversation(result.language);
     } catch (e) {
-      failed(li, text, payload, clientId, "İnternet bağlantısı yoxdur. Mesajın üzərinə basıb yenidən göndərin.");
+      failed(li, text, payload, clientId, t("offline"));
     } finally {
       if (botTurn) hideTyping();
     }
@@ -329,7 +379,7 @@
   }
 
   $("forget").addEventListener("click", async function () {
-    if (!window.confirm("Söhbət bitsin və bu cihaz unudulsun? Yazışma bu brauzerdə bir daha görünməyəcək.")) return;
+    if (!window.confirm(t("forget_confirm"))) return;
     try {
       var resp = await fetch(API + "/forget", {
         method: "POST", headers: { "Content-Type": "application/json" },
@@ -338,7 +388,7 @@
       if (!resp.ok) throw new Error("forget " + resp.status);
       startAfresh();
     } catch (e) {
-      showError("Alınmadı. Bir az sonra yenidən cəhd edin.");
+      showError(t("forget_failed"));
     }
   });
 
@@ -349,7 +399,45 @@
     close.addEventListener("click", function () { toParent({ type: "cc142:close" }); });
   }
 
+  // --- the interface's language -------------------------------------------------
+  function applyLang(next) {
+    lang = I18N[next] ? next : "az";
+    document.documentElement.lang = lang;
+    document.title = lang === "ru" ? "142 — Онлайн-чат" : "142 — Onlayn çat";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
+      el.textContent = t(el.dataset.i18n);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-placeholder]"), function (el) {
+      el.placeholder = t(el.dataset.i18nPlaceholder);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (el) {
+      el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+    });
+    Array.prototype.forEach.call(log.querySelectorAll(".who[data-who]"), function (el) {
+      el.textContent = t("who_" + el.dataset.who);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".lang-btn"), function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+    });
+    statusLine.textContent = t("status_" + (I18N.az["status_" + state.status] ? state.status : "bot"));
+    if (conn.dataset.kind) setConn(conn.dataset.kind);
+  }
+
+  // Until the citizen chooses, the interface speaks the conversation's language.
+  function followConversation(language) {
+    if (!chosenLang && I18N[language] && language !== lang) applyLang(language);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".lang-btn"), function (b) {
+    b.addEventListener("click", function () {
+      chosenLang = b.dataset.lang;
+      try { localStorage.setItem(LANG_KEY, chosenLang); } catch (e) { /* ignore */ }
+      applyLang(chosenLang);
+    });
+  });
+  applyLang(lang);
+
   loadHistory()
-    .catch(function () { showError("Söhbət tarixçəsi yüklənmədi."); })
+    .catch(function () { showError(t("history_failed")); })
     .then(connect);
 })();

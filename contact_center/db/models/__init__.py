@@ -20,6 +20,7 @@ from contact_center.db.models.reference import (
     Outcome,
     PauseReason,
 )
+from contact_center.db.models.knowledge import KnowledgeEntry, KnowledgeEntryVersion
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
@@ -44,6 +45,8 @@ __all__ = [
     "Holiday",
     "LoginFailure",
     "LoginLock",
+    "KnowledgeEntry",
+    "KnowledgeEntryVersion",
     "Message",
     "MetaInboxItem",
     "Outcome",

@@ -58,6 +58,9 @@ class Conversation(Base):
     # The citizen left after the hand-off before any human replied.
     abandoned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     csat_score: Mapped[int | None] = mapped_column(SmallInteger)
+    # "az" | "ru": the language the bot last answered in, or the citizen chose in
+    # the widget (migration 0011); the backend's own texts follow it.
+    language: Mapped[str] = mapped_column(String(2), nullable=False, default="az", server_default="az")
     csat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
     # Added by migration 0005 (statistics); a trigger sets it on every UPDATE.

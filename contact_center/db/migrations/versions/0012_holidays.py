@@ -7,7 +7,7 @@ enter Ramazan and Qurban). Days moved off a weekend are derived, not stored
 (contact_center/reference/calendar.py).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
