@@ -84,15 +84,20 @@ def start_backend(env_overrides: dict[str, str], log_dir: Path, *, timeout: floa
             [sys.executable, "-m", "contact_center", "serve"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    return wait_ready(BackendProcess(f"http://127.0.0.1:{port}", proc, log), timeout)
+
+
+def wait_ready(backend: BackendProcess, timeout: float = 30) -> BackendProcess:
+    """Wait until a started backend (or process group) answers /readyz; kill it if it never does."""
+    proc, log = backend.proc, backend.log
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"backend exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url + "/readyz", timeout=1) as resp:
+            with urllib.request.urlopen(backend.url + "/readyz", timeout=1) as resp:
                 if resp.status == 200:
-                    return BackendProcess(url, proc, log)
+                    return backend
         except OSError:
             time.sleep(0.1)
     proc.kill()

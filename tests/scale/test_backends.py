@@ -13,10 +13,7 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,36 +23,15 @@ import pytest
 from sqlalchemy import text
 
 from tests.helpers import event, signed
-from tests.plugins.backend import API_TOKEN, PBX_SECRET, ROOT, BackendProcess, free_port, start_backend
+from tests.plugins.backend import API_TOKEN, PBX_SECRET, ROOT, BackendProcess, free_port, start_backend, wait_ready
 from tests.plugins.console import login_http
 
 LEADS = "leader stats-refresher: this process leads"
 
 
-@dataclass
-class Group:
-    """`cc142 serve --workers 2`: two processes sharing one port."""
-
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(20)
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/readyz", timeout=1) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def deployment(database_url: str, db: object, tmp_path: Path) -> Iterator[tuple[Group, BackendProcess]]:
+def deployment(database_url: str, db: object, tmp_path: Path) -> Iterator[tuple[BackendProcess, BackendProcess]]:
+    """A `cc142 serve --workers 2` group (two processes sharing one port) and another backend."""
     env = {"DATABASE_URL": database_url, "PBX_WEBHOOK_SECRET": PBX_SECRET, "CC142_API_TOKEN": API_TOKEN,
            "CC142_STATS_REFRESH_SECONDS": "1", "CALLBACK_RATE_PER_IP": "3", "CALLBACK_RATE_PER_PHONE": "100"}
     port = free_port()
@@ -65,13 +41,10 @@ def deployment(database_url: str, db: object, tmp_path: Path) -> Iterator[tuple[
             [sys.executable, "-m", "contact_center", "serve", "--workers", "2", "--port", str(port)],
             cwd=ROOT, env={**env, "CC142_DATA_DIR": str(tmp_path / "group"), "PATH": "/usr/bin:/bin"},
             stdout=out, stderr=subprocess.STDOUT)
-    group = Group(f"http://127.0.0.1:{port}", proc, log)
+    group = BackendProcess(f"http://127.0.0.1:{port}", proc, log)
     other: BackendProcess | None = None
     try:
-        deadline = time.monotonic() + 60
-        while not _ready(group.url):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
+        wait_ready(group, 60)
         other = start_backend({**env, "CC142_DATA_DIR": str(tmp_path / "other")}, tmp_path)
         yield group, other
     finally:
