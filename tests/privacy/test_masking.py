@@ -30,7 +30,7 @@ def _pages(w, today: str) -> list[str]:
         *(f"/console/wallboard/{r}" for r in ("calls", "agents", "chats", "callbacks", "today")),
         "/console/admin/users", f"/console/admin/users/{w.users['aysel']}", "/console/admin/reference",
         "/console/admin/canned", "/console/admin/citizen", "/console/parts/urgent", "/console/live/poll",
-        "/console/calls/new",
+        "/console/calls/new", "/console/pause", f"/console/staffing?{q}", f"/console/agents/performance?{q}",
     ]
     for cid in w.calls.values():
         pages += [f"/console/pbx-calls/{cid}/pop", f"/console/calls/new?call={cid}"]
