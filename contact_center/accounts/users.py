@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center import audit
+from contact_center.accounts.agent_status import set_status
 from contact_center.accounts.auth import MIN_PASSWORD_LENGTH, hash_password, unlock
 from contact_center.accounts.sessions import close_user_sessions
 from contact_center.audit import SYSTEM, Actor
@@ -173,8 +174,9 @@ async def update_user(
         await assign_extension(session, user_id, user.extension, extension)
     user.role, user.extension, user.full_name = role, extension, full_name
     if user.active and not active:
-        user.status = "offline"
-        user.status_changed_at = datetime.now(UTC)
+        await session.flush()
+        await set_status(session, user_id, "offline")  # signed out: the agent states hear it too
+        await session.refresh(user)
         await close_user_sessions(session, user_id)
     user.active = active
     await session.flush()

@@ -46,3 +46,17 @@ async def test_ami_member_events_and_the_queue_status_after_connecting(ami_serve
     assert (s3, r3, end) == ("paused", "nahar", None) and abs((now - p2).total_seconds() - 600) < 30
     [(since, _, state, _)] = _rows(rows, "1009")  # queue 143, in the QueueStatus only
     assert state == "available" and (now - since).total_seconds() < 30
+
+
+def test_a_device_state_change_never_undoes_a_console_pause():
+    from contact_center.calls.ami.mapping import AgentStateEvent
+    from contact_center.calls.ami.sink import agent_events_from_ami
+
+    at = _at(1709362815)
+    ringing = AgentStateEvent("s1", "1001", "142", "status", at, paused=False, device_state="ringing")
+    [login] = agent_events_from_ami([ringing])
+    assert (login.kind, login.queue) == ("login", "142")  # in the queue, nothing about the pause
+    snapshot = AgentStateEvent("s2", "1001", "142", "status", at, reason="nahar", paused=True, snapshot=True,
+                               since=_at(1709362000))
+    kinds = [(e.kind, e.at, e.reason) for e in agent_events_from_ami([snapshot])]
+    assert kinds == [("login", at, None), ("pause", _at(1709362000), "nahar")]  # paused since LastPause

@@ -141,6 +141,44 @@ async def test_a_call_from_the_exchange_pops_on_the_agents_console_and_an_abando
         assert _sample(body, 'cc142_pbx_events_total{result="accepted",source="ami"}') == 8
 
 
+async def test_in_the_browser_the_exchanges_call_pops_and_the_supervisor_sees_the_agent_on_it(
+    ami_server: FakeAmi, backend_processes, make_user, browser
+):
+    """What an agent and a supervisor see with only the four AMI settings: the pop on the
+    agent's console, and the agent "Danışır" on the wallboard while the call lasts."""
+    from playwright.async_api import expect
+
+    from tests.plugins.browser import sign_in
+
+    await make_user("leyla", extension="1002", full_name="Leyla Həsənova")
+    await make_user("boss", role="supervisor", full_name="Rəşad Quliyev")
+    backend = await _start(backend_processes, ami_server)
+    async with aiohttp.ClientSession() as http:
+        await _wait_ready_ami(http, backend.url, "connected")
+    agent_ctx = await browser.new_context(locale="az-AZ", timezone_id="Asia/Baku")
+    boss_ctx = await browser.new_context(locale="az-AZ", timezone_id="Asia/Baku")
+    try:
+        agent, boss = await agent_ctx.new_page(), await boss_ctx.new_page()
+        await sign_in(agent, backend.url, "leyla")
+        await expect(agent.locator("#live-indicator")).to_have_attribute("data-state", "connected")
+        await sign_in(boss, backend.url, "boss")
+        await boss.goto(backend.url + "/console/wallboard")
+        await expect(boss.locator("#live-indicator")).to_have_attribute("data-state", "connected")
+        # The call is answered now and still going: the transcript up to AgentConnect.
+        calls = transcript(*(f"answered_call/0{n}_{name}" for n, name in (
+            (1, "QueueCallerJoin"), (2, "AgentCalled"), (3, "AgentRingNoAnswer"), (4, "AgentCalled"),
+            (5, "AgentConnect"))))
+        await ami_server.push(retimed(calls, start=time.time() - 15.4))
+        pop = agent.locator("#screen-pop")
+        await expect(pop).to_be_visible(timeout=5000)
+        await expect(pop.locator(".pop-phone")).to_have_text("+994 50 111 11 11")
+        await expect(boss.locator('li[data-agent="leyla"]')).to_have_attribute("data-state", "on_call", timeout=5000)
+        await expect(boss.locator('li[data-agent="leyla"] .tag')).to_have_text("Danışır")
+    finally:
+        await agent_ctx.close()
+        await boss_ctx.close()
+
+
 async def test_after_a_reconnect_queue_status_fills_the_wallboards_waiting_now(
     ami_server: FakeAmi, backend_processes, make_user, sessionmaker
 ):

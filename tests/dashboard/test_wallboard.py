@@ -74,6 +74,8 @@ async def test_agents_chats_and_callbacks(supervisor, make_user, sessionmaker, d
     states = dict(re.findall(r'<li data-agent="(\w+)" data-state="(\w+)"', agents))
     assert states == {"op0": "available", "op1": "available", "boss": "available", "op2": "paused", "op3": "paused"}
     assert "Fasilədədir: Başqa iş" in agents and "Fasilədədir: Fasilə" in agents  # busy and break, migrated
+    # each with the time in the state, which wallboard.js ticks every second
+    assert re.search(r'<li data-agent="op2" data-state="paused">.*?<strong data-tick="\d+">0:0\d</strong>', agents)
     chats = await get_html(supervisor, "/console/wallboard/chats")
     assert (_big(chats, "wb-chats"), _big(chats, "wb-urgent")) == ("2", "1")
     rows = re.findall(r'<li data-conversation="\d+" class="(\w*)">', chats)

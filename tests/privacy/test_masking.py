@@ -29,9 +29,10 @@ def _pages(w, today: str) -> list[str]:
         f"/console/reports/monthly?month={today[:7]}", "/console/stats", "/console/wallboard",
         *(f"/console/wallboard/{r}" for r in ("calls", "agents", "chats", "callbacks", "today")),
         "/console/admin/users", f"/console/admin/users/{w.users['aysel']}", "/console/admin/reference",
-        "/console/admin/canned", "/console/admin/holidays", "/console/staffing", "/console/agents/performance", "/console/pause", "/console/admin/citizen", "/console/admin/audit", "/console/parts/urgent",
-        "/console/live/poll",
+        "/console/admin/canned", "/console/admin/holidays", "/console/admin/citizen", "/console/admin/audit",
+        "/console/parts/urgent", "/console/live/poll",
         "/console/calls/new", "/console/knowledge", "/console/knowledge/social_protection/pension",
+        "/console/pause", f"/console/staffing?{q}", f"/console/agents/performance?{q}",
     ]
     for cid in w.calls.values():
         pages += [f"/console/pbx-calls/{cid}/pop", f"/console/calls/new?call={cid}"]

@@ -43,9 +43,9 @@ def agent_events_from_ami(events: Sequence[AgentStateEvent]) -> list[AgentEventI
     """AMI member events -> the agent-state model's events (one model for every source).
 
     Added/removed: login/logoff of that queue. Pause: pause (with PausedReason) or
-    unpause. A member status (QueueMemberStatus, or a QueueStatus member after a
-    (re)connect): the member is in the queue, paused or not; a QueueStatus member
-    paused since LastPause is paused from then."""
+    unpause. A member status (QueueMemberStatus): the member is in the queue. A
+    QueueStatus member after a (re)connect: in the queue, paused (since LastPause)
+    or not."""
     out: list[AgentEventIn] = []
     for e in events:
         if e.kind in ("login", "logoff", "pause", "unpause"):
@@ -53,7 +53,9 @@ def agent_events_from_ami(events: Sequence[AgentStateEvent]) -> list[AgentEventI
                                     e.reason if e.kind == "pause" else None))
         elif e.kind == "status":
             out.append(AgentEventIn(e.event_id + ":login", e.extension, "login", e.at, "ami", e.queue))
-            if e.paused is not None:
+            # Only the QueueStatus reply says anything about the pause: a device-state change
+            # (QueueMemberStatus, every ring) must not undo a pause taken in the console.
+            if e.snapshot and e.paused is not None:
                 kind = "pause" if e.paused else "unpause"
                 at = e.since if (e.snapshot and e.paused and e.since is not None) else e.at
                 out.append(AgentEventIn(e.event_id + ":" + kind, e.extension, kind, at, "ami", e.queue,
