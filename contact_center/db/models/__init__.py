@@ -17,6 +17,7 @@ from contact_center.db.models.reference import (
     District,
     Outcome,
 )
+from contact_center.db.models.idempotency import IdempotencyKey
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
@@ -35,6 +36,7 @@ __all__ = [
     "Conversation",
     "Direction",
     "District",
+    "IdempotencyKey",
     "Message",
     "MetaInboxItem",
     "Outcome",
