@@ -17,11 +17,12 @@ from aiohttp import web
 from agent_console import layout_parts, views
 from agent_console.error_pages import console_error_page
 from agent_console.layout import STATIC, STATIC_ROUTE, setup_templates
+from agent_console.idempotency import idempotency_middleware
 from agent_console.layout_parts import layout_parts_middleware
 from contact_center.appkeys import ERROR_PAGE, SIGN_IN_ROUTE
 from contact_center.web.permissions import add_static
 
-MIDDLEWARES = (layout_parts_middleware,)
+MIDDLEWARES = (idempotency_middleware, layout_parts_middleware)
 
 
 def setup(app: web.Application) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -71,8 +72,14 @@ async def prune(conn: AsyncConnection | AsyncSession, *, older_than: timedelta =
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def prune_forever(sessionmaker: async_sessionmaker[AsyncSession], every: timedelta = PRUNE_EVERY) -> None:
-    """A runtime part (contact_center/runtime.py): drop counters of finished windows.
+Pruner = Callable[[AsyncSession], Awaitable[int]]
+
+
+async def prune_forever(
+    sessionmaker: async_sessionmaker[AsyncSession], pruners: Sequence[Pruner] = (prune,), every: timedelta = PRUNE_EVERY
+) -> None:
+    """A runtime part (contact_center/runtime.py): drop counters of finished windows
+    (and whatever else `pruners` remove: the console's old submission ids).
 
     In every process, not one leader: the DELETE is idempotent and cheap, and
     a leadership would hold a connection for it. A failure (the database
@@ -80,9 +87,9 @@ async def prune_forever(sessionmaker: async_sessionmaker[AsyncSession], every: t
     while True:
         try:
             async with sessionmaker.begin() as session:
-                removed = await prune(session)
-            if removed:
-                log.info("pruned %d old rate counters", removed)
+                removed = [await pruner(session) for pruner in pruners]
+            if any(removed):
+                log.info("pruned %s old rows (rate counters first)", removed)
         except Exception:  # noqa: BLE001 - keep pruning after a database outage
             log.warning("pruning rate counters failed; retrying in %s", every, exc_info=True)
         await asyncio.sleep(every.total_seconds())

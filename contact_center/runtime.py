@@ -55,6 +55,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
+from contact_center import ratelimit
 from contact_center.appkeys import (
     AMI,
     CHAT,
@@ -73,6 +74,7 @@ from contact_center.appkeys import (
 from contact_center.calls import IngestResult, PbxBatcher
 from contact_center.calls.ami import AmiConfig, AmiConnector, AmiLink, store_agent_events, store_call_events
 from contact_center.chat import BotClient, ChatContext, sweep_forever
+from contact_center.chat.socket_caps import SocketCaps
 from contact_center.db.driver import driver_dsn
 from contact_center.db.embedded import resolve_database_url, to_asyncpg
 from contact_center.db.engine import make_engine, make_sessionmaker
@@ -85,7 +87,7 @@ from contact_center.privacy.retention import run_daily
 from contact_center.ratelimit import prune_forever
 from contact_center.social import MetaWorker, handle_item, register_senders
 from contact_center.stats.refresher import run_refresher
-from contact_center.chat.socket_caps import SocketCaps
+from contact_center.web import idempotency
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +176,9 @@ async def retention(app: web.Application) -> AsyncIterator[None]:
 
 
 async def rate_counters(app: web.Application) -> AsyncIterator[None]:
-    """Old rate-limit counters pruned hourly (contact_center/ratelimit.py)."""
-    async with _background(prune_forever(app[SESSIONMAKER]), "cc142-rate-counters"):
+    """Old rate-limit counters and console submission ids pruned hourly (contact_center/ratelimit.py)."""
+    pruners = (ratelimit.prune, idempotency.prune)
+    async with _background(prune_forever(app[SESSIONMAKER], pruners), "cc142-rate-counters"):
         yield
 
 

@@ -338,7 +338,34 @@
     }
   });
 
+  /* Submission ids (contact_center/web/idempotency.py): every POST form carries one,
+   * so a double click or Ctrl+Enter pressed twice acts once; renewed after a send
+   * that stays on the page (renewKey). */
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function keyInput(form) {
+    var input = form.querySelector("input[name=idempotency_key]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "idempotency_key";
+      input.value = newKey();
+      form.appendChild(input);
+    }
+    return input;
+  }
+  function renewKey(form) { keyInput(form).value = newKey(); }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form && form.method === "post") keyInput(form);
+  }, true);
+
   window.cc142Live = {
+    renewKey: renewKey,
     on: on,
     off: off,
     onState: onState,

@@ -109,7 +109,10 @@
     if (button) button.disabled = true;
     return live.post(form.action, data)
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
-      .then(function (res) { onDone(res.ok ? null : (res.body.message || "Xəta"), res.body); })
+      .then(function (res) {
+        if (res.ok) live.renewKey(form);  // the next message is a new submission
+        onDone(res.ok ? null : (res.body.message || "Xəta"), res.body);
+      })
       .catch(function () { onDone("Əlaqə yoxdur: yenidən cəhd edin."); })
       .then(function () { if (button) button.disabled = false; });
   }
@@ -130,7 +133,8 @@
       });
     });
     text.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); reply.requestSubmit(); }
+      // Ctrl+Enter is the console's "save this form" (console.js): not a second send here.
+      if (e.key === "Enter" && !e.shiftKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); reply.requestSubmit(); }
     });
     text.addEventListener("input", function () {
       var now = Date.now();

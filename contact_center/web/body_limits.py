@@ -14,7 +14,8 @@ an oversized or malformed body is refused before anybody reads it:
 - a multipart body without a boundary, or a multipart body on a JSON route,
   answers 400/415 before a parser trips over it;
 - a numeric path id beyond PostgreSQL's bigint is "no such resource" (404)
-  rather than a driver error.
+  rather than a driver error; a NUL character in the query string is 422
+  (PostgreSQL text cannot hold it).
 
 `parse_json` is the one JSON reader of request bodies: orjson (no recursion in
 Python, so no RecursionError) and a nesting limit (MAX_JSON_DEPTH), each
@@ -105,6 +106,13 @@ async def body_limits_middleware(request: web.Request, handler: Handler) -> web.
         return await handler(request)  # 404 / 405: nothing will read the body
     if _oversized_path_int(request):
         raise web.HTTPNotFound()
+    bad = next((k for k, v in request.query.items() if "\x00" in k or "\x00" in v), None)
+    if bad is not None:  # PostgreSQL text cannot hold NUL: refuse here, not in the driver
+        field = bad.replace("\x00", "")
+        if request.path.startswith(("/api/", "/webhooks/")) or wants_json(request):
+            return json_error(422, "invalid_input", f"the query parameter {field!r} contains a NUL character",
+                              field=field)
+        return await error_page(request, 422, "Sorğuda icazə verilməyən simvol var.")
     name = request.match_info.route.name or ""
     limit = route_limit(request)
     if request.content_length is not None and request.content_length > limit:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 
+import asyncpg
+import sqlalchemy.exc
 from aiohttp import web
 
 from contact_center.appkeys import ERROR_PAGE
@@ -30,6 +33,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ERRORS: dict[int, tuple[str, str, str]] = {
     404: ("not_found", "Belə səhifə yoxdur. Ünvanı yoxlayın və ya menyudan seçin.", "no such resource"),
     405: ("method_not_allowed", "Bu ünvana belə sorğu göndərmək olmaz.", "method not allowed"),
+    503: ("database_unavailable",
+          "Verilənlər bazası hazırda əlçatan deyil. Bir neçə saniyədən sonra yenidən cəhd edin.",
+          "the database is unavailable; retry in a few seconds"),
     500: ("internal_error",
           "Serverdə gözlənilməz xəta baş verdi. Bir az sonra yenidən cəhd edin; təkrarlansa, administratora bildirin.",
           "internal server error"),
@@ -78,8 +84,41 @@ async def error_pages_middleware(request: web.Request, handler: Handler) -> web.
         return response
     except (asyncio.CancelledError, ConnectionResetError):
         raise
-    except Exception:
+    except Exception as exc:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             raise  # the connection is no longer HTTP: aiohttp closes it
+        if database_unavailable(exc):
+            # Not a bug: PostgreSQL is down or restarting. The transaction was
+            # rolled back (nothing half-written); the client may retry.
+            log.warning("database unavailable in %s %s: %s", request.method, request.path, type(exc).__name__)
+            response = await _answer(request, 503)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("unhandled error in %s %s", request.method, request.path)
         return await _answer(request, 500)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def _raised_by_the_driver(exc: BaseException) -> bool:
+    return any("/asyncpg/" in frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The error (or one it came from) says the database cannot be reached or the
+    connection was lost, as opposed to a bug in a statement."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sqlalchemy.exc.InterfaceError | asyncpg.exceptions.PostgresConnectionError
+                      | asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.AdminShutdownError
+                      | asyncpg.exceptions.ConnectionDoesNotExistError | ConnectionError):
+            return True
+        if isinstance(current, OSError) and _raised_by_the_driver(current):
+            return True  # e.g. the Unix socket of a stopped server is gone (FileNotFoundError)
+        current = current.__cause__ or current.__context__
+    return False

@@ -71,11 +71,15 @@ def error_responses(*codes: int) -> Spec:
 
 
 def document_body_refusals(app: web.Application) -> None:
-    """Every operation with a body may be refused before its handler runs (slot 4): say so."""
+    """Every operation with a body or query parameters may be refused before its
+    handler runs (slot 4): say so."""
     for ops in _registry(app)["paths"].values():
         for op in ops.values():
             if isinstance(op, dict) and "requestBody" in op:
                 for code, response in error_responses(400, 413, 415).items():
+                    op.setdefault("responses", {}).setdefault(code, response)
+            if isinstance(op, dict) and any(p.get("in") == "query" for p in op.get("parameters", [])):
+                for code, response in error_responses(422).items():  # e.g. a NUL in a parameter
                     op.setdefault("responses", {}).setdefault(code, response)
 
 

@@ -73,7 +73,9 @@ async def test_nginx_adds_no_headers_of_its_own_and_spreads_the_load(behind_ngin
             async with http.get(backends[0].url + path) as direct, http.get(nginx.url + path) as proxied:
                 assert direct.status == proxied.status
                 added = {h.lower() for h in proxied.headers} - {h.lower() for h in direct.headers}
-                assert added <= {"connection"}, (path, added)
+                # HSTS is the backend's own answer to a request that came over HTTPS (through nginx).
+                assert added <= {"connection", "strict-transport-security"}, (path, added)
+                assert proxied.headers["Strict-Transport-Security"].startswith("max-age=")
                 assert proxied.headers.get("Server") == "nginx"  # and not its version
         for _ in range(6):
             async with http.get(nginx.url + "/healthz") as r:

@@ -157,3 +157,11 @@ async def test_console_form_limit(client):
     resp = await client.post("/console/login", data=io.BytesIO(b"a=" + b"x" * (1024 * 1024)),
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert resp.status == 413
+
+
+async def test_nul_in_a_query_parameter_is_422_not_a_driver_error(client):
+    # Found by the fuzzer: ?call_type=w%00 reached PostgreSQL and answered 500.
+    resp = await client.get("/api/v1/registrations", params={"call_type": "w\x00"},
+                            headers={"Authorization": "Bearer test-api-token"})
+    body = await _error(resp, 422, "invalid_input")
+    assert body["field"] == "call_type"

@@ -21,6 +21,7 @@ from contact_center.db.models.reference import (
     PauseReason,
 )
 from contact_center.db.models.knowledge import KnowledgeEntry, KnowledgeEntryVersion
+from contact_center.db.models.idempotency import IdempotencyKey
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
@@ -43,10 +44,11 @@ __all__ = [
     "Direction",
     "District",
     "Holiday",
-    "LoginFailure",
-    "LoginLock",
+    "IdempotencyKey",
     "KnowledgeEntry",
     "KnowledgeEntryVersion",
+    "LoginFailure",
+    "LoginLock",
     "Message",
     "MetaInboxItem",
     "Outcome",

@@ -13,7 +13,7 @@
   new `users.pause_reason`.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
