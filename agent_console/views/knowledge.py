@@ -28,6 +28,7 @@ from contact_center.knowledge.entries import (
     revert_entry,
     save_entry,
 )
+from contact_center.knowledge import examples
 from contact_center.knowledge.sources import documents
 from contact_center.reference.lists import choices
 from contact_center.web.audit import request_actor, request_address
@@ -46,6 +47,7 @@ class ListPage:
     query: str
     direction: str
     directions: dict[str, str]
+    waiting_examples: int = 0
 
 
 @dataclass
@@ -59,6 +61,8 @@ class EntryPage:
     errors: list[str] = field(default_factory=list)
     preview: bool = False
     versions: list[VersionView] = field(default_factory=list)
+    examples: list[examples.ExampleRow] = field(default_factory=list)
+    example_error: str | None = None
 
     @property
     def source_rows(self) -> list[dict[str, str]]:
@@ -79,22 +83,26 @@ async def entry_list(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         entries = await list_entries(session, query, direction or None)
         ref = await choices(session)
+        waiting = await examples.waiting_count(session)
     directions = {d.code: d.label for d in ref.directions}
-    return render(request, "knowledge/list.html", ListPage(entries, query, direction, directions),
+    return render(request, "knowledge/list.html", ListPage(entries, query, direction, directions, waiting),
                   title="Bilik bazası")
 
 
 async def _entry_page(request: web.Request, entry: KnowledgeEntry, form: EntryForm | None = None,
-                      errors: list[str] | None = None, preview: bool = False) -> web.Response:
+                      errors: list[str] | None = None, preview: bool = False,
+                      example_error: str | None = None) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         ref = await choices(session)
         versions = await history(session, entry.key)
+        questions = await examples.examples_of(session, entry.key)
     form = form or EntryForm(text=dict(entry.text), sources=[dict(s) for s in entry.sources],
                              generic=entry.generic, version=entry.version)
     page = EntryPage(entry, form, _can_edit(request), documents(), ref.label("directions", entry.direction),
-                     errors=errors or [], preview=preview, versions=versions)
+                     errors=errors or [], preview=preview, versions=versions, examples=questions,
+                     example_error=example_error)
     return render(request, "knowledge/entry.html", page, title=f"Bilik bazası: {entry.key}",
-                  status=422 if errors else 200)
+                  status=422 if errors or example_error else 200)
 
 
 @routes.get(f"/console/knowledge/{KEY}", name="console_knowledge_entry")
@@ -170,6 +178,26 @@ async def entry_revert(request: web.Request) -> web.Response:
         return await _entry_page(request, result.entry, errors=result.errors)
     return redirect(request, "console_knowledge_entry", key=key,
                     flash=f"{to_version}-ci versiya qaytarıldı: botun növbəti cavabı onunla olacaq.")
+
+
+@routes.post(f"/console/knowledge/{KEY}/examples", name="console_knowledge_example_add")
+@permission("supervisor")
+async def example_add(request: web.Request) -> web.Response:
+    key = request.match_info["key"]
+    data = await request.post()
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            added = await examples.add_example(session, request_actor(request), key, str(data.get("language", "")),
+                                               str(data.get("text", "")), address=request_address(request))
+    except examples.ExampleError as exc:
+        async with request.app[SESSIONMAKER]() as session:
+            entry = await get_entry(session, key)
+        if entry is None:
+            return render_error(request, 404, "Cavab tapılmadı.")
+        return await _entry_page(request, entry, example_error=exc.message_az)
+    return redirect(request, "console_knowledge_entry", key=key,
+                    flash="Nümunə əlavə edildi: bot onu növbəti öyrətmədən sonra tanıyacaq." if added
+                    else "Bu sual artıq nümunələr arasındadır.")
 
 
 def setup(app: web.Application) -> None:

@@ -54,6 +54,7 @@ LAZY_ALLOWED = frozenset({
     "contact_center.commands.audit",
     "contact_center.commands.backup",
     "contact_center.commands.core",
+    "contact_center.commands.knowledge",
     "contact_center.commands.meta",
     "contact_center.commands.privacy",
     "contact_center.commands.stats",

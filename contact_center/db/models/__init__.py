@@ -20,7 +20,7 @@ from contact_center.db.models.reference import (
     Outcome,
     PauseReason,
 )
-from contact_center.db.models.knowledge import KnowledgeEntry, KnowledgeEntryVersion
+from contact_center.db.models.knowledge import KnowledgeEntry, KnowledgeEntryVersion, KnowledgeExample
 from contact_center.db.models.idempotency import IdempotencyKey
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
@@ -47,6 +47,7 @@ __all__ = [
     "IdempotencyKey",
     "KnowledgeEntry",
     "KnowledgeEntryVersion",
+    "KnowledgeExample",
     "LoginFailure",
     "LoginLock",
     "Message",

@@ -52,3 +52,21 @@ class KnowledgeEntryVersion(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
     __table_args__ = (UniqueConstraint("key", "version", name="uq_knowledge_entry_versions_key_version"),)
+
+
+class KnowledgeExample(Base):
+    """A question a supervisor added to an answer key: the bot learns it at the next
+    training, after `cc142 kb export-examples` wrote it into chatbot/data/."""
+
+    __tablename__ = "knowledge_examples"
+    __table_args__ = (UniqueConstraint("answer_key", "language", "text", name="uq_knowledge_examples_text"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    answer_key: Mapped[str] = mapped_column(ForeignKey("knowledge_entries.key", ondelete="CASCADE"), nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    text: Mapped[str] = mapped_column(String(300), nullable=False)
+    added_by: Mapped[int | None] = mapped_column(Integer)
+    added_by_name: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    # NULL: not yet in the files `cc142 kb export-examples` writes (waiting for training)
+    exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
