@@ -78,7 +78,9 @@ async def call_facts(
     params: list[Any] = [tz.key]
     agent = "COALESCE(c.agent, u.extension)"
     queue_only = Filters(queue=filters.queue)
-    rest = Filters(agent=filters.agent, direction=filters.direction, district=filters.district)
+    # language: a call has none, so a language filter leaves the calls out (FALSE)
+    rest = Filters(agent=filters.agent, direction=filters.direction, district=filters.district,
+                   language=filters.language)
     call_cols = {"queue": "c.queue", "agent": agent, "direction": "r.direction", "district": "r.district"}
     manual_cols = {"queue": None, "agent": "u.extension", "direction": "r.direction", "district": "r.district"}
     calls_where = ranges.sql("c.enqueued_at", params) + _filter_sql(queue_only, params, call_cols)
@@ -167,7 +169,8 @@ async def conversation_facts(
     conn: asyncpg.Connection, tz: ZoneInfo, ranges: Ranges, filters: Filters
 ) -> list[asyncpg.Record]:
     params: list[Any] = [tz.key]
-    cols = {"queue": None, "agent": "u.extension", "direction": "v.direction", "district": "v.district"}
+    cols = {"queue": None, "agent": "u.extension", "direction": "v.direction", "district": "v.district",
+            "language": "v.language"}
     where = ranges.sql("v.created_at", params) + _filter_sql(filters, params, cols)
     # Messages count on their conversation's day; a citizen message is answered
     # when a bot or agent reply follows it in the conversation.

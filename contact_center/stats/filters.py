@@ -9,6 +9,9 @@ CHAT_CHANNELS = ("web_chat", "facebook", "instagram")
 # A filter on one of these dimensions is answered from the rollups; several at
 # once are computed from the records (correct, slower).
 ROLLUP_DIMS = ("queue", "agent", "direction", "district")
+# Answered from the records only (no rollup rows): a conversation's language (az | ru).
+RECORD_DIMS = ("language",)
+LANGUAGES = ("az", "ru")
 FKEY_PREFIX = {"queue": "q", "agent": "a", "direction": "dir", "district": "dis"}
 
 
@@ -19,14 +22,17 @@ class Filters:
     agent: str | None = None  # the agent's extension
     direction: str | None = None
     district: str | None = None
+    language: str | None = None  # chats only: the other sections are empty under it
 
     def dims(self) -> dict[str, str]:
-        """The rollup dimensions that are set."""
-        return {d: getattr(self, d) for d in ROLLUP_DIMS if getattr(self, d) is not None}
+        """The dimensions that are set (rollup ones first)."""
+        return {d: getattr(self, d) for d in (*ROLLUP_DIMS, *RECORD_DIMS) if getattr(self, d) is not None}
 
     def fkey(self) -> str | None:
         """The rollup row key answering these filters, or None (needs the records)."""
         dims = self.dims()
+        if any(d in dims for d in RECORD_DIMS):
+            return None
         if not dims:
             return ""
         if len(dims) > 1:

@@ -195,7 +195,8 @@ SUMMARY = _obj({
     "to": {"type": "string", "format": "date", "description": "last local date of the period"},
     "timezone": {"type": "string", "description": "CC142_TIMEZONE: the days are local days in it"},
     "filters": _obj({f: {"type": "string", "nullable": True, "description": f"the {f} filter (null: none)"}
-                     for f in ("channel", "queue", "agent", "direction", "district")}, "the filters applied"),
+                     for f in ("channel", "queue", "agent", "direction", "district", "language")},
+                    "the filters applied"),
     "calls": {"$ref": "#/components/schemas/StatsCalls"},
     "callbacks": {"$ref": "#/components/schemas/StatsCallbacks"},
     "chats": {"$ref": "#/components/schemas/StatsChats"},
@@ -268,6 +269,8 @@ PATHS: Spec = {
                 _q("agent", "agent extension"),
                 _q("direction", "direction code (reference table directions)"),
                 _q("district", "district code (reference table districts)"),
+                _q("language", "az or ru: chats in that language only (the other sections are empty); computed "
+                               "from the records, at most 400 days", enum=["az", "ru"]),
             ],
             "responses": {
                 "200": {"description": "the figures",

@@ -7,9 +7,10 @@ Parameters (any other name is refused):
   `from` or `to` mean custom and nothing means today. `from` and `to` are
   read for custom only.
 - `from`, `to`: local days YYYY-MM-DD, at most 25 years apart, from 1971.
-- `channel`, `queue`, `agent` (an extension), `direction`, `district`: the
-  filters of contact_center.stats.filters.Filters. Several of queue, agent,
-  direction, district at once are computed from the records: at most 400 days.
+- `channel`, `queue`, `agent` (an extension), `direction`, `district`,
+  `language` (az | ru: chats only): the filters of
+  contact_center.stats.filters.Filters. Several of queue, agent, direction,
+  district at once, or language, are computed from the records: at most 400 days.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from contact_center.stats.filters import CHANNELS, Filters, Reference
+from contact_center.stats.filters import CHANNELS, LANGUAGES, Filters, Reference
 
-FILTER_PARAMS = ("channel", "queue", "agent", "direction", "district")
+FILTER_PARAMS = ("channel", "queue", "agent", "direction", "district", "language")
 PARAMS = ("period", "from", "to", *FILTER_PARAMS)
 PERIODS = ("today", "week", "month", "custom", "cumulative")
 MAX_DAYS = 366 * 25
@@ -114,6 +115,8 @@ def _filters(params: Mapping[str, str], reference: Reference) -> Filters:
         raise QueryError("direction", "not_listed", f"unknown direction {values['direction']!r}")
     if values["district"] is not None and values["district"] not in reference.districts:
         raise QueryError("district", "not_listed", f"unknown district {values['district']!r}")
+    if values["language"] is not None and values["language"] not in LANGUAGES:
+        raise QueryError("language", "not_listed", f"'language' must be one of {', '.join(LANGUAGES)}")
     return Filters(**values)
 
 
@@ -130,8 +133,9 @@ def parse_query(
     period, date_from, date_to = _period(params, today, first_activity)
     query = StatsQuery(period, date_from, date_to, _filters(params, reference))
     if query.filters.fkey() is None and query.days > MAX_RECORDS_DAYS:
-        second = list(query.filters.dims())[1]
-        raise QueryError(second, "records_limit",
-                         f"several of queue, agent, direction, district at once are computed from the "
-                         f"records: at most {MAX_RECORDS_DAYS} days (or use one of them)")
+        dims = list(query.filters.dims())
+        field = "language" if "language" in dims else dims[1]
+        raise QueryError(field, "records_limit",
+                         f"several of queue, agent, direction, district at once, or language, are computed "
+                         f"from the records: at most {MAX_RECORDS_DAYS} days (or use one rollup filter)")
     return query

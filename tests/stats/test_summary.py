@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from pytest import approx
 
 from contact_center.stats.db import read_snapshot
 from contact_center.stats.query import plan, snapshot
-from tests.stats.conftest import refresh_now, summary
+from tests.stats.conftest import AUTH, refresh_now, summary
 from tests.stats.fixture_august import seed_august
 
 AUG = {"from": "2024-08-01", "to": "2024-08-31"}
@@ -176,7 +177,7 @@ async def test_filters(august, stats_client, params, expect):
            "chats": s["chats"]["conversations"]["total"]}
     assert got == expect
     assert s["filters"] == {"channel": None, "queue": None, "agent": None, "direction": None, "district": None,
-                            **params}
+                            "language": None, **params}
 
 
 async def test_time_zone_boundaries(august, stats_client):
@@ -212,3 +213,29 @@ async def test_registrations_of_calls_without_a_queue_record(stats_data, stats_c
     assert [(d["code"], d["count"]) for d in c["by_district"]] == [("gence", 1)]
     assert c["per_agent"] == [{"agent": "1005", "name": "Agent 1005", "answered": 0, "talk_seconds": 0.0,
                                "aht_seconds": None, "registered": 1}]
+
+
+async def test_chats_filtered_by_language(stats_data, stats_client, db):
+    # Three conversations in August: two Russian (one handed off, answered in 40 s), one Azerbaijani.
+    for created, language, handoff, reply in (("2024-08-05 10:00:00", "ru", "2024-08-05 10:01:00",
+                                               "2024-08-05 10:01:40"),
+                                              ("2024-08-06 11:00:00", "ru", None, None),
+                                              ("2024-08-07 12:00:00", "az", None, None)):
+        cid = await stats_data.conversation("web_chat", created, handoff=handoff, first_reply=reply)
+        async with db.begin() as conn:
+            await conn.execute(text("UPDATE conversations SET language = :l WHERE id = :i"), {"l": language, "i": cid})
+    await stats_data.call("2024-08-05 10:00:00", wait=5, talk=60, agent="1001")
+    ru = await summary(stats_client, **AUG, language="ru")
+    assert ru["filters"]["language"] == "ru"
+    assert ru["chats"]["conversations"] == {"total": 2, "web_chat": 2, "facebook": 0, "instagram": 0}
+    assert ru["chats"]["handed_off"] == 1 and ru["chats"]["first_response_seconds"]["mean"] == 40
+    assert ru["calls"]["offered"] == 0  # a call has no language: the section is empty under the filter
+    az = await summary(stats_client, **AUG, language="az")
+    assert az["chats"]["conversations"]["total"] == 1
+    everything = await summary(stats_client, **AUG)
+    assert everything["chats"]["conversations"]["total"] == 3 and everything["calls"]["offered"] == 1
+    bad = await stats_client.get("/api/v1/stats/summary", params={**AUG, "language": "en"}, headers=AUTH)
+    assert bad.status == 422 and (await bad.json())["field"] == "language"
+    long = await stats_client.get("/api/v1/stats/summary", params={"from": "2022-01-01", "to": "2024-08-31",
+                                                                  "language": "ru"}, headers=AUTH)
+    assert long.status == 422 and (await long.json())["field"] == "language"
