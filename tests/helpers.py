@@ -53,3 +53,14 @@ async def audit_entries(sessionmaker: Any, *actions: str) -> list[Any]:
         query = query.where(AuditEntry.action.in_(actions))
     async with sessionmaker() as session:
         return list((await session.scalars(query)).all())
+
+
+async def next_event(ws: Any, topic: str, timeout: float = 10.0) -> dict[str, Any]:
+    """The next live event of `topic` on a console socket (other messages skipped)."""
+
+    async def wait() -> dict[str, Any]:
+        while True:
+            msg = json.loads((await ws.receive()).data)
+            if msg.get("type") == "event" and msg["topic"] == topic:
+                return msg  # type: ignore[no-any-return]
+    return await asyncio.wait_for(wait(), timeout)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from contact_center.db.models import Call, Callback
 from tests.ami.conftest import SECRET, USERNAME
 from tests.fakes.ami_server import FakeAmi, FakeEntry, retimed, transcript
+from tests.helpers import next_event
 from tests.plugins.backend import API_TOKEN
 from tests.plugins.console import login_http
 
@@ -50,15 +51,6 @@ async def _wait_ready_ami(http: aiohttp.ClientSession, url: str, state: str, tim
 
 def _jar() -> aiohttp.CookieJar:
     return aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
-
-
-async def _next_event(ws: aiohttp.ClientWebSocketResponse, topic: str, timeout: float = 10.0) -> dict:
-    async def wait() -> dict:
-        while True:
-            msg = json.loads((await ws.receive()).data)
-            if msg.get("type") == "event" and msg["topic"] == topic:
-                return msg
-    return await asyncio.wait_for(wait(), timeout)
 
 
 async def _count(sessionmaker, model, *where) -> int:
@@ -115,7 +107,7 @@ async def test_a_call_from_the_exchange_pops_on_the_agents_console_and_an_abando
             assert hello["type"] == "hello" and hello["listening"] is True
             # The transcript of a whole call (1002 answers after 15 s), as if it happened just now.
             await ami_server.push(retimed(transcript("answered_call"), start=time.time() - 16))
-            pop = await _next_event(ws, "call.answered")
+            pop = await next_event(ws, "call.answered")
         assert pop["data"]["caller"] == "+994501111111"
         assert round(pop["data"]["wait_seconds"]) == 15
 

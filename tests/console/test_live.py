@@ -14,17 +14,8 @@ from contact_center.appkeys import LIVE_HUB
 from contact_center.db.driver import driver_dsn
 from contact_center.events import Event, console_may_see, publish
 from contact_center.live import LiveHub
-from tests.helpers import event, signed
+from tests.helpers import event, next_event, signed
 from tests.plugins.console import csrf_from, login, login_http
-
-
-async def _next_event(ws: aiohttp.ClientWebSocketResponse, topic: str, timeout: float = 5.0) -> dict:
-    async def wait() -> dict:
-        while True:
-            msg = json.loads((await ws.receive()).data)
-            if msg.get("type") == "event" and msg["topic"] == topic:
-                return msg
-    return await asyncio.wait_for(wait(), timeout)
 
 
 async def test_an_event_from_one_process_reaches_a_console_on_another(backend_processes, make_user, sessionmaker):
@@ -50,7 +41,7 @@ async def test_an_event_from_one_process_reaches_a_console_on_another(backend_pr
             async with agent_http.post(two.url + "/api/v1/pbx/events", data=body,
                                        headers=headers | {"Content-Type": "application/json"}) as resp:
                 assert resp.status == 202
-            pop = await _next_event(agent_ws, "call.answered")
+            pop = await next_event(agent_ws, "call.answered")
             assert pop["data"]["caller"] == "0501234567"
             assert round(pop["data"]["wait_seconds"]) == 12
             assert "audience" not in pop["data"]
@@ -61,7 +52,7 @@ async def test_an_event_from_one_process_reaches_a_console_on_another(backend_pr
             async with boss_http.post(two.url + "/console/status", json={"status": "break"},
                                       headers={"X-CSRF-Token": token}) as resp:
                 assert resp.status == 200
-            status = await _next_event(boss_ws, "agent.status")
+            status = await next_event(boss_ws, "agent.status")
             assert status["data"]["status"] == "paused"  # a break is a pause now (reason "break")
             # Status changes are for supervisors: the agent's socket never saw one. An
             # event for everyone, committed after it, arrives after it if it came at all.

@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import event, signed
+from tests.helpers import event, next_event, signed
 from tests.plugins.backend import API_TOKEN, PBX_SECRET, ROOT, BackendProcess, free_port, start_backend, wait_ready
 from tests.plugins.console import login_http
 
@@ -82,13 +82,7 @@ async def test_a_process_group_and_another_backend_behave_as_one(deployment, mak
             await _post_events(http, group.url, event("s1", "scale-1", "enqueued",
                                                       (now - timedelta(seconds=20)).isoformat(), caller="0501112233"))
             await _post_events(http, other.url, event("s2", "scale-1", "answered", now.isoformat(), agent="1001"))
-
-            async def pop() -> dict[str, Any]:
-                while True:
-                    msg = json.loads((await ws.receive()).data)
-                    if msg.get("type") == "event" and msg["topic"] == "call.answered":
-                        return msg  # type: ignore[no-any-return]
-            screen = await asyncio.wait_for(pop(), 10)
+            screen = await next_event(ws, "call.answered")
             assert screen["data"]["caller"] == "0501112233" and round(screen["data"]["wait_seconds"]) == 20
         for _ in range(4):  # the same event, redelivered; new connections: the kernel spreads them over the group's processes
             await _post_events(http, group.url, event("s3", "scale-1", "completed",
