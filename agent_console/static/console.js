@@ -124,7 +124,10 @@
     };
     socket.onclose = function (e) {
       if (e.code === 1008) { toLogin(); return; }  // signed out elsewhere, expired, or deactivated
-      if (e.code === 4429) wsFailures = 2;  // too many tabs on this session: poll meanwhile
+      if (e.code === 4429 && ws === socket) {
+        // Too many tabs on this session: poll meanwhile, try the socket again seconds later.
+        ws = null; wsFailures = Math.max(wsFailures, 2); wsClosed(false); return;
+      }
       if (ws === socket) { ws = null; wsClosed(opened); }
     };
   }
