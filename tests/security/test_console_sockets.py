@@ -140,3 +140,21 @@ async def test_an_expired_session_closes_its_socket(client, make_user, sessionma
         await _hello(ws)
         # 1008: the console goes to the sign-in page (as after signing out elsewhere).
         assert await _closed_with(ws) == aiohttp.WSCloseCode.POLICY_VIOLATION
+
+
+async def test_a_failing_recheck_closes_the_socket_with_1011(client, make_user, monkeypatch):
+    import agent_console.views.live as live
+
+    aysel = await make_user("aysel", extension="1001")
+    await make_user("root", role="admin")
+    await login(client, "aysel")
+    async with client.ws_connect("/console/live/ws") as ws:
+        await _hello(ws)
+
+        async def broken(*args, **kwargs):
+            raise ConnectionError("the database went away")
+
+        monkeypatch.setattr(live, "live_session", broken)
+        await _admin_edit(client, aysel, extension="1002")
+        # Before: the sending task died silently and the socket stayed open, delivering nothing.
+        assert await _closed_with(ws) == aiohttp.WSCloseCode.INTERNAL_ERROR
