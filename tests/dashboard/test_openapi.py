@@ -122,6 +122,11 @@ async def test_console_answers_match_their_description(make_client, settings, ma
     empty = await client.post(f"/console/inbox/{conversation}/reply", json={"text": ""}, headers=json_headers)
     assert empty.status == 422
     check(await empty.json(), "/console/inbox/{id}/reply", "post", 422)
+    for raw in ("{bad", "[]", '"x"'):  # each was a 500
+        malformed = await client.post(f"/console/inbox/{conversation}/note", data=raw,
+                                      headers=json_headers | {"Content-Type": "application/json"})
+        assert malformed.status == 400, raw
+        check(await malformed.json(), "/console/inbox/{id}/note", "post", 400)
     missing = await client.post("/console/inbox/999999/note", json={"text": "x"}, headers=json_headers)
     assert missing.status == 404
     check(await missing.json(), "/console/inbox/{id}/note", "post", 404)
