@@ -158,3 +158,26 @@ async def test_a_failing_recheck_closes_the_socket_with_1011(client, make_user, 
         await _admin_edit(client, aysel, extension="1002")
         # Before: the sending task died silently and the socket stayed open, delivering nothing.
         assert await _closed_with(ws) == aiohttp.WSCloseCode.INTERNAL_ERROR
+
+
+async def test_a_tab_over_the_cap_polls_instead(settings, db, page, make_user):
+    from playwright.async_api import expect
+
+    from tests.plugins.browser import ConsoleServer, sign_in
+
+    # No socket allowed at all: every tab is over the cap.
+    server = ConsoleServer(settings.with_(console_ws_per_session=0))
+    await server.start()
+    try:
+        await make_user("aysel", extension="1001")
+        refused: list[int] = []
+        page.on("websocket", lambda ws: refused.append(1))
+        await sign_in(page, server.url, "aysel")
+        # Before: a 4429 looked like a socket that had been open, so the page retried every
+        # 300 ms for ever and never fell back to polling.
+        await expect(page.locator("#live-indicator")).to_have_attribute("data-state", "polling", timeout=15000)
+        tries = len(refused)
+        await page.wait_for_timeout(3000)  # what the page does meanwhile: seconds between retries
+        assert len(refused) - tries <= 2, refused
+    finally:
+        await server.stop()
