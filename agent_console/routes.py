@@ -14,12 +14,13 @@ import pkgutil
 
 from aiohttp import web
 
-from agent_console import layout_parts, views
+from agent_console import layout_parts, specs, views
 from agent_console.error_pages import console_error_page
 from agent_console.layout import STATIC, STATIC_ROUTE, setup_templates
 from agent_console.idempotency import idempotency_middleware
 from agent_console.layout_parts import layout_parts_middleware
 from contact_center.appkeys import ERROR_PAGE, SIGN_IN_ROUTE
+from contact_center.web.openapi import register_openapi
 from contact_center.web.permissions import add_static
 
 MIDDLEWARES = (idempotency_middleware, layout_parts_middleware)
@@ -35,3 +36,4 @@ def setup(app: web.Application) -> None:
         module = importlib.import_module(f"{views.__name__}.{info.name}")
         if hasattr(module, "setup"):
             module.setup(app)
+    register_openapi(app, paths=specs.PATHS, schemas=specs.SCHEMAS)  # its JSON endpoints

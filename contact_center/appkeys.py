@@ -47,6 +47,8 @@ AMI = web.AppKey("ami", AmiLink)
 WEBSOCKETS = web.AppKey("open_websockets", weakref.WeakSet[web.WebSocketResponse])
 # Concurrent public chat sockets per address / visitor / in all (contact_center.chat.socket_caps.py).
 CHAT_SOCKETS = web.AppKey("chat_sockets", SocketCaps)
+# Concurrent console live sockets per session (agent_console.views.live).
+CONSOLE_SOCKETS = web.AppKey("console_sockets", SocketCaps)
 # The OpenAPI description each area adds its paths to (contact_center.web.openapi).
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 

@@ -239,6 +239,8 @@ class Settings:
     chat_ws_per_visitor: int = _env("CHAT_WS_PER_VISITOR", 5, _int)  # tabs of one browser
     chat_ws_total: int = _env("CHAT_WS_TOTAL", 5000, _int)
     chat_ws_idle_minutes: int = _env("CHAT_WS_IDLE_MINUTES", 30, _int)
+    # Concurrent console live sockets per signed-in session (tabs of one browser), per process.
+    console_ws_per_session: int = _env("CONSOLE_WS_PER_SESSION", 5, _int)
     # Sites that may show the chat page in the widget's frame (CSP frame-ancestors).
     chat_embed_origins: tuple[str, ...] = _env("CHAT_EMBED_ORIGINS", ("*",), _origins)
     # The knowledge base's source documents (chatbot/sources/ of the repository when unset).

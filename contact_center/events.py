@@ -30,6 +30,7 @@ Topics and their data (audience in brackets):
     chat.typing         {conversation_id, channel, contact_id, who}         [the holder, or the widget]
     chat.delivery       {conversation_id, message_id, status}               [agents]
     session.closed      {session_id (None: all of the user's)}              [the user]
+    user.changed        {user_id}  role or extension changed: live sockets re-check the session  [the user]
     live.resync         {}  the hub itself: events may have been missed, reload what you show
     live.listener       {listening}  the hub itself: the database side went down / came back
 
@@ -72,6 +73,7 @@ CHAT_URGENT = "chat.urgent"
 CHAT_TYPING = "chat.typing"
 CHAT_DELIVERY = "chat.delivery"
 SESSION_CLOSED = "session.closed"
+USER_CHANGED = "user.changed"
 # Emitted by the LISTEN hub itself, never published.
 RESYNC = "live.resync"
 LISTENER = "live.listener"
@@ -273,3 +275,8 @@ def chat_delivery(conversation_id: int, message_id: int, status: str) -> Event:
 def session_closed(session_id: int | None, user_id: int) -> Event:
     """Live connections of that session (None: every session of the user) close."""
     return Event(SESSION_CLOSED, {"session_id": session_id}, for_user(user_id))
+
+
+def user_changed(user_id: int) -> Event:
+    """The user's role or extension changed: their live sockets re-read who they are."""
+    return Event(USER_CHANGED, {"user_id": user_id}, for_user(user_id))

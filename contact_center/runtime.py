@@ -60,6 +60,7 @@ from contact_center.appkeys import (
     AMI,
     CHAT,
     CHAT_SOCKETS,
+    CONSOLE_SOCKETS,
     ENGINE,
     LIVE_HUB,
     META_WORKER,
@@ -255,5 +256,6 @@ def install(app: web.Application) -> None:
     app[METRICS] = Metrics(app[SETTINGS].metrics_dir)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[CHAT_SOCKETS] = SocketCaps()
+    app[CONSOLE_SOCKETS] = SocketCaps()
     app.on_shutdown.append(_close_websockets)
     app.cleanup_ctx.extend(PARTS)

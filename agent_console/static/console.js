@@ -102,6 +102,8 @@
         return;
       }
       dispatch(msg);
+      // A new role or extension: what the page shows may no longer be this user's.
+      if (msg.topic === "user.changed") dispatch({ topic: "live.resync", data: {} });
     }
   }
 
@@ -121,7 +123,11 @@
       handleMessage(msg);
     };
     socket.onclose = function (e) {
-      if (e.code === 1008) { toLogin(); return; }  // signed out elsewhere, or deactivated
+      if (e.code === 1008) { toLogin(); return; }  // signed out elsewhere, expired, or deactivated
+      if (e.code === 4429 && ws === socket) {
+        // Too many tabs on this session: poll meanwhile, try the socket again seconds later.
+        ws = null; wsFailures = Math.max(wsFailures, 2); wsClosed(false); return;
+      }
       if (ws === socket) { ws = null; wsClosed(opened); }
     };
   }

@@ -25,6 +25,7 @@ from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
 from contact_center.social import AgentWindow, agent_window
 from contact_center.web.audit import PAGE_VIEW, audit_read
+from contact_center.web.body_limits import JsonBodyError, read_json
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -109,7 +110,15 @@ async def _act(request: web.Request, action: Action, *, done: str = "console_con
     """Run one inbox action in its own transaction; answer JSON or redirect with a flash."""
     actor = actor_of(current_user(request))
     conversation_id = _id(request)
-    form = await request.json() if request.content_type == "application/json" else await request.post()
+    if request.content_type == "application/json":
+        try:
+            form = await read_json(request)
+        except JsonBodyError as exc:  # malformed JSON was a 500 (found with the OpenAPI's console paths)
+            return exc.response()
+        if not isinstance(form, dict):
+            return JsonBodyError("invalid_json", "the body must be a JSON object").response()
+    else:
+        form = await request.post()
     try:
         async with request.app[SESSIONMAKER].begin() as session:
             flash = await action(session, actor, conversation_id, form)

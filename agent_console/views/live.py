@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sys
+from collections.abc import Awaitable
+from datetime import UTC, datetime
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_console.security import current_user
-from contact_center.accounts import CurrentUser
-from contact_center.appkeys import LIVE_HUB, METRICS, WEBSOCKETS
-from contact_center.events import SESSION_CLOSED, console_may_see
-from contact_center.live import LiveEvent
+from contact_center.accounts import CurrentUser, live_session
+from contact_center.appkeys import CONSOLE_SOCKETS, LIVE_HUB, METRICS, SESSIONMAKER, SETTINGS, WEBSOCKETS
+from contact_center.chat.socket_caps import SocketRefused
+from contact_center.events import SESSION_CLOSED, USER_CHANGED, console_may_see
+from contact_center.live import LiveEvent, Subscription
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
+log = logging.getLogger(__name__)
+
+CLOSE_RATE_LIMITED = 4429  # more sockets than CONSOLE_WS_PER_SESSION: the page polls instead
 
 MAX_POLL_WAIT = 25
 
@@ -32,6 +40,17 @@ def _filter(user: CurrentUser):  # type: ignore[no-untyped-def]
     return accepts
 
 
+class _Viewer:
+    """Who a socket serves; replaced in place when the session is re-checked."""
+
+    def __init__(self, user: CurrentUser, expires_at: datetime) -> None:
+        self.user, self.expires_at = user, expires_at
+
+    def accepts(self, event: LiveEvent) -> bool:
+        return console_may_see(event.audience, user_id=self.user.id, role=self.user.role,
+                               extension=self.user.extension)
+
+
 def _cursor(request: web.Request) -> int:
     raw = request.query.get("cursor", "0")
     return int(raw) if raw.isdigit() else 0
@@ -41,24 +60,44 @@ def _cursor(request: web.Request) -> int:
 @permission("agent")
 async def live_ws(request: web.Request) -> web.WebSocketResponse:
     user = current_user(request)
-    hub = request.app[LIVE_HUB]
+    async with request.app[SESSIONMAKER]() as session:
+        found = await live_session(session, user.session_id)
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
-    request.app[WEBSOCKETS].add(ws)  # closed by the runtime at shutdown
-    accepts = _filter(user)
-    with hub.subscribe(accepts) as sub, request.app[METRICS].live_socket("console"):
+    if found is None:  # signed out between the permission check and here
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
+        return ws
+    viewer = _Viewer(*found)
+    cap = request.app[SETTINGS].console_ws_per_session
+    with contextlib.ExitStack() as place:
+        try:
+            # Tabs of one browser share a session; a script opening sockets in a loop must not
+            # hold a task and a queue each without bound (the page polls when refused).
+            place.enter_context(request.app[CONSOLE_SOCKETS].hold({"session": (str(user.session_id), cap)},
+                                                                  sys.maxsize))
+        except SocketRefused:
+            await ws.close(code=CLOSE_RATE_LIMITED, message=b"too many console sockets for this session")
+            return ws
+        request.app[WEBSOCKETS].add(ws)  # closed by the runtime at shutdown
+        await _serve(request, ws, viewer)
+    return ws
+
+
+async def _serve(request: web.Request, ws: web.WebSocketResponse, viewer: _Viewer) -> None:
+    hub = request.app[LIVE_HUB]
+    with hub.subscribe(viewer.accepts) as sub, request.app[METRICS].live_socket("console"):
         # No await between subscribing and the snapshot: nothing slips between them.
         cursor, epoch = _cursor(request), request.query.get("epoch", "")
         replay: list[LiveEvent] | None = []
         if cursor and epoch == hub.epoch:
-            replay = hub.since(cursor, accepts)
+            replay = hub.since(cursor, viewer.accepts)
         await ws.send_json(
             {"type": "hello", "epoch": hub.epoch, "cursor": hub.seq, "listening": hub.listening,
              "resync": replay is None}
         )
         for event in replay or []:
             await ws.send_json({"type": "event", **event.wire()})
-        sender = asyncio.create_task(_pump(sub.queue, ws, lambda: sub.overflowed, user.session_id))
+        sender = asyncio.create_task(_supervised(_pump(request.app, sub, ws, viewer), ws))
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT and msg.data == "ping":
@@ -67,19 +106,56 @@ async def live_ws(request: web.Request) -> web.WebSocketResponse:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
-    return ws
 
 
-async def _pump(queue: asyncio.Queue[LiveEvent], ws: web.WebSocketResponse, overflowed, session_id: int) -> None:  # type: ignore[no-untyped-def]
+async def _supervised(work: Awaitable[None], ws: web.WebSocketResponse) -> None:
+    """A failing pump closes its socket (1011) instead of leaving it open and silent:
+    the console reconnects and resyncs."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("console live socket failed")
+        with contextlib.suppress(Exception):
+            await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"server error")
+
+
+async def _recheck(app: web.Application, viewer: _Viewer) -> bool:
+    """Re-read the session: False when it ended (expired, signed out, deactivated)."""
+    async with app[SESSIONMAKER]() as session:
+        found = await live_session(session, viewer.user.session_id)
+    if found is None:
+        return False
+    viewer.user, viewer.expires_at = found
+    return True
+
+
+async def _pump(app: web.Application, sub: Subscription, ws: web.WebSocketResponse, viewer: _Viewer) -> None:
+    session_id = viewer.user.session_id
     while not ws.closed:
-        event = await queue.get()
-        if overflowed():
+        left = (viewer.expires_at - datetime.now(UTC)).total_seconds()
+        try:
+            event = await asyncio.wait_for(sub.queue.get(), max(left, 0.0))
+        except TimeoutError:
+            if not await _recheck(app, viewer):
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session expired")
+                return
+            continue
+        if sub.overflowed:
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
             return
         if event.topic == SESSION_CLOSED and event.data.get("session_id") in (None, session_id):
             # Signed out (or deactivated): this connection carries nothing more.
             await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
             return
+        if event.topic == USER_CHANGED:
+            # Role or extension changed: from now on the new one decides what this socket gets.
+            if not await _recheck(app, viewer):
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
+                return
+        elif not viewer.accepts(event):
+            continue  # queued under the old role/extension, before the change was read
         try:
             await ws.send_json({"type": "event", **event.wire()})
         except (ConnectionError, RuntimeError):

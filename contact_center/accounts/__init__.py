@@ -14,7 +14,7 @@ else is imported from its module.
 
 from contact_center.accounts.agent_status import AgentPresence, presence, set_status
 from contact_center.accounts.auth import LoginResult, authenticate
-from contact_center.accounts.sessions import CurrentUser, close_session, open_session, session_user
+from contact_center.accounts.sessions import CurrentUser, close_session, live_session, open_session, session_user
 from contact_center.accounts.users import UserInputError, UserRow, create_user
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "authenticate",
     "close_session",
     "create_user",
+    "live_session",
     "open_session",
     "presence",
     "session_user",

@@ -91,6 +91,22 @@ async def session_user(
     return CurrentUser(*row) if row else None
 
 
+async def live_session(
+    session: AsyncSession, session_id: int, *, now: datetime | None = None
+) -> tuple[CurrentUser, datetime] | None:
+    """The active user of a live session (by id) and when it expires: long-lived
+    connections re-check with it (role or extension changed, expiry)."""
+    now = now or datetime.now(UTC)
+    row = (
+        await session.execute(
+            select(*_USER_FIELDS, UserSession.expires_at)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.id == session_id, UserSession.expires_at > now, User.active.is_(True))
+        )
+    ).one_or_none()
+    return (CurrentUser(*row[:-1]), row[-1]) if row else None
+
+
 async def close_session(session: AsyncSession, session_id: int, user_id: int) -> None:
     await session.execute(delete(UserSession).where(UserSession.id == session_id))
     # Live connections opened with this session close too (every process hears it).

@@ -22,6 +22,7 @@ from contact_center.audit import SYSTEM, Actor
 from contact_center.config import Settings
 from contact_center.db.models import ExtensionAssignment, User
 from contact_center.db.models.users import ROLES
+from contact_center.events import publish, user_changed
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EXTENSION = re.compile(r"^\d{2,10}$")
@@ -178,8 +179,12 @@ async def update_user(
         await set_status(session, user_id, "offline")  # signed out: the agent states hear it too
         await session.refresh(user)
         await close_user_sessions(session, user_id)
+    moved = active and (user.role, user.extension) != (before["role"], before["extension"])
     user.active = active
     await session.flush()
+    if moved:
+        # Open console sockets re-read who the user is: a moved extension's screen pops stop at once.
+        await publish(session, user_changed(user_id))
     details = audit.changes(before, _audited(user), personal=("full_name",))
     if details["changed"] or details.get("personal_fields_changed"):
         await audit.record(session, actor, "user_changed", object_type="user", object_id=user_id,

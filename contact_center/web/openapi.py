@@ -48,6 +48,9 @@ def _registry(app: web.Application) -> Spec:
                     "apiToken": {"type": "http", "scheme": "bearer", "description": "CC142_API_TOKEN"},
                     "hmac": {"type": "apiKey", "in": "header", "name": "X-Signature-256",
                              "description": "sha256=<hex HMAC-SHA256 of the raw body keyed with PBX_WEBHOOK_SECRET>"},
+                    "consoleSession": {"type": "apiKey", "in": "cookie", "name": "cc142_session",
+                                       "description": "a signed-in console session; requests that change something "
+                                       "also send its CSRF token in X-CSRF-Token"},
                 },
             },
         }

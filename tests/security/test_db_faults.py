@@ -121,3 +121,70 @@ async def test_the_pool_checks_connections_after_a_restart(cluster):
             assert await conn.scalar(select(1)) == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_reply_sent_after_a_restart_reaches_the_open_widget(aiohttp_client, cluster, tmp_path):
+    """A citizen's widget stays open while PostgreSQL restarts; the agent replies after it:
+    the reply arrives (on the same socket after the listener's resync, or after the widget's
+    reconnect with `after` = its last message, as widget.js does)."""
+    from aiohttp import WSMsgType
+
+    from contact_center.accounts import create_user
+    from contact_center.db.engine import make_sessionmaker
+    from tests.plugins.console import PASSWORD, login
+
+    settings = Settings(database_url=cluster.url, data_dir=tmp_path,
+                        rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=1.0)
+    engine = make_engine(cluster.url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await create_user(session, username="aysel", password=PASSWORD, role="agent", extension="1001",
+                              full_name="Aysel Məmmədova")
+    finally:
+        await engine.dispose()
+    client = await aiohttp_client(create_app(settings))
+    visitor = "v-" + secrets.token_hex(12)
+    sent = await _say(client, visitor, "Salam, kömək lazımdır")  # the bot is down: to the agents
+    conversation = (await sent.json())["conversation_id"]
+    token = await login(client, "aysel")
+    headers = {"Accept": "application/json", "X-CSRF-Token": token}
+    assert (await client.post(f"/console/inbox/{conversation}/claim", json={}, headers=headers)).status == 200
+
+    last_id = 0
+    texts: list[str] = []
+
+    async def widget():  # type: ignore[no-untyped-def]
+        ws = await client.ws_connect("/chat/ws")
+        await ws.send_json({"type": "hello", "visitor_id": visitor, "after": last_id})
+        return ws
+
+    ws = await widget()
+    async with asyncio.timeout(10):
+        while True:
+            frame = (await ws.receive()).json()
+            if frame["type"] == "message":
+                last_id = max(last_id, frame["message"]["id"])
+            if frame["type"] == "state":
+                break
+
+    await cluster.restart()
+    reply = {"text": "Bəli, buyurun", "idempotency_key": "after-restart-0001"}
+    answered = await client.post(f"/console/inbox/{conversation}/reply", json=reply, headers=headers)
+    assert answered.status == 200, await answered.text()
+
+    reconnects = 0
+    async with asyncio.timeout(30):
+        while "Bəli, buyurun" not in texts:
+            msg = await ws.receive()
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING, WSMsgType.ERROR):
+                reconnects += 1
+                await asyncio.sleep(0.3)  # the widget's reconnect delay (widget.js), not a wait for a state
+                ws = await widget()
+                continue
+            frame = msg.json()
+            if frame["type"] == "message":
+                last_id = max(last_id, frame["message"]["id"])
+                texts.append(frame["message"]["text"])
+    await ws.close()
+    assert texts.count("Bəli, buyurun") == 1, texts  # once, even when the widget reconnected
+    assert reconnects <= 5, reconnects

@@ -3,7 +3,8 @@
 Every operation of /api/v1/openapi.json gets FUZZ_EXAMPLES generated requests
 (default 20: the suite; `make fuzz` runs many more). PBX and Meta bodies are
 signed so the fuzzer reaches the handlers; the read APIs get the API token; the
-backend runs with high rate limits so it does not mostly see 429s. The property:
+backend runs with high rate limits so it does not mostly see 429s; the console's
+JSON endpoints are fuzzed with a signed-in supervisor's session. The property:
 never a 5xx, responses conform to the document, and every 4xx is JSON with
 `error` and `message`.
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -34,7 +38,9 @@ from contact_center.app import create_app
 from contact_center.appkeys import OPENAPI
 from contact_center.config import Settings
 from contact_center.web.signatures import sign_sha256
+from tests.helpers import ROOT
 from tests.plugins.backend import API_TOKEN, PBX_SECRET, BackendProcess, free_port, start_backend
+from tests.plugins.console import csrf_from
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 META_SECRET = "fuzz-meta-secret"
@@ -102,26 +108,49 @@ def errors_are_json(ctx, response, case) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), _operations())
-def test_no_5xx_and_clear_4xx(api_schema, fuzzed_backend, method, path):
+def test_no_5xx_and_clear_4xx(api_schema, fuzzed_backend, request, method, path):
     operation = api_schema[path][method]
+    console = request.getfixturevalue("console_session") if path.startswith("/console/") else None
 
     @given(case=st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
                           operation.as_strategy(GenerationMode.NEGATIVE)))
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def fuzz(case):
-        _call_and_check(case, fuzzed_backend)
+        _call_and_check(case, fuzzed_backend, console)
 
     fuzz()
 
 
-def _call_and_check(case, fuzzed_backend: BackendProcess) -> None:
+@pytest.fixture(scope="module")
+def console_session(fuzzed_backend: BackendProcess, database_url: str) -> requests.Session:
+    """A supervisor signed in on the fuzzed backend: the console's JSON endpoints are
+    fuzzed with a session (cookie, CSRF header, JSON answers), not just refused."""
+    password = "fuzz-parol-" + secrets.token_hex(8)
+    subprocess.run([sys.executable, "-m", "contact_center", "create-user", "fuzzboss", "--role", "supervisor",
+                    "--full-name", "Fuzz Boss", "--extension", "1999", "--password", password],
+                   cwd=ROOT, env=os.environ | {"DATABASE_URL": database_url}, check=True, timeout=120)
+    http = requests.Session()
+    page = http.get(fuzzed_backend.url + "/console/login", timeout=30)
+    signed_in = http.post(fuzzed_backend.url + "/console/login", timeout=30, allow_redirects=False,
+                          data={"username": "fuzzboss", "password": password, "csrf_token": csrf_from(page.text)})
+    assert signed_in.status_code == 303, signed_in.text
+    http.headers.update({"Accept": "application/json",
+                         "X-CSRF-Token": csrf_from(http.get(fuzzed_backend.url + "/console", timeout=30).text)})
+    return http
+
+
+def _call_and_check(case, fuzzed_backend: BackendProcess, console: requests.Session | None = None) -> None:
     kwargs = case.as_transport_kwargs(base_url=fuzzed_backend.url)
     kwargs.setdefault("headers", {})["Authorization"] = f"Bearer {API_TOKEN}"
     if case.path in SIGNED:
         kwargs = _signed(kwargs, *SIGNED[case.path])
     kwargs["timeout"] = 30
-    response = requests.request(**kwargs)
+    if console is not None:
+        kwargs.pop("cookies", None)
+        response = console.request(**kwargs)
+    else:
+        response = requests.request(**kwargs)
     RAN[f"{case.method} {case.path}"] += 1
     case.validate_response(
         response,
