@@ -136,9 +136,12 @@ def base_interpreter() -> Path:
 
 
 def uv_env() -> dict[str, str]:
-    """uv never fetches an interpreter; it uses the one it is given."""
+    """uv never fetches an interpreter; it uses the one it is given. It trusts the
+    system's certificate store, as pip does: behind a TLS-inspecting proxy whose CA
+    is installed there (not in uv's bundled roots) it can still reach the index."""
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PYTHON"}}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env.setdefault("UV_NATIVE_TLS", "1")
     return env
 
 

@@ -40,6 +40,7 @@ def test_install_commands_name_the_project_venvs_as_their_targets():
     assert pip[pip.index("--python") + 1] == str(RASA_VENV / "bin" / "python")
     assert f"rasa=={manage.RASA_VERSION}" in pip
     assert manage.uv_env()["UV_PYTHON_DOWNLOADS"] == "never"
+    assert manage.uv_env()["UV_NATIVE_TLS"] == "1"  # the system CA store, as pip uses it
     assert "VIRTUAL_ENV" not in manage.uv_env()
 
 
