@@ -97,28 +97,46 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, viewer: _Viewe
         )
         for event in replay or []:
             await ws.send_json({"type": "event", **event.wire()})
-        sender = asyncio.create_task(_supervised(_pump(request.app, sub, ws, viewer), ws))
+        sender = asyncio.create_task(_supervised(_pump(request.app, sub, ws, viewer)))
         try:
-            async for msg in ws:
+            while True:
+                receiving = asyncio.ensure_future(ws.receive())
+                await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
+                if not receiving.done():
+                    # The pump ended and says why the socket closes. The close is done here, with
+                    # no receive pending: closed from the other task, aiohttp drops the transport
+                    # before the browser's reply and the console sees 1006, not the reason.
+                    receiving.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await receiving
+                    reason = sender.result()
+                    if reason is not None and not ws.closed:
+                        await ws.close(code=reason[0], message=reason[1])
+                    break
+                msg = receiving.result()
                 if msg.type == WSMsgType.TEXT and msg.data == "ping":
                     await ws.send_str('{"type":"pong"}')
+                elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    break
         finally:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
 
 
-async def _supervised(work: Awaitable[None], ws: web.WebSocketResponse) -> None:
+Close = tuple[int, bytes]  # why the server closes a socket: code, reason
+
+
+async def _supervised(work: Awaitable[Close | None]) -> Close | None:
     """A failing pump closes its socket (1011) instead of leaving it open and silent:
     the console reconnects and resyncs."""
     try:
-        await work
+        return await work
     except asyncio.CancelledError:
         raise
     except Exception:
         log.exception("console live socket failed")
-        with contextlib.suppress(Exception):
-            await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"server error")
+        return WSCloseCode.INTERNAL_ERROR, b"server error"
 
 
 async def _recheck(app: web.Application, viewer: _Viewer) -> bool:
@@ -131,7 +149,10 @@ async def _recheck(app: web.Application, viewer: _Viewer) -> bool:
     return True
 
 
-async def _pump(app: web.Application, sub: Subscription, ws: web.WebSocketResponse, viewer: _Viewer) -> None:
+async def _pump(
+    app: web.Application, sub: Subscription, ws: web.WebSocketResponse, viewer: _Viewer
+) -> Close | None:
+    """Send the viewer's events until the socket closes (None) or the server must close it (why)."""
     session_id = viewer.user.session_id
     while not ws.closed:
         left = (viewer.expires_at - datetime.now(UTC)).total_seconds()
@@ -139,27 +160,24 @@ async def _pump(app: web.Application, sub: Subscription, ws: web.WebSocketRespon
             event = await asyncio.wait_for(sub.queue.get(), max(left, 0.0))
         except TimeoutError:
             if not await _recheck(app, viewer):
-                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session expired")
-                return
+                return WSCloseCode.POLICY_VIOLATION, b"session expired"
             continue
         if sub.overflowed:
-            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
-            return
+            return WSCloseCode.TRY_AGAIN_LATER, b"too slow"
         if event.topic == SESSION_CLOSED and event.data.get("session_id") in (None, session_id):
             # Signed out (or deactivated): this connection carries nothing more.
-            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
-            return
+            return WSCloseCode.POLICY_VIOLATION, b"signed out"
         if event.topic == USER_CHANGED:
             # Role or extension changed: from now on the new one decides what this socket gets.
             if not await _recheck(app, viewer):
-                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
-                return
+                return WSCloseCode.POLICY_VIOLATION, b"signed out"
         elif not viewer.accepts(event):
             continue  # queued under the old role/extension, before the change was read
         try:
             await ws.send_json({"type": "event", **event.wire()})
         except (ConnectionError, RuntimeError):
-            return
+            return None
+    return None
 
 
 @routes.get("/console/live/poll", name="console_live_poll")
