@@ -6,51 +6,13 @@ replicas sharing trackers are tests/scale/test_rasa_replicas.py."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
-from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from contact_center.chat import BotClient, bot_client
 from contact_center.chat.bot_client import BotUnavailable, split_urls
+from tests.fakes.rasa_server import FakeRasa
 from tests.plugins.backend import free_port
-
-
-@dataclass
-class FakeRasa:
-    name: str
-    status: int = 200
-    delay: float = 0.0
-    senders: Counter[str] = field(default_factory=Counter)
-    server: TestServer | None = None
-    url: str = ""
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.senders[body["sender"]] += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.status != 200:
-            return web.Response(status=self.status)
-        return web.json_response([
-            {"recipient_id": body["sender"], "text": f"{self.name}: {body['message']}"},
-            {"recipient_id": body["sender"], "custom": {"cc142": {"contract": 2, "intent": "greet"}}},
-        ])
-
-    async def hello(self, _request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa: 3.6.21")
-
-    async def start(self) -> FakeRasa:
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", self.webhook)
-        app.router.add_get("/", self.hello)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
-        self.url = str(self.server.make_url("")).rstrip("/")
-        return self
 
 
 @pytest.fixture

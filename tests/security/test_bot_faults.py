@@ -5,37 +5,23 @@ from __future__ import annotations
 
 import secrets
 
-from aiohttp import web
 from sqlalchemy import select
 
 from contact_center.chat import inbox
 from contact_center.chat.bot_reply import TEXT_BOT_UNAVAILABLE
 from contact_center.db.models import Conversation, Message
-from tests.plugins.backend import free_port
+from tests.fakes.rasa_server import FakeRasa
 
 
 async def test_bot_killed_mid_conversation(make_client, settings, sessionmaker):
-    app = web.Application()
-
-    async def webhook(request: web.Request) -> web.Response:
-        return web.json_response([{"recipient_id": "x", "text": "Salam! Sualınızı yazın."}])
-
-    async def root(_request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
-
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    app.router.add_get("/", root)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    client = await make_client(settings.with_(rasa_url=f"http://127.0.0.1:{port}", rasa_timeout_seconds=2.0))
+    bot = await FakeRasa(replies=[{"recipient_id": "x", "text": "Salam! Sualınızı yazın."}]).start()
+    client = await make_client(settings.with_(rasa_url=bot.url, rasa_timeout_seconds=2.0))
     visitor = "v-" + secrets.token_hex(12)
     try:
         first = await client.post("/api/v1/chat/messages", json={"visitor_id": visitor, "text": "Salam"})
         assert (await first.json())["status"] == "bot"
     finally:
-        await runner.cleanup()  # the bot dies
+        await bot.stop()  # the bot dies
     second = await client.post("/api/v1/chat/messages",
                                json={"visitor_id": visitor, "text": "Pensiyam niyə gecikir?"})
     assert second.status == 200

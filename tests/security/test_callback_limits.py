@@ -7,11 +7,10 @@ import secrets
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 from sqlalchemy import func, select
 
 from contact_center.db.models import Callback, Message
-from tests.plugins.backend import free_port
+from tests.fakes.rasa_server import FakeRasa
 
 PHONE = "050 123 45 67"
 
@@ -19,27 +18,14 @@ PHONE = "050 123 45 67"
 @pytest.fixture
 async def callback_bot() -> AsyncIterator[str]:
     """A fake Rasa on loopback: every message is a callback request for PHONE."""
-    app = web.Application()
-
-    async def webhook(request: web.Request) -> web.Response:
-        return web.json_response([
-            {"recipient_id": "x", "text": "Sorğunuzu qəbul etdim."},
-            {"recipient_id": "x", "custom": {"cc142": {
-                "intent": "callback", "confidence": 0.99, "handoff": False, "urgent": False,
-                "callback": {"phone": "+994501234567", "district": None, "name": None, "direction": None}}}},
-        ])
-
-    async def root(_request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
-
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    app.router.add_get("/", root)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    bot = await FakeRasa(replies=[
+        {"recipient_id": "x", "text": "Sorğunuzu qəbul etdim."},
+        {"recipient_id": "x", "custom": {"cc142": {
+            "intent": "callback", "confidence": 0.99, "handoff": False, "urgent": False,
+            "callback": {"phone": "+994501234567", "district": None, "name": None, "direction": None}}}},
+    ]).start()
+    yield bot.url
+    await bot.stop()
 
 
 async def _callbacks(sessionmaker) -> list[tuple[str, str]]:
