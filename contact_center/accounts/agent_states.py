@@ -39,7 +39,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.events import Event, agent_state, publish
+from contact_center.events import agent_state, publish
 
 # Applied in this order when several events share a timestamp (deterministic: a
 # later kind wins): leaving before joining, an unpause before a pause, the end of

@@ -161,7 +161,7 @@ CSAT = _obj({
                    "additionalProperties": _obj({"responses": _i("ratings"), "score": _rate("share of 4-5")})},
 }, "Citizen satisfaction from conversation ratings")
 
-CHANNELS = _obj({
+CHANNELS_SECTION = _obj({
     "incoming_calls": _i("calls.offered"), "callbacks": _i("callbacks.requested.total"),
     "chatbot_and_social": _i("chats.conversations.total"), "web_chat": _i("web chat conversations"),
     "facebook": _i("Facebook conversations"), "instagram": _i("Instagram conversations"),
@@ -171,7 +171,9 @@ CHANNELS = _obj({
 _CHANGE = _obj({"current": {"type": "number", "nullable": True, "description": "this period"},
                 "previous": {"type": "number", "nullable": True, "description": "the same dates a year earlier"},
                 "change": {"type": "number", "nullable": True, "description": "current - previous"},
-                "change_rate": _rate("change / previous (may exceed 1 or be negative)")})
+                "change_rate": {"type": "number", "format": "double", "nullable": True,
+                                "description": "change / previous: a fraction that may exceed 1 or be negative "
+                                               "(null when previous is 0)"}})
 YOY = {"type": "object", "description": "The same figures for the same dates a year earlier (29 February -> 28), "
        "each scalar as {current, previous, change, change_rate}",
        "properties": {"from": {"type": "string", "format": "date", "description": "first date a year earlier"},
@@ -234,7 +236,7 @@ AGENTS = _obj({"per_agent": _arr(_obj({
     "agents' figures")
 
 SCHEMAS: Spec = {"StatsAgents": AGENTS, "StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
-                 "StatsCsat": CSAT, "StatsChannels": CHANNELS, "StatsYoy": YOY, "YoyChange": _CHANGE}
+                 "StatsCsat": CSAT, "StatsChannels": CHANNELS_SECTION, "StatsYoy": YOY, "YoyChange": _CHANGE}
 
 
 def _q(name: str, desc: str, required: bool = False, **schema: Any) -> Spec:

@@ -5,8 +5,6 @@ wrap-up); the user<->extension history."""
 
 from __future__ import annotations
 
-import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 

@@ -47,8 +47,6 @@ def test_shrinkage_and_edges():
 
 # --- the plan from a seeded history ----------------------------------------------------------
 
-from datetime import date  # noqa: E402
-
 from sqlalchemy import text  # noqa: E402
 
 from tests.plugins.backend import API_TOKEN  # noqa: E402

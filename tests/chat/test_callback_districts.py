@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from contact_center.db.models import Callback
-from tests.chat.conftest import say, visitor
+from tests.chat.conftest import visitor
 from tests.plugins.browser import ConsoleServer
 from tests.plugins.console import csrf_from, login_http
 

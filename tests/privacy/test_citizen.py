@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 
 from pypdf import PdfReader
 from sqlalchemy import select, text
