@@ -140,6 +140,8 @@ async def cmd_staffing(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(plan.as_dict(), ensure_ascii=False, indent=2))
         return 0
     print("needed/present agents by hour (Baku time); '-' where no calls came")
+    if plan.days_off:
+        print("days off left out: " + ", ".join(f"{d.day.isoformat()} {d.name}" for d in plan.days_off))
     print("     " + " ".join(f"{h:>5}" for h in range(24)))
     for dow in range(1, 8):
         cells = [plan.cell(dow, h) for h in range(24)]

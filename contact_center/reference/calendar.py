@@ -102,6 +102,13 @@ async def days_off_from_driver(conn: asyncpg.Connection, start: date) -> frozens
     return frozenset(d for d in days_off((r["day"], r["name"], r["kind"]) for r in rows) if d >= start)
 
 
+async def days_off_between(conn: asyncpg.Connection, start: date, end: date) -> list[DayOff]:
+    """The days off in [start, end], moved ones included, in date order (the staffing plan)."""
+    rows = await conn.fetch(_SQL, start - _BEFORE, end)
+    return [d for day, d in sorted(days_off((r["day"], r["name"], r["kind"]) for r in rows).items())
+            if start <= day <= end]
+
+
 async def year(session: AsyncSession, year_: int) -> list[DayOff]:
     """A year's days off, moved ones included, in date order (the admin page)."""
     rows = await session.execute(select(Holiday.day, Holiday.name, Holiday.kind)

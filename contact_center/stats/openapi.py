@@ -351,6 +351,10 @@ SCHEMAS["StaffingPlan"] = _obj({
         "agents_present": {**_N, "description": "mean agents logged in (not offline) during this hour"},
         "gap": {**_N, "description": "agents_present - scheduled_agents: below 0 is under-staffed"},
     }), "168 cells: Monday 0:00 first"),
+    "days_off": _arr(_obj({
+        "day": {"type": "string", "format": "date"}, "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["fixed", "movable", "extra", "moved"]},
+    }), "public holidays and moved days off in the period, left out of every average"),
 }, "Erlang C staffing for every weekday x hour of a period (docs/stats.md)")
 
 PATHS["/api/v1/stats/staffing"] = {

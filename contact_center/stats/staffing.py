@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contact_center.reference.calendar import DayOff, days_off_between
 from contact_center.timeutil import local_range
 
 MAX_AGENTS = 10_000
@@ -137,12 +138,16 @@ class Plan:
     shrinkage: float
     wrap_up_seconds: float | None  # mean wrap-up per answered call in the period (from the agent states)
     cells: list[PlanCell]
+    # Public holidays and moved days off in the period: left out of every average,
+    # a holiday's traffic says nothing about an ordinary week.
+    days_off: tuple[DayOff, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
             "from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "target_sl": self.target_sl,
             "threshold": self.threshold, "shrinkage": self.shrinkage, "wrap_up_seconds": self.wrap_up_seconds,
             "cells": [asdict(c) | {"gap": c.gap} for c in self.cells],
+            "days_off": [{"day": d.day.isoformat(), "name": d.name, "kind": d.kind} for d in self.days_off],
         }
 
     def cell(self, weekday: int, hour: int) -> PlanCell:
@@ -154,7 +159,7 @@ SELECT extract(isodow FROM timezone($3, t))::int AS dow, extract(hour FROM timez
        count(*) AS offered, count(talk_seconds) AS answered, sum(talk_seconds) AS talk
 FROM (SELECT coalesce(enqueued_at, answered_at, ended_at) AS t, talk_seconds FROM calls
       WHERE direction = 'inbound') c
-WHERE t >= $1 AND t < $2
+WHERE t >= $1 AND t < $2 AND timezone($3, t)::date <> ALL($4::date[])
 GROUP BY 1, 2
 """
 _PRESENT = """
@@ -164,12 +169,14 @@ SELECT extract(isodow FROM timezone($3, s))::int AS dow, extract(hour FROM timez
 FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') AS s
 JOIN agent_state_intervals i
   ON i.start_at < s + interval '1 hour' AND coalesce(i.end_at, $4) > s AND i.state <> 'offline'
+WHERE timezone($3, s)::date <> ALL($5::date[])
 GROUP BY 1, 2
 """
 _WRAP = """
 SELECT sum(extract(epoch FROM least(coalesce(end_at, $3), $2) - greatest(start_at, $1)))
 FROM agent_state_intervals
 WHERE state = 'wrap_up' AND start_at < $2 AND coalesce(end_at, $3) > $1
+  AND timezone($4, start_at)::date <> ALL($5::date[])
 """
 
 
@@ -179,7 +186,9 @@ async def staffing_plan(
 ) -> Plan:
     """For every weekday x local hour of [date_from, date_to]: the mean offered calls per
     hour over the period's weeks, the handling time (talk + wrap-up), the agents Erlang C
-    needs and the agents actually logged in on average (from the agent states)."""
+    needs and the agents actually logged in on average (from the agent states).
+    Days off (reference/calendar.py) are left out: of the calls, the agents present
+    and the count of each weekday's occurrences."""
     if date_to < date_from:
         raise ValueError("'to' is before 'from'")
     if (date_to - date_from).days >= MAX_PLAN_DAYS:
@@ -187,10 +196,12 @@ async def staffing_plan(
     staffing(1, 1, target_sl=target_sl, threshold=threshold, shrinkage=shrinkage)  # checks the options
     start, end = local_range(date_from, date_to, tz)
     now = now or datetime.now(UTC)
-    calls = {(r["dow"], r["hour"]): r for r in await conn.fetch(_CALLS, start, end, tz.key)}
+    off = tuple(d for d in await days_off_between(conn, date_from, date_to))
+    off_days = [d.day for d in off]
+    calls = {(r["dow"], r["hour"]): r for r in await conn.fetch(_CALLS, start, end, tz.key, off_days)}
     present = {(r["dow"], r["hour"]): float(r["agent_hours"] or 0)
-               for r in await conn.fetch(_PRESENT, start, end, tz.key, min(now, end))}
-    wrap_total = float(await conn.fetchval(_WRAP, start, end, min(now, end)) or 0)
+               for r in await conn.fetch(_PRESENT, start, end, tz.key, min(now, end), off_days)}
+    wrap_total = float(await conn.fetchval(_WRAP, start, end, min(now, end), tz.key, off_days) or 0)
     answered_total = sum(r["answered"] for r in calls.values())
     talk_total = sum(float(r["talk"] or 0) for r in calls.values())
     wrap_mean = wrap_total / answered_total if answered_total else None
@@ -198,7 +209,8 @@ async def staffing_plan(
     occurrences = [0] * 8
     day = date_from
     while day <= date_to:
-        occurrences[day.isoweekday()] += 1
+        if day not in off_days:
+            occurrences[day.isoweekday()] += 1
         day += timedelta(days=1)
     cells: list[PlanCell] = []
     for dow in range(1, 8):
@@ -224,4 +236,4 @@ async def staffing_plan(
                 agents_present=round(present.get((dow, hour), 0.0) / weeks, 2) if weeks else 0.0,
             ))
     return Plan(date_from, date_to, target_sl, threshold, shrinkage,
-                None if wrap_mean is None else round(wrap_mean, 1), cells)
+                None if wrap_mean is None else round(wrap_mean, 1), cells, off)

@@ -53,7 +53,7 @@ from tests.plugins.backend import API_TOKEN  # noqa: E402
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
-# Two Mondays (2 and 9 March 2026): at 10:00-11:00 Baku time 100 calls each, every one
+# Two Mondays (6 and 13 April 2026, no holiday near): at 10:00-11:00 Baku time 100 calls each, every one
 # answered after 10 s and talked 150 s; seven agents logged in 09:00-12:00 (one of them
 # paused: still logged in). All wrap-ups take 30 s (on Sunday night, away from the figures
 # looked at): handling time 150 + 30 = 180 s, so 100 calls/h need 8 agents for 80/20.
@@ -63,14 +63,14 @@ SELECT 'h' || d || '-' || n, 'inbound', '142', '1001',
        (d || ' 10:00:00+04')::timestamptz + n * interval '36 seconds',
        (d || ' 10:00:10+04')::timestamptz + n * interval '36 seconds',
        (d || ' 10:02:40+04')::timestamptz + n * interval '36 seconds', FALSE
-FROM unnest(ARRAY['2026-03-02', '2026-03-09']) AS d, generate_series(0, 99) AS n;
+FROM unnest(ARRAY['2026-04-06', '2026-04-13']) AS d, generate_series(0, 99) AS n;
 INSERT INTO agent_state_intervals (agent, start_at, end_at, state, reason, machine)
 SELECT 'a' || k, (d || ' 09:00:00+04')::timestamptz, (d || ' 12:00:00+04')::timestamptz,
        CASE WHEN k = 7 THEN 'paused' ELSE 'available' END, NULL, '{}'::jsonb
-FROM unnest(ARRAY['2026-03-02', '2026-03-09']) AS d, generate_series(1, 7) AS k;
+FROM unnest(ARRAY['2026-04-06', '2026-04-13']) AS d, generate_series(1, 7) AS k;
 INSERT INTO agent_state_intervals (agent, start_at, end_at, state, reason, machine)
-SELECT 'w', '2026-03-08 03:00:00+04'::timestamptz + n * interval '30 seconds',
-       '2026-03-08 03:00:30+04'::timestamptz + n * interval '30 seconds', 'wrap_up', NULL, '{}'::jsonb
+SELECT 'w', '2026-04-12 03:00:00+04'::timestamptz + n * interval '30 seconds',
+       '2026-04-12 03:00:30+04'::timestamptz + n * interval '30 seconds', 'wrap_up', NULL, '{}'::jsonb
 FROM generate_series(0, 199) AS n;
 """
 
@@ -81,7 +81,7 @@ async def test_the_plan_of_a_seeded_history(client, db):
             if statement.strip():
                 await conn.execute(text(statement))
     resp = await client.get("/api/v1/stats/staffing", headers=AUTH,
-                            params={"from": "2026-03-02", "to": "2026-03-15", "shrinkage": "0.3"})
+                            params={"from": "2026-04-06", "to": "2026-04-19", "shrinkage": "0.3"})
     assert resp.status == 200, await resp.text()
     plan = await resp.json()
     assert plan["wrap_up_seconds"] == 30.0 and len(plan["cells"]) == 7 * 24
@@ -96,9 +96,51 @@ async def test_the_plan_of_a_seeded_history(client, db):
     assert (monday_9["offered_per_hour"], monday_9["agents_needed"], monday_9["agents_present"]) == (0.0, 0, 7.0)
     tuesday_10 = plan["cells"][24 + 10]
     assert (tuesday_10["offered_per_hour"], tuesday_10["agents_present"]) == (0.0, 0.0)
+    assert plan["days_off"] == []
     bad = await client.get("/api/v1/stats/staffing", headers=AUTH, params={"from": "2026-03-02", "to": "x"})
     assert bad.status == 422 and (await bad.json())["field"] == "to"
     assert (await client.get("/api/v1/stats/staffing", params={"from": "2026-03-02", "to": "2026-03-03"})).status == 401
+
+
+async def test_days_off_are_left_out_of_the_plan(client, db, make_user):
+    """A holiday's traffic says nothing about an ordinary week: Women's Day 2026 falls on
+    Sunday 8 March, so Monday 9 March is a day off (the Labour Code's transfer rule). Its
+    calls, agents and wrap-ups stay out, and the weekday's mean is over the other Mondays."""
+    async with db.begin() as conn:
+        for statement in HISTORY.split(";"):
+            if statement.strip():
+                await conn.execute(text(statement))
+        # 300 calls and 20 agents on the holiday Monday, 10:00-11:00
+        await conn.execute(text("""
+INSERT INTO calls (pbx_call_id, direction, queue, agent, enqueued_at, answered_at, ended_at, transferred)
+SELECT 'hol-' || n, 'inbound', '142', '1001', '2026-03-09 10:00:00+04'::timestamptz + n * interval '12 seconds',
+       '2026-03-09 10:00:10+04'::timestamptz + n * interval '12 seconds',
+       '2026-03-09 10:20:00+04'::timestamptz + n * interval '12 seconds', FALSE
+FROM generate_series(0, 299) AS n"""))
+        await conn.execute(text("""
+INSERT INTO agent_state_intervals (agent, start_at, end_at, state, reason, machine)
+SELECT 'h' || k, '2026-03-09 09:00:00+04', '2026-03-09 12:00:00+04', 'available', NULL, '{}'::jsonb
+FROM generate_series(1, 20) AS k"""))
+    resp = await client.get("/api/v1/stats/staffing", headers=AUTH,
+                            params={"from": "2026-03-02", "to": "2026-04-19", "shrinkage": "0.3"})
+    assert resp.status == 200, await resp.text()
+    plan = await resp.json()
+    assert {d["day"]: d["kind"] for d in plan["days_off"]} == {
+        "2026-03-08": "fixed", "2026-03-09": "moved", **{f"2026-03-{d}": "movable" for d in range(20, 25)},
+        "2026-03-25": "moved", "2026-03-26": "moved"}  # Novruz's Saturday and Sunday move on
+    monday_10 = plan["cells"][10]
+    # Mondays in the period: 2, 9, 16, 23, 30 March, 6, 13 April; 9 and 23 March are days off
+    # (23 March: Novruz), so the 200 ordinary calls are spread over five Mondays.
+    assert monday_10["offered_per_hour"] == 40.0
+    assert monday_10["handle_seconds"] == 180.0  # the holiday's 20-minute calls left out too
+    assert monday_10["agents_present"] == round(14 / 5, 2)
+    # the supervisors' page names the days it left out
+    from tests.plugins.console import login
+
+    await make_user("boss", role="supervisor")
+    await login(client, "boss")
+    page = await (await client.get("/console/staffing", params={"from": "2026-03-02", "to": "2026-04-19"})).text()
+    assert "hesablamaya daxil edilməyib: 08.03.2026 Qadınlar günü; 09.03.2026 Qadınlar günü (köçürülmüş" in page
 
 
 def test_the_command_for_one_hour(tmp_path):
@@ -135,7 +177,7 @@ async def test_the_shift_plan_page_shows_the_heat_map(client, db, make_user):
     home = await (await client.get("/console")).text()
     assert "Növbə planı" in home  # in the navigation
     page = await (await client.get("/console/staffing", params={
-        "from": "2026-03-02", "to": "2026-03-15", "target_sl": "0.8", "threshold": "20", "shrinkage": "0.3"})).text()
+        "from": "2026-04-06", "to": "2026-04-19", "target_sl": "0.8", "threshold": "20", "shrinkage": "0.3"})).text()
     cell = re.search(r'<td class="(hm-\w+)" data-cell="1-10" data-needed="(\d+)" data-present="([\d.]+)"', page)
     assert cell and cell.groups() == ("hm-under2", "12", "7.0")  # 12 scheduled for 80/20, 7 there
     assert re.search(r'data-cell="1-9" data-needed="0" data-present="7.0"', page)  # no calls at 9: idle
