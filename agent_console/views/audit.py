@@ -17,6 +17,7 @@ from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.audit import ACTIONS
 from contact_center.audit.search import TrailEntry, TrailFilters, search
 from contact_center.paging import Page
+from contact_center.text import ascii_digits
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -99,7 +100,7 @@ def _filters(query: Any) -> tuple[TrailFilters, dict[str, str]]:
         errors["action"] = "Siyahıdan seçin."
         action = None
     raw_page = query.get("page") or "1"
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    page = int(raw_page) if ascii_digits(raw_page) and len(raw_page) < 7 else 1
     return TrailFilters(since, until, text("actor", 64), action, text("object_type", 40), text("object_id", 80),
                         page), errors
 
@@ -113,7 +114,7 @@ async def audit_page(request: web.Request) -> web.Response:
     args = filters.query_args()
     links = {
         e.id: url_for(request, OBJECT_ROUTES[e.object_type], id=e.object_id) for e in result.rows
-        if e.object_type in OBJECT_ROUTES and e.object_id and e.object_id.isdigit() and len(e.object_id) < 10
+        if e.object_type in OBJECT_ROUTES and e.object_id and ascii_digits(e.object_id) and len(e.object_id) < 10
     }
     page = AuditPage(args, errors, result, page_links(request, "console_admin_audit", args, result), _actions(),
                      links)

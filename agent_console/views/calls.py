@@ -31,6 +31,7 @@ from contact_center.calls.registration_search import Filters
 from contact_center.calls.registrations import FIELD_LABELS
 from contact_center.reference import lists as reference
 from contact_center.privacy import access
+from contact_center.text import ascii_digits
 from contact_center.timeutil import local_date
 from contact_center.web.audit import PAGE_VIEW, audit_read, request_address
 from contact_center.web.permissions import permission
@@ -48,7 +49,7 @@ def _int_query(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not ascii_digits(raw) or len(raw) > 18:
         raise web.HTTPNotFound()
     return int(raw)
 
@@ -341,11 +342,11 @@ def _parse_filters(request: web.Request, user: CurrentUser, tz) -> tuple[Filters
         errors["to"] = "Son tarix başlanğıc tarixindən əvvəl ola bilməz."
         date_to = date_from
     agent_raw = q.get("agent", "")
-    agent_id = int(agent_raw) if agent_raw.isdigit() and len(agent_raw) < 10 else None
+    agent_id = int(agent_raw) if ascii_digits(agent_raw) and len(agent_raw) < 10 else None
     if not _is_supervisor(user):
         agent_id = user.id  # agents see their own work
     page_raw = q.get("page", "1")
-    page = int(page_raw) if page_raw.isdigit() and 0 < len(page_raw) < 7 else 1
+    page = int(page_raw) if ascii_digits(page_raw) and 0 < len(page_raw) < 7 else 1
     area = q.get("area") if q.get("area") in ("baku", "region") else None
     filters = Filters(
         date_from=date_from, date_to=date_to, agent_id=agent_id,

@@ -12,6 +12,7 @@ from agent_console.layout import NavItem, add_nav_item, redirect, render
 from contact_center import audit
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
 from contact_center.reference import calendar
+from contact_center.text import ascii_digits
 from contact_center.timeutil import local_date
 from contact_center.web.audit import request_actor, request_address
 from contact_center.web.permissions import permission
@@ -35,7 +36,7 @@ class HolidaysPage:
 
 def _year(request: web.Request) -> int:
     raw = request.query.get("year", "")
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if ascii_digits(raw) and 2000 <= int(raw) <= 2100:
         return int(raw)
     return local_date(datetime.now(UTC), request.app[SETTINGS].tz).year
 

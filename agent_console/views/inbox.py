@@ -24,6 +24,7 @@ from contact_center.privacy import access
 from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
 from contact_center.social import AgentWindow, agent_window
+from contact_center.text import ascii_digits
 from contact_center.web.audit import PAGE_VIEW, audit_read
 from contact_center.web.body_limits import JsonBodyError, read_json
 from contact_center.web.permissions import permission
@@ -162,7 +163,7 @@ async def reply(request: web.Request) -> web.Response:
     async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
         text = _field(form, "text")
         canned_id = _field(form, "canned")
-        if not text and canned_id.isdigit():
+        if not text and ascii_digits(canned_id):
             # Without JavaScript the chosen canned response is sent as it is.
             found = [c for c in await canned_responses.list_canned(session, active_only=True)
                      if c.id == int(canned_id)]

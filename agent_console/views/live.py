@@ -23,6 +23,7 @@ from contact_center.appkeys import CONSOLE_SOCKETS, LIVE_HUB, METRICS, SESSIONMA
 from contact_center.chat.socket_caps import SocketRefused
 from contact_center.events import SESSION_CLOSED, USER_CHANGED, console_may_see
 from contact_center.live import LiveEvent, Subscription
+from contact_center.text import ascii_digits
 from contact_center.web.permissions import permission
 
 routes = web.RouteTableDef()
@@ -53,7 +54,7 @@ class _Viewer:
 
 def _cursor(request: web.Request) -> int:
     raw = request.query.get("cursor", "0")
-    return int(raw) if raw.isdigit() else 0
+    return int(raw) if ascii_digits(raw) else 0
 
 
 @routes.get("/console/live/ws", name="console_live_ws")
@@ -189,7 +190,7 @@ async def live_poll(request: web.Request) -> web.Response:
     accepts = _filter(user)
     cursor, epoch = _cursor(request), request.query.get("epoch", "")
     raw_wait = request.query.get("wait", "0")
-    wait = min(int(raw_wait), MAX_POLL_WAIT) if raw_wait.isdigit() else 0
+    wait = min(int(raw_wait), MAX_POLL_WAIT) if ascii_digits(raw_wait) else 0
     if epoch != hub.epoch:
         # A first poll, or a poll that reached another process: start from now.
         return web.json_response(

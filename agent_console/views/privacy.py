@@ -21,6 +21,7 @@ from contact_center.exports.citizen_pdf import render_citizen_pdf
 from contact_center.privacy.citizen import CitizenError, collect, erase
 from contact_center.privacy.pseudonym import PseudonymKeyMissing, pseudonym
 from contact_center.privacy.reveal import KINDS, RevealError, check_reason, reveal
+from contact_center.text import ascii_digits
 from contact_center.web.audit import request_actor, request_address
 from contact_center.web.permissions import permission
 
@@ -41,7 +42,7 @@ async def reveal_number(request: web.Request) -> web.Response:
     form = await request.post()
     kind = str(form.get("kind") or "")
     raw_id = str(form.get("id") or "")
-    if kind not in KINDS or not raw_id.isdigit() or len(raw_id) > 18:
+    if kind not in KINDS or not ascii_digits(raw_id) or len(raw_id) > 18:
         return _refuse(request, 422, "invalid_input", "Qeyd düzgün göstərilməyib.")
     try:
         reason = check_reason(form.get("reason"))

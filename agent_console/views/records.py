@@ -33,6 +33,7 @@ from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.paging import Page
 from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
+from contact_center.text import ascii_digits
 from contact_center.timeutil import local_date
 from contact_center.web.permissions import permission
 
@@ -81,14 +82,14 @@ class _Form:
         raw = self.text(name)
         if raw is None:
             return None
-        if not raw.isdigit() or int(raw) > hi:
+        if not ascii_digits(raw) or int(raw) > hi:
             self.errors[name] = f"0 ilə {hi} arasında tam ədəd yazın."
             return None
         return int(raw)
 
     def page(self) -> int:
         raw = self.q.get("page", "1")
-        return max(1, int(raw)) if raw.isdigit() and 0 < len(raw) < 7 else 1
+        return max(1, int(raw)) if ascii_digits(raw) and 0 < len(raw) < 7 else 1
 
 
 def _today(request: web.Request) -> date:

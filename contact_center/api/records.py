@@ -41,6 +41,7 @@ from contact_center.db.models import Call, Callback, CallRegistration, Conversat
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.exports import NAME, PHONE, TEXT
 from contact_center.privacy import access
+from contact_center.text import ascii_digits
 from contact_center.timeutil import parse_date
 from contact_center.web.api_auth import api_principal
 from contact_center.web.audit import audit_read, request_filter
@@ -85,7 +86,7 @@ class Query:
         raw = self.raw.get(name)
         if raw is None or raw == "":
             return default
-        if not raw.isdigit() or not lo <= int(raw) <= hi:
+        if not ascii_digits(raw) or not lo <= int(raw) <= hi:
             raise ParamError(name, f"'{name}' must be an integer from {lo} to {hi}")
         return int(raw)
 
@@ -103,7 +104,7 @@ class Cursor:
         if raw == "0":
             return cls(0, 0)
         parts = raw.split("-")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 19 for p in parts):
+        if len(parts) != 2 or not all(ascii_digits(p) and len(p) <= 19 for p in parts):
             raise ParamError("cursor", "'cursor' must be 0 or a next_cursor this API returned")
         return cls(int(parts[0]), int(parts[1]))
 

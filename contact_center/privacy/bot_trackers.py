@@ -37,6 +37,7 @@ from contact_center.config import Settings
 from contact_center.db.driver import driver_dsn
 from contact_center.db.leader import run_as_leader
 from contact_center.db.models import Conversation
+from contact_center.text import ascii_digits
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def sender_id(conversation_id: int, created_at: datetime) -> str:
 def parse_sender(sender: str) -> tuple[int, int] | None:
     """``"12-1700000000000000"`` -> (12, 1700000000000000); None for other senders."""
     head, sep, tail = sender.partition("-")
-    if not sep or not head.isdigit() or not tail.isdigit():
+    if not sep or not ascii_digits(head) or not ascii_digits(tail):
         return None
     return int(head), int(tail)
 

@@ -72,6 +72,11 @@ async def test_a_supervisor_reveals_one_number_with_a_reason(make_client, privac
     missing = await client.post("/console/reveal", data={"csrf_token": token, "kind": "call", "id": "999999",
                                                          "reason": "Keyfiyyət yoxlaması"})
     assert missing.status == 404
+    # digits that str.isdigit() takes but are not an id: a clear 422, not a 500 (the fuzzer found '²')
+    for odd in ("²", "１", "٣"):
+        weird = await client.post("/console/reveal", data={"csrf_token": token, "kind": "callback", "id": odd,
+                                                           "reason": "Keyfiyyət yoxlaması"})
+        assert weird.status == 422, odd
     async with sessionmaker() as session:
         entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "number_revealed")
                                          .order_by(AuditEntry.id))).all()

@@ -30,6 +30,7 @@ from enum import StrEnum
 from contact_center.calls.ami.wire import Message
 from contact_center.calls.pbx_ingest import PbxEventIn
 from contact_center.calls.queue_log import agent_extension
+from contact_center.text import ascii_digits
 
 # Column sizes of pbx_events (and the JSON API's limits).
 _MAX_ID = 200
@@ -136,7 +137,7 @@ def parse_timestamp(raw: str | None) -> datetime | None:
     if not raw:
         return None
     sec, _, frac = raw.strip().partition(".")
-    if not sec.isdigit() or (frac and not frac.isdigit()) or len(sec) > 11:
+    if not ascii_digits(sec) or (frac and not ascii_digits(frac)) or len(sec) > 11:
         return None
     micro = int((frac + "000000")[:6]) if frac else 0
     return datetime.fromtimestamp(int(sec), UTC).replace(microsecond=micro)
@@ -149,7 +150,7 @@ def event_time(msg: Message, received_at: datetime) -> datetime:
 def _seconds(raw: str | None, limit: int = 30 * 86400) -> int | None:
     """A whole number of seconds up to `limit` (a duration), else None."""
     raw = (raw or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    if not ascii_digits(raw) or len(raw) > 12:
         return None
     value = int(raw)
     return value if value <= limit else None
