@@ -34,7 +34,7 @@ DIRECTION_CODES = frozenset(
     {"social_protection", "employment", "disability", "labour_relations", "certificates", "vem", "general"}
 )
 LANGUAGES = frozenset({"az", "ru"})
-HANDOFF_REASONS = frozenset({"requested", "low_confidence", "urgent"})
+HANDOFF_REASONS = frozenset({"requested", "low_confidence", "urgent", "frustration"})
 # Rasa's FallbackClassifier intent: the bot did not understand this turn.
 FALLBACK_INTENT = "nlu_fallback"
 # /readyz asks Rasa at most this often; a health check must not load the bot.

@@ -16,6 +16,7 @@ from contact_center.db.models import Conversation, Message, User
 REASON_LABELS = {
     "requested": "Vətəndaş operator istədi",
     "low_confidence": "Bot sualı başa düşmədi",
+    "frustration": "Vətəndaş narazıdır (bot kömək etmədi)",
     "urgent": "TƏCİLİ",
     "bot_unavailable": "Bot əlçatan deyildi",
     "callback_failed": "Geri zəng sorğusu yaradılmadı",

@@ -32,6 +32,15 @@ def test_urgent_implies_handoff_and_unknown_codes_are_dropped():
     assert reply.callback == CallbackRequest("+994501234567", "baku_yasamal", None, "vem")
 
 
+def test_a_frustrated_citizen_is_handed_off_as_frustration_not_as_a_request():
+    reply = parse_reply([{"text": "Bağışlayın, sizi operatora yönləndirirəm."},
+                         {"custom": {"cc142": {"intent": "frustration", "handoff": True,
+                                               "handoff_reason": "frustration"}}}])
+    assert reply.handoff and reply.handoff_reason == "frustration" and not reply.urgent
+    # a reason outside the contract is not stored
+    assert parse_reply([{"custom": {"cc142": {"handoff": True, "handoff_reason": "bored"}}}]).handoff_reason is None
+
+
 def test_fallback_turns_count_as_low_confidence():
     assert parse_reply([{"custom": {"cc142": {"intent": "nlu_fallback", "confidence": 0.2}}}]).low_confidence
 

@@ -138,9 +138,9 @@ async def test_a_callback_requested_in_the_chat_is_queued(make_client, bot_setti
 
 
 async def test_the_backend_reads_contract_2_replies_in_russian_and_frustration(make_client, bot_settings, sessionmaker):
-    """The bot's payload gained contract, answer_key, language and the reason "frustration":
-    today's backend ignores the keys it does not know and still stores the classification,
-    shows the Russian text and hands the conversation to a person."""
+    """The bot's payload (contract 2) carries answer_key, language and the reason "frustration":
+    the backend stores the classification, shows the Russian text and hands the conversation
+    to a person with the reason the agent sees in the inbox."""
     client = await make_client(bot_settings)
     v = visitor()
     body = await say(client, v, "Как мне оформить пенсию?")
@@ -153,8 +153,7 @@ async def test_the_backend_reads_contract_2_replies_in_russian_and_frustration(m
         conv = await s.get(Conversation, body["conversation_id"])
         citizen = (await s.scalars(
             select(Message).where(Message.sender == "citizen").order_by(Message.id))).all()
-    # a contract-1 backend does not know "frustration": it records a request for a person
-    assert conv.handoff_reason == "requested"
+    assert conv.handoff_reason == "frustration"
     assert citizen[0].direction == "social_protection"
     assert citizen[0].payload["bot"]["answer_key"] == "social_protection/pension"
     assert citizen[0].payload["bot"]["language"] == "ru"
