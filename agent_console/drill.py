@@ -5,7 +5,9 @@ Each list counts exactly what the figure counts (contact_center/stats/facts.py):
   inbound calls by the local day they entered the queue;
 - registered calls (directions, districts, Baku / regions): /console/calls with
   `stats=1`, each registration on its call's queue day (phone only);
-- chats and satisfaction: /console/conversations, by the day they started;
+- chats and satisfaction: /console/conversations, by the day they started
+  (with the dashboard's `language`; the call, registration and callback
+  sections are empty under a language filter, as the figures are);
 - callbacks: /console/callback-requests, by the day they were requested.
 The dashboard's `agent` filter is an extension (the registrations list calls it
 `extension`, its own `agent` being a user id).
@@ -50,7 +52,8 @@ class Drill:
     def conversations(self, **extra: Any) -> str:
         channel = self.filters.get("channel")
         query = (self._period(None, None) | self._dims() | {"agent": self.filters.get("agent")}
-                 | {"channel": channel if channel in CHAT_CHANNELS else None} | extra)
+                 | {"channel": channel if channel in CHAT_CHANNELS else None}
+                 | {"language": self.filters.get("language")} | extra)
         return url_for(self.request, "console_conversations", query=query)
 
     def callbacks(self, **extra: Any) -> str:

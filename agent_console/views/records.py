@@ -28,7 +28,7 @@ from contact_center.calls.search import STATUS_FILTER_LABELS
 from contact_center.chat import ConversationFilters, ConversationRow, search_conversations
 from contact_center.chat.conversation_rows import CHANNEL_LABELS
 from contact_center.chat import search as chat_search
-from contact_center.chat.search import CHAT_CHANNELS, CSAT_LABELS, HANDOFF_LABELS
+from contact_center.chat.search import CHAT_CHANNELS, CSAT_LABELS, HANDOFF_LABELS, LANGUAGE_LABELS
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.paging import Page
 from contact_center.reference import lists as reference
@@ -97,7 +97,7 @@ def _today(request: web.Request) -> date:
 
 
 def _dashboard_link(request: web.Request, args: dict[str, Any]) -> str:
-    keep = {k: args.get(k) for k in ("from", "to", "queue", "agent", "direction", "district")}
+    keep = {k: args.get(k) for k in ("from", "to", "queue", "agent", "direction", "district", "language")}
     return url_for(request, "console_stats", query={"period": "custom", **keep})
 
 
@@ -156,7 +156,8 @@ async def conversations(request: web.Request) -> web.Response:
         date_from, date_to, channel=form.choice("channel", CHAT_CHANNELS),
         handoff=form.choice("handoff", HANDOFF_LABELS), abandoned=request.query.get("abandoned") == "1",
         csat=form.choice("csat", CSAT_LABELS), agent=form.text("agent", 32), queue=form.text("queue"),
-        direction=form.text("direction"), district=form.text("district"), page=form.page(),
+        direction=form.text("direction"), district=form.text("district"),
+        language=form.choice("language", LANGUAGE_LABELS), page=form.page(),
     )
     if wants_export(request):
         return await export_list(request, list_name="conversations", filename=f"sohbetler-{date_from}-{date_to}",
@@ -171,7 +172,7 @@ async def conversations(request: web.Request) -> web.Response:
                        page_links(request, "console_conversations", args, result),
                        _dashboard_link(request, args),
                        {"channel": {c: CHANNEL_LABELS[c] for c in CHAT_CHANNELS}, "handoff": HANDOFF_LABELS,
-                        "csat": CSAT_LABELS})
+                        "csat": CSAT_LABELS, "language": LANGUAGE_LABELS})
     return render(request, "records/conversations.html", page, title="Söhbətlər",
                   status=422 if form.errors else 200)
 

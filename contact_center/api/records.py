@@ -217,6 +217,7 @@ def _conversations_filters(q: Query, d_from: date, d_to: date) -> chat_search.Co
         handoff=q.choice("handoff", chat_search.HANDOFF_LABELS), abandoned=q.flag("abandoned"),
         csat=q.choice("csat", chat_search.CSAT_LABELS), agent=q.text("agent", 32), queue=q.text("queue"),
         direction=q.text("direction"), district=q.text("district"),
+        language=q.choice("language", chat_search.LANGUAGE_LABELS),
     )
 
 
@@ -255,7 +256,7 @@ FEEDS = {
          "conversation_id", "change_xid"),
         {"phone": PHONE, "citizen_name": NAME, "note": TEXT, "preferred_time": TEXT}),
     "conversations": Feed("conversations", Conversation, (Conversation.created_at, Conversation.id), _COMMON | {
-        "channel", "handoff", "abandoned", "csat", "agent", "queue", "direction", "district"},
+        "channel", "handoff", "abandoned", "csat", "agent", "queue", "direction", "district", "language"},
         _conversations_filters, _conversations_statement,
         ("id", "channel", "status", "direction", "district", "urgent", "handoff_reason", "created_at", "handoff_at",
          "assigned_to", "first_agent_reply_at", "resolved_at", "outcome", "abandoned", "csat_score", "change_xid"),

@@ -20,6 +20,7 @@ from contact_center.timeutil import local_range, local_text
 CHAT_CHANNELS = ("web_chat", "facebook", "instagram")
 HANDOFF_LABELS = {"yes": "Operatora yönləndirilib", "no": "Çatbotun özü cavablandırıb"}
 CSAT_LABELS = {"rated": "Qiymətləndirilib", "positive": "4-5 bal", "negative": "1-3 bal"}
+LANGUAGE_LABELS = {"az": "Azərbaycan dili", "ru": "Rus dili"}  # as the statistics' `language` filter
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ConversationFilters:
     queue: str | None = None  # conversations have no queue: a queue filter matches none
     direction: str | None = None
     district: str | None = None
+    language: str | None = None  # az | ru: the conversation's language
     page: int = 1
 
     def query_args(self) -> dict[str, Any]:
@@ -43,6 +45,7 @@ class ConversationFilters:
             "from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "channel": self.channel,
             "handoff": self.handoff, "abandoned": "1" if self.abandoned else None, "csat": self.csat,
             "agent": self.agent, "queue": self.queue, "direction": self.direction, "district": self.district,
+            "language": self.language,
         }
 
 
@@ -70,6 +73,8 @@ def conversation_conditions(tz: ZoneInfo, f: ConversationFilters) -> list[Any]:
         where.append(Conversation.direction == f.direction)
     if f.district is not None:
         where.append(Conversation.district == f.district)
+    if f.language is not None:
+        where.append(Conversation.language == f.language)
     return where
 
 

@@ -171,3 +171,21 @@ async def test_registrations_count_on_their_calls_queue_day(supervisor, stats_da
     september = await get_html(supervisor, "/console/calls", {"from": "2024-09-01", "to": "2024-09-30",
                                                                "stats": "1"})
     assert total(september) == 0
+
+
+async def test_the_language_filter_reaches_the_chat_list(supervisor, august, db):
+    """Under `language` the dashboard counts chats in that language only, and the chat
+    tile's list shows exactly those (the records API takes the same filter)."""
+    async with db.begin() as conn:
+        ids = [i for (i,) in await conn.execute(text(
+            "SELECT id FROM conversations WHERE channel IN ('web_chat', 'facebook', 'instagram') ORDER BY id"))]
+        await conn.execute(text("UPDATE conversations SET language = 'ru' WHERE id = :i"), {"i": ids[0]})
+        await conn.execute(text("UPDATE conversations SET language = 'az' WHERE id = ANY(:i)"), {"i": ids[1:]})
+    for language, expected in (("ru", [ids[0]]), ("az", ids[1:])):
+        html = await get_html(supervisor, "/console/stats", AUGUST | {"language": language})
+        chats = tile(html, "chats")
+        assert f"language={language}" in chats["href"] and chats["value"] == str(len(expected))
+        href = chats["href"]
+        listed = await get_html(supervisor, href)
+        assert sorted(list_ids(listed, "data-conversation")) == expected
+    await get_html(supervisor, "/console/conversations", AUGUST | {"language": "en"}, status=422)
