@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from contact_center.audit import Actor as AuditActor
 from contact_center.chat import transfer
 from contact_center.chat.inbox import Actor
-from contact_center.audit import Actor as AuditActor
 from contact_center.db.models import AuditEntry, ChatTransfer, Conversation, OutboxItem, User, UserSkill
+from contact_center.privacy import retention
 from tests.chat.conftest import say, visitor
 from tests.plugins.console import csrf_from, login
 
@@ -377,3 +378,23 @@ async def test_a_supervisor_may_release_anyones_chat(make_client, dead_rasa, ses
     async with sessionmaker() as s:
         assert (await s.get(Conversation, cid)).status == "pending"
     assert isinstance(await make_actor(), Actor)
+
+
+async def test_transfer_notes_fall_under_chat_retention(make_client, dead_rasa, sessionmaker, make_actor):
+    aysel = await make_actor()
+    citizens = await make_client(dead_rasa)
+    _, cid = await waiting_chat(citizens, sessionmaker, direction=None)
+    async with sessionmaker.begin() as s:
+        await s.execute(update(Conversation).where(Conversation.id == cid).values(
+            status="open", assigned_to=aysel.id))
+    async with sessionmaker.begin() as s:
+        await transfer.release(s, dead_rasa, cid, aysel, note="Vətəndaş Günel, Nizami küç. 5",
+                               audit_actor=AuditActor.user(aysel.id, "user"))
+    async with sessionmaker.begin() as s:  # a year and a day later
+        await s.execute(update(ChatTransfer).values(created_at=datetime.now(UTC) - timedelta(days=366)))
+    settings = dead_rasa.with_(pseudonym_key="test-pseudonym-key-0123456789abcdef", retention_chat_days=365)
+    result = await retention.apply(sessionmaker, settings)
+    assert result.counts["chat_transfers: note -> marker"] == 1
+    async with sessionmaker() as s:
+        (t,) = (await s.scalars(select(ChatTransfer))).all()
+    assert t.note == retention.MARKER and t.kind == "queue"
