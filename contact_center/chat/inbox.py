@@ -288,7 +288,8 @@ async def claim(session: AsyncSession, settings: Settings, conversation_id: int,
         )
     ).one_or_none()
     if claimed is None:
-        conv = await session.get(Conversation, conversation_id)
+        # Re-read: the routing check above may hold the row as it was before the winner's claim.
+        conv = await session.get(Conversation, conversation_id, populate_existing=True)
         if conv is None:
             raise _err(NOT_FOUND)
         if conv.status == "open" and conv.assigned_to == actor.id:
