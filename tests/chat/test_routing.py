@@ -159,9 +159,15 @@ async def test_with_no_available_skilled_agent_everyone_sees_it_at_once(
     _, cid = await waiting_chat(citizens, sessionmaker)
     assert queue_ids(await inbox_html(resad)) == []
 
-    # The only available skilled agent pauses: nobody to wait for, everyone sees it now.
+    # The only available skilled agent pauses: nobody to wait for, everyone sees it now,
+    # and open inboxes hear that they should re-read (chat.routing).
+    live = await (await resad.get("/console/live/poll")).json()
     resp = await aysel.post("/console/status", json={"status": "paused", "reason": "lunch"}, headers=aysel_h)
     assert resp.status == 200, await resp.text()
+    polled = await (await resad.get("/console/live/poll", params={
+        "epoch": live["epoch"], "cursor": live["cursor"], "wait": 5})).json()
+    assert {"topic": "chat.routing", "data": {"reason": "availability"}} in [
+        {"topic": e["topic"], "data": e["data"]} for e in polled["events"]]
     assert queue_ids(await inbox_html(resad)) == [cid]
     assert queue_ids(await inbox_html(aysel)) == [cid]
 
