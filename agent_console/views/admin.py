@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user
@@ -29,6 +30,13 @@ class UsersPage:
     roles: dict[str, str]
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    skills: dict[int, str] = field(default_factory=dict)  # user id -> the directions served, labelled
+
+
+async def _skill_labels(session: AsyncSession, rows: list[UserRow]) -> dict[int, str]:
+    held = await skills.skills_by_user(session, [u.id for u in rows])
+    choices = await reference.choices(session)
+    return {uid: ", ".join(choices.label("directions", code) for code in codes) for uid, codes in held.items()}
 
 
 @dataclass
@@ -51,7 +59,9 @@ def _roles() -> dict[str, str]:
 async def user_list(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         rows = await users.list_users(session)
-    return render(request, "admin/users.html", UsersPage(rows, _roles(), {"role": "agent"}), title="İstifadəçilər")
+        labels = await _skill_labels(session, rows)
+    return render(request, "admin/users.html", UsersPage(rows, _roles(), {"role": "agent"}, skills=labels),
+                  title="İstifadəçilər")
 
 
 @routes.post("/console/admin/users", name="console_admin_user_create")
@@ -66,7 +76,8 @@ async def user_create(request: web.Request) -> web.Response:
     except UserInputError as exc:
         async with request.app[SESSIONMAKER]() as session:
             rows = await users.list_users(session)
-        page = UsersPage(rows, _roles(), values, exc.errors)
+            labels = await _skill_labels(session, rows)
+        page = UsersPage(rows, _roles(), values, exc.errors, labels)
         return render(request, "admin/users.html", page, title="İstifadəçilər", status=422)
     return redirect(request, "console_admin_users", flash=f"İstifadəçi «{created.username}» yaradıldı.")
 

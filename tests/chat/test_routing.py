@@ -353,6 +353,8 @@ async def test_admin_edits_skills_on_the_user_form_audited(make_client, dead_ras
     (entry,) = [e for e in await audit_rows(sessionmaker, "user_changed") if "skills" in e.details["changed"]]
     assert entry.details["changed"]["skills"] == {"before": [], "after": ["employment", "social_protection"]}
     assert entry.object_id == str(target.id) and entry.actor_name == "admin"
+    users_page = await (await client.get("/console/admin/users")).text()
+    assert re.search(r'class="skills-cell">[^<]*Sosial', users_page)  # the list shows who serves what
 
     # An unknown direction: refused, and nothing of the form is written (the role neither).
     resp = await client.post(f"/console/admin/users/{target.id}",
