@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 
 from contact_center.audit import Actor as AuditActor
 from contact_center.chat import transfer
-from contact_center.chat.inbox import Actor
 from contact_center.db.models import AuditEntry, ChatTransfer, Conversation, OutboxItem, User, UserSkill
 from contact_center.privacy import retention
 from tests.chat.conftest import say, visitor
@@ -94,7 +93,7 @@ async def test_a_directed_chat_goes_to_available_skilled_agents_first_then_to_ev
     await make_user("resad", full_name="Rəşad Əliyev")
     await make_user("boss", role="supervisor", full_name="Nigar Quliyeva")
     await skilled(sessionmaker, "aysel", "social_protection")
-    aysel, aysel_h = await agent(make_client, settings, "aysel")
+    aysel, _ = await agent(make_client, settings, "aysel")
     resad, resad_h = await agent(make_client, settings, "resad")
     boss, _ = await agent(make_client, settings, "boss")
     _, cid = await waiting_chat(citizens, sessionmaker)
@@ -124,7 +123,7 @@ async def test_a_directed_chat_goes_to_available_skilled_agents_first_then_to_ev
     assert resp.status == 200
     async with sessionmaker() as s:
         assert (await s.get(Conversation, cid)).assigned_to is not None
-    assert aysel_h  # (aysel stayed available throughout)
+    assert queue_ids(await inbox_html(aysel)) == []  # taken: gone from the skilled agent's queue too
 
 
 async def test_urgent_and_undirected_chats_are_for_everyone_at_once(make_client, dead_rasa, sessionmaker, make_user):
@@ -141,7 +140,8 @@ async def test_urgent_and_undirected_chats_are_for_everyone_at_once(make_client,
     assert queue_ids(await inbox_html(resad)) == [urgent, plain]
     resp = await resad.post(f"/console/inbox/{urgent}/claim", json={}, headers=resad_h)
     assert resp.status == 200
-    assert routed
+    resp = await resad.post(f"/console/inbox/{routed}/claim", json={}, headers=resad_h)
+    assert resp.status == 403  # the directed one next to them is still routed to its skill
 
 
 async def test_with_no_available_skilled_agent_everyone_sees_it_at_once(
@@ -372,7 +372,7 @@ async def test_admin_edits_skills_on_the_user_form_audited(make_client, dead_ras
         assert (await s.scalars(select(UserSkill).where(UserSkill.user_id == target.id))).all() == []
 
 
-async def test_a_supervisor_may_release_anyones_chat(make_client, dead_rasa, sessionmaker, make_user, make_actor):
+async def test_a_supervisor_may_release_anyones_chat(make_client, dead_rasa, sessionmaker, make_user):
     settings = dead_rasa
     citizens = await make_client(settings)
     await make_user("aysel")
@@ -384,8 +384,10 @@ async def test_a_supervisor_may_release_anyones_chat(make_client, dead_rasa, ses
     resp = await boss.post(f"/console/inbox/{cid}/release", json={"note": "Növbəyə"}, headers=boss_h)
     assert resp.status == 200
     async with sessionmaker() as s:
-        assert (await s.get(Conversation, cid)).status == "pending"
-    assert isinstance(await make_actor(), Actor)
+        conv = await s.get(Conversation, cid)
+    assert (conv.status, conv.assigned_to) == ("pending", None)
+    (entry,) = await audit_rows(sessionmaker, "chat_transferred")
+    assert entry.actor_name == "boss" and entry.details["to"] == "queue"
 
 
 async def test_transfer_notes_fall_under_chat_retention(make_client, dead_rasa, sessionmaker, make_actor):
