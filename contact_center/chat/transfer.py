@@ -144,7 +144,7 @@ async def transfer_to_direction(
     body = clean_note(note)
     conv = await _held(session, conversation_id, actor, pending_ok=True)
     code = (direction or "").strip()
-    if not code or await session.scalar(
+    if not code or "\x00" in code or len(code) > 40 or await session.scalar(
             select(Direction.code).where(Direction.code == code, Direction.active.is_(True))) is None:
         raise InboxError("invalid", "İstiqaməti seçin.", field="direction")
     conv.direction = code

@@ -408,3 +408,20 @@ async def test_transfer_notes_fall_under_chat_retention(make_client, dead_rasa, 
     async with sessionmaker() as s:
         (t,) = (await s.scalars(select(ChatTransfer))).all()
     assert t.note == retention.MARKER and t.kind == "queue"
+
+
+async def test_odd_transfer_targets_are_clear_422s(make_client, dead_rasa, sessionmaker, make_user):
+    citizens = await make_client(dead_rasa)
+    await make_user("aysel")
+    aysel, aysel_h = await agent(make_client, dead_rasa, "aysel")
+    _, cid = await waiting_chat(citizens, sessionmaker, direction=None)
+    assert (await aysel.post(f"/console/inbox/{cid}/claim", json={}, headers=aysel_h)).status == 200
+    for target in ("direction:employ\x00ment", "direction:" + "x" * 300, "user:12345678901234567890", "user:",
+                   "queue", "user:-1"):
+        resp = await aysel.post(f"/console/inbox/{cid}/transfer", json={"target": target, "note": "a\x00b"},
+                                headers=aysel_h)
+        assert resp.status == 422, (target, resp.status)
+    async with sessionmaker() as s:
+        conv = await s.get(Conversation, cid)
+        assert (await s.scalars(select(ChatTransfer))).all() == []
+    assert conv.status == "open"  # nothing half-written

@@ -99,7 +99,8 @@ def test_from_env_reads_exactly_the_declared_variables():
     assert Settings.from_env({}) == Settings()  # unset: every default
 
 
-SAMPLES = {"_int": "7", "_non_negative_int": "7", "_float": "2.5", "_bool": "1", "_text": "x", "_url": "http://127.0.0.1:9/v1/",
+SAMPLES = {"_int": "7", "_non_negative_int": "7", "_float": "2.5", "_bool": "1", "_text": "x",
+           "_url": "http://127.0.0.1:9/v1/",
            "_path": "/srv/cc142", "_timezone": "Europe/Paris", "_hours": "08:00-17:00", "_days": "1-6",
            "_json_map": '{"104": "token"}', "_names": "142, 143", "_trimmed": " x ",
            "_networks": "10.0.0.0/8, 192.0.2.7", "_log_format": "json",
