@@ -80,6 +80,10 @@ SCHEMAS: Spec = {
             "outcome": {"type": "string", "description": "resolve: the outcome code"},
             "direction": {"type": "string", "description": "classify/resolve: a service direction code"},
             "district": {"type": "string", "description": "classify/resolve: a district code"},
+            "target": {"type": "string", "description": "transfer: `user:<id>` (a colleague available now) "
+                       "or `direction:<code>` (back to the queue, routed to that direction's agents)"},
+            "note": {"type": "string", "maxLength": 500,
+                     "description": "release/transfer: a note for the colleagues (never sent to the citizen)"},
             "idempotency_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$",
                                 "description": "the page's submission id (or the `Idempotency-Key` header): "
                                 "a repeat acts once"},
@@ -156,6 +160,8 @@ PATHS: Spec = {
     "/console/inbox/{id}/note": _inbox("Add an internal note"),
     "/console/inbox/{id}/classify": _inbox("Set the direction and district"),
     "/console/inbox/{id}/resolve": _inbox("Close the chat with an outcome"),
+    "/console/inbox/{id}/release": _inbox("Give the chat back to the queue (audited as chat_transferred)"),
+    "/console/inbox/{id}/transfer": _inbox("Transfer the chat to an available colleague or to a direction"),
     "/console/inbox/{id}/typing": {
         "post": {
             "tags": ["console"], "summary": "The agent is typing (the citizen's widget shows it)",

@@ -58,6 +58,13 @@ def _int(name: str, raw: str) -> int:
         raise SettingError(f"setting {name} must be an integer, got {raw!r}") from exc
 
 
+def _non_negative_int(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 0:
+        raise SettingError(f"setting {name} must be 0 or more, got {raw!r}")
+    return value
+
+
 def _float(name: str, raw: str) -> float:
     try:
         return float(raw)
@@ -175,6 +182,9 @@ class Settings:
     service_level_seconds: int = _env("SERVICE_LEVEL_SECONDS", 20, _int)
     # A handed-off chat should have an agent's first reply within this (the chat SLA).
     chat_first_response_target_seconds: int = _env("CHAT_FIRST_RESPONSE_TARGET_SECONDS", 60, _int)
+    # A waiting chat with a direction is shown first only to the available agents with that
+    # skill; after this many seconds in the queue, to everyone (0: to everyone at once).
+    chat_routing_fallback_seconds: int = _env("CHAT_ROUTING_FALLBACK_SECONDS", 60, _non_negative_int)
     api_token: str = _env("CC142_API_TOKEN", "")
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (empty: none)
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = _env("CC142_TRUSTED_PROXIES", (), _networks)

@@ -27,6 +27,8 @@ Topics and their data (audience in brackets):
                         [everyone while pending; else supervisors and the holder]
     chat.conversation   {conversation_id, channel, contact_id, status, urgent, assigned_to, event}  [everyone]
     chat.urgent         {conversation_id, channel, reason}                  [supervisors]
+    chat.routing        {reason}  who sees which waiting chat may have changed (an agent with
+                        skills became available or not, skills were edited): inboxes re-read   [agents]
     chat.typing         {conversation_id, channel, contact_id, who}         [the holder, or the widget]
     chat.delivery       {conversation_id, message_id, status}               [agents]
     session.closed      {session_id (None: all of the user's)}              [the user]
@@ -70,6 +72,7 @@ AGENT_STATE = "agent.state"
 CHAT_MESSAGE = "chat.message"
 CHAT_CONVERSATION = "chat.conversation"
 CHAT_URGENT = "chat.urgent"
+CHAT_ROUTING = "chat.routing"
 CHAT_TYPING = "chat.typing"
 CHAT_DELIVERY = "chat.delivery"
 SESSION_CLOSED = "session.closed"
@@ -244,6 +247,12 @@ def chat_conversation(conv: Conversation, event: str) -> Event:
             "event": event,
         },
     )
+
+
+def chat_routing(reason: str) -> Event:
+    """The inboxes' visibility rule may give another answer now (contact_center/chat/routing.py):
+    `reason` "availability" (a skilled agent's status changed) or "skills" (an admin edited them)."""
+    return Event(CHAT_ROUTING, {"reason": reason}, for_role("agent"))
 
 
 def chat_urgent(conv: Conversation, reason: str) -> Event:

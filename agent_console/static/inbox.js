@@ -16,9 +16,22 @@
 
   /* ---- the queue page ---- */
   var lists = document.getElementById("inbox-lists");
+  /* Routing: a chat routed to another direction's agents opens up to everyone after the
+   * fallback; the server says in how many seconds (data-refresh-in) and the list is
+   * re-read then (the same moment for every backend process: no server timer). */
+  var routingTimer = null;
+  function scheduleRouting() {
+    var el = document.getElementById("inbox-lists");
+    clearTimeout(routingTimer);
+    if (!el || el.dataset.refreshIn === undefined) return;
+    var ms = Math.max(0, Number(el.dataset.refreshIn) * 1000) + 300;
+    routingTimer = setTimeout(function () { live.refreshRegion("inbox-lists"); }, ms);
+  }
   if (lists) {
     pendingBadge();
-    new MutationObserver(pendingBadge).observe(lists.parentNode, { childList: true });
+    scheduleRouting();
+    new MutationObserver(function () { pendingBadge(); scheduleRouting(); })
+      .observe(lists.parentNode, { childList: true });
     // Waiting times keep counting between refreshes.
     setInterval(function () {
       document.querySelectorAll("[data-since]").forEach(function (cell) {
@@ -92,7 +105,8 @@
   live.on("chat.conversation", function (data) {
     if (data.conversation_id !== id || leaving) return;
     // Status changed (claimed, resolved, abandoned...): the forms change too.
-    if (data.status !== box.dataset.status) location.reload();
+    // Or it changed hands (a transfer): the forms change too.
+    if (data.status !== box.dataset.status || String(data.assigned_to || "") !== box.dataset.assigned) location.reload();
     else live.refreshRegion("conversation-side");
   });
   live.on("chat.typing", function (data) {

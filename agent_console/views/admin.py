@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.layout import NavItem, add_nav_item, redirect, render, render_error
 from agent_console.security import current_user
 from contact_center import audit
-from contact_center.accounts import UserInputError, UserRow, users
+from contact_center.accounts import UserInputError, UserRow, skills, users
 from contact_center.accounts.auth import unlock
 from contact_center.accounts.users import ROLE_LABELS
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
@@ -29,6 +30,13 @@ class UsersPage:
     roles: dict[str, str]
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    skills: dict[int, str] = field(default_factory=dict)  # user id -> the directions served, labelled
+
+
+async def _skill_labels(session: AsyncSession, rows: list[UserRow]) -> dict[int, str]:
+    held = await skills.skills_by_user(session, [u.id for u in rows])
+    choices = await reference.choices(session)
+    return {uid: ", ".join(choices.label("directions", code) for code in codes) for uid, codes in held.items()}
 
 
 @dataclass
@@ -38,6 +46,8 @@ class UserPage:
     is_self: bool
     errors: dict[str, str] = field(default_factory=dict)
     password_errors: dict[str, str] = field(default_factory=dict)
+    skills: list[str] = field(default_factory=list)  # the directions the user serves (chat routing)
+    directions: list[reference.Option] = field(default_factory=list)
 
 
 def _roles() -> dict[str, str]:
@@ -49,7 +59,9 @@ def _roles() -> dict[str, str]:
 async def user_list(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         rows = await users.list_users(session)
-    return render(request, "admin/users.html", UsersPage(rows, _roles(), {"role": "agent"}), title="İstifadəçilər")
+        labels = await _skill_labels(session, rows)
+    return render(request, "admin/users.html", UsersPage(rows, _roles(), {"role": "agent"}, skills=labels),
+                  title="İstifadəçilər")
 
 
 @routes.post("/console/admin/users", name="console_admin_user_create")
@@ -64,7 +76,8 @@ async def user_create(request: web.Request) -> web.Response:
     except UserInputError as exc:
         async with request.app[SESSIONMAKER]() as session:
             rows = await users.list_users(session)
-        page = UsersPage(rows, _roles(), values, exc.errors)
+            labels = await _skill_labels(session, rows)
+        page = UsersPage(rows, _roles(), values, exc.errors, labels)
         return render(request, "admin/users.html", page, title="İstifadəçilər", status=422)
     return redirect(request, "console_admin_users", flash=f"İstifadəçi «{created.username}» yaradıldı.")
 
@@ -72,9 +85,12 @@ async def user_create(request: web.Request) -> web.Response:
 async def _user_page(request: web.Request, user_id: int, **errors: dict[str, str]) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         account = await users.get_user(session, user_id)
+        held = await skills.skills_of(session, user_id)
+        directions = (await reference.choices(session)).directions
     if account is None:
         return render_error(request, 404, "İstifadəçi tapılmadı.")
-    page = UserPage(account, _roles(), account.id == current_user(request).id, **errors)
+    page = UserPage(account, _roles(), account.id == current_user(request).id, **errors, skills=held,
+                    directions=[d for d in directions if d.active or d.code in held])
     status = 422 if any(errors.values()) else 200
     return render(request, "admin/user.html", page, title=f"İstifadəçi {account.username}", status=status)
 
@@ -104,6 +120,10 @@ async def user_update(request: web.Request) -> web.Response:
                 full_name=str(form.get("full_name", "")), active=active,
                 actor=request_actor(request), address=request_address(request),
             )
+            if updated is not None and form.get("skills_shown") == "1":
+                # The form lists every direction as a checkbox: the ticked ones are the skills.
+                await skills.set_skills(session, user_id, [str(v) for v in form.getall("skills", [])],
+                                        actor=request_actor(request), address=request_address(request))
     except UserInputError as exc:
         return await _user_page(request, user_id, errors=exc.errors)
     if updated is None:

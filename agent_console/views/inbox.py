@@ -1,5 +1,5 @@
 """The agents' chat inbox: the queue, a conversation's transcript, and the actions
-on it (claim, reply, note, classify, resolve). Thin: contact_center.chat.inbox
+on it (claim, reply, note, classify, resolve, release, transfer). Thin: contact_center.chat.inbox
 does the work. Forms post and redirect (works without JavaScript); inbox.js
 sends the same forms with fetch (JSON answers) and keeps the page live.
 """
@@ -17,15 +17,17 @@ from agent_console.layout import LayoutPart, NavItem, add_layout_part, add_nav_i
 from agent_console.security import current_user, wants_json
 from contact_center.accounts import CurrentUser
 from contact_center.appkeys import SESSIONMAKER, SETTINGS
-from contact_center.chat import Actor, ConversationRow, InboxError, canned_responses, inbox
+from contact_center.chat import Actor, ConversationRow, InboxError, canned_responses, inbox, transfer
 from contact_center.chat.canned_responses import Canned
 from contact_center.chat.inbox import Transcript
+from contact_center.chat.routing import Route
+from contact_center.chat.transfer import TransferTarget, TransferView
 from contact_center.privacy import access
 from contact_center.reference import lists as reference
 from contact_center.reference.lists import Choices
 from contact_center.social import AgentWindow, agent_window
 from contact_center.text import ascii_digits
-from contact_center.web.audit import PAGE_VIEW, audit_read
+from contact_center.web.audit import PAGE_VIEW, audit_read, request_actor, request_address
 from contact_center.web.body_limits import JsonBodyError, read_json
 from contact_center.web.permissions import permission
 
@@ -40,6 +42,10 @@ class InboxPage:
     choices: Choices
     supervises: bool
     user_id: int
+    routes: dict[int, Route]  # the queue's rows: routed to a direction's agents until when
+    refresh_in: float | None  # seconds until a routed chat opens up to everyone: the page re-reads
+    handed: dict[int, list[TransferView]]  # the open rows' last hand-over (the note comes along)
+    fallback_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,10 @@ class ConversationPage:
     canned: list[Canned]
     choices: Choices
     supervises: bool
+    route: Route | None = None  # a waiting chat: routed to others (not claimable by this agent) or not
+    transfers: list[TransferView] | None = None
+    targets: list[TransferTarget] | None = None  # colleagues available for a transfer
+    note_limit: int = transfer.MAX_NOTE
     window: AgentWindow | None = None  # Facebook / Instagram: the reply window, shown before typing
     text_full: bool = False  # numbers the citizen typed, in full (the agent working it)
 
@@ -67,13 +77,19 @@ async def inbox_page(request: web.Request) -> web.Response:
     user = current_user(request)
     actor = actor_of(user)
     async with request.app[SESSIONMAKER]() as session:
+        queue = await inbox.queue_for(session, request.app[SETTINGS], actor)
+        open_rows = await inbox.open_conversations(session, actor)
         page = InboxPage(
-            queue=await inbox.pending_queue(session),
-            open=await inbox.open_conversations(session, actor),
+            queue=queue.rows,
+            open=open_rows,
             resolved=await inbox.recently_resolved(session, actor),
             choices=await reference.choices(session),
             supervises=actor.supervises,
             user_id=user.id,
+            routes=queue.routes,
+            refresh_in=queue.refresh_in,
+            handed=await transfer.transfers(session, [c.id for c in open_rows], latest_only=True),
+            fallback_seconds=request.app[SETTINGS].chat_routing_fallback_seconds,
         )
     return render(request, "inbox/list.html", page, title="Çat")
 
@@ -95,6 +111,10 @@ async def conversation_page(request: web.Request) -> web.Response:
             canned=await canned_responses.list_canned(session, active_only=True),
             choices=await reference.choices(session),
             supervises=actor.supervises,
+            route=await inbox.waiting_route(session, request.app[SETTINGS], t.conversation.id, actor),
+            transfers=(await transfer.transfers(session, [t.conversation.id])).get(t.conversation.id, []),
+            targets=await transfer.transfer_targets(session, actor)
+            if t.may_act and t.conversation.status == "open" else [],
             window=window,
             text_full=access.conversation_text_full(
                 current_user(request), t.conversation.status, t.conversation.assigned_to),
@@ -125,10 +145,10 @@ async def _act(request: web.Request, action: Action, *, done: str = "console_con
             flash = await action(session, actor, conversation_id, form)
     except InboxError as exc:
         if wants_json(request):
-            status = {"not_found": 404, "not_yours": 403, "empty": 422, "too_long": 422, "invalid": 422,
-                      "required": 422}.get(exc.code, 409)
+            status = {"not_found": 404, "not_yours": 403, "not_routed": 403, "empty": 422, "too_long": 422,
+                      "invalid": 422, "required": 422}.get(exc.code, 409)
             return web.json_response({"error": exc.code, "message": exc.message, "field": exc.field}, status=status)
-        if exc.code in ("taken", "not_found"):  # nothing to see there: back to the queue
+        if exc.code in ("taken", "not_found", "not_routed"):  # nothing to do there: back to the queue
             return redirect(request, "console_inbox", flash=exc.message, flash_kind="error")
         return redirect(request, "console_conversation", id=conversation_id, flash=exc.message, flash_kind="error")
     if wants_json(request):
@@ -206,6 +226,40 @@ async def resolve(request: web.Request) -> web.Response:
         await inbox.resolve(session, settings, cid, actor, outcome=_field(form, "outcome"),
                             direction=_field(form, "direction") or None, district=_field(form, "district") or None)
         return f"Söhbət № {cid} bağlandı; vətəndaşdan xidməti qiymətləndirməsi xahiş olundu."
+
+    return await _act(request, run, done="console_inbox")
+
+
+@routes.post("/console/inbox/{id:\\d{1,18}}/release", name="console_conversation_release")
+@permission("agent")
+async def release(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        await transfer.release(session, settings, cid, actor, note=_field(form, "note"),
+                               audit_actor=request_actor(request), address=request_address(request))
+        return f"Söhbət № {cid} növbəyə qaytarıldı."
+
+    return await _act(request, run, done="console_inbox")
+
+
+@routes.post("/console/inbox/{id:\\d{1,18}}/transfer", name="console_conversation_transfer")
+@permission("agent")
+async def transfer_chat(request: web.Request) -> web.Response:
+    """`target`: "user:<id>" (a colleague, available now) or "direction:<code>"."""
+    settings = request.app[SETTINGS]
+
+    async def run(session: AsyncSession, actor: Actor, cid: int, form: Any) -> str:
+        kind, _, value = _field(form, "target").partition(":")
+        options = {"note": _field(form, "note"), "audit_actor": request_actor(request),
+                   "address": request_address(request)}
+        if kind == "user" and ascii_digits(value) and len(value) <= 9:
+            name = await transfer.transfer_to_agent(session, settings, cid, actor, int(value), **options)
+            return f"Söhbət № {cid} {name} adlı əməkdaşa ötürüldü."
+        if kind == "direction" and value:
+            await transfer.transfer_to_direction(session, settings, cid, actor, value, **options)
+            return f"Söhbət № {cid} istiqamətə ötürüldü və növbəyə qayıtdı."
+        raise InboxError("invalid", "Kimə ötürüləcəyini seçin: operator və ya istiqamət.", field="target")
 
     return await _act(request, run, done="console_inbox")
 

@@ -6,6 +6,7 @@
     sessions      console sessions (the service side): open, the user of a token, close; CurrentUser
     agent_status  presence: available, paused (with a reason), offline; the live state with on_call, wrap_up
     agent_states  agent states from every source merged into intervals (order-independent)
+    skills        the directions a user serves (the chat routing reads them)
 
 The request side of sessions (cookie, CSRF, permissions) is contact_center.web.
 The names below are the package's surface for the rest of the code; anything

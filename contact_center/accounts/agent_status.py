@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.accounts.agent_states import AgentEventIn, event_id_for, live_states, record_agent_events
-from contact_center.db.models import PauseReason, User
+from contact_center.db.models import PauseReason, User, UserSkill
 from contact_center.db.models.agents import AGENT_STATES
 from contact_center.db.models.users import AGENT_STATUSES
-from contact_center.events import agent_status, publish
+from contact_center.events import agent_status, chat_routing, publish
 
 STATUS_LABELS = {"available": "Hazırdır", "on_call": "Danışır", "wrap_up": "Yekunlaşdırır",
                  "paused": "Fasilədədir", "offline": "Oflayn"}
@@ -97,6 +97,9 @@ async def set_status(
         for kind in kinds
     ], wrap_up_seconds=wrap_up_seconds, now=now)
     await publish(session, agent_status(user_id, row.username, row.extension, status))
+    if await session.scalar(select(UserSkill.user_id).where(UserSkill.user_id == user_id).limit(1)) is not None:
+        # A skilled agent came or went: waiting chats of their directions may show to others now.
+        await publish(session, chat_routing("availability"))
     return True
 
 

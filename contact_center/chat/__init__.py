@@ -15,6 +15,8 @@ The citizen and the agents:
     presence           the citizen is still there, is typing
     history            what the citizen's widget shows (plain dicts, never notes)
     inbox              the agents' inbox: the queue, claim, reply, notes, classify, resolve, transcript
+    routing            which waiting chat each agent sees (skills, availability, the fallback)
+    transfer           release to the queue, transfer to an agent or a direction, with a note
     conversation_rows  a conversation as the agents' lists show it
     canned_responses   ready answers agents insert; admins edit them
     abandonment        conversations the citizen left before an agent replied; the sweeper loop

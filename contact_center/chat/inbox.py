@@ -3,7 +3,9 @@
 Every function takes a session and never commits; the console view owns the
 transaction. Rules:
 - the queue lists pending conversations, urgent first, then the longest waiting;
-- claim: one agent only (a conditional UPDATE, the loser gets InboxError "taken");
+  an agent's queue holds only the ones routed to them (contact_center/chat/routing.py);
+- claim: one agent only (a conditional UPDATE, the loser gets InboxError "taken"),
+  and only a chat the agent's queue shows ("not_routed" otherwise);
 - reply / resolve: the agent who holds the conversation (supervisors and admins
   may act on any live conversation);
 - notes (kind "note") are for the agents only and never delivered;
@@ -24,6 +26,7 @@ from contact_center.attachments import attachment_label
 from contact_center.chat.conversation_rows import ConversationRow, conversation_rows
 from contact_center.chat.conversations import HUMAN_STATUSES, add_outgoing
 from contact_center.chat.csat import CSAT_BUTTONS
+from contact_center.chat.routing import Route, router, routed_queue
 from contact_center.chat.texts import TEXTS, say
 from contact_center.config import Settings
 from contact_center.db.models import Conversation, Direction, District, Message, Outcome, User
@@ -64,6 +67,8 @@ NOT_FOUND = ("not_found", "Söhbət tapılmadı.")
 TAKEN = ("taken", "Bu söhbəti artıq başqa operator götürüb.")
 NOT_YOURS = ("not_yours", "Bu söhbət sizə təyin edilməyib.")
 NOT_LIVE = ("not_live", "Bu söhbət artıq bağlanıb.")
+NOT_ROUTED = ("not_routed", "Bu söhbət hələ başqa istiqamətin operatorlarına yönləndirilib; "
+                            "sizin növbənizdə görünəndə götürə bilərsiniz.")
 
 
 def _err(pair: tuple[str, str], field: str | None = None) -> InboxError:
@@ -122,6 +127,51 @@ async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> l
         )
     ).all()
     return await conversation_rows(session, list(convs), _now())
+
+
+@dataclass(frozen=True)
+class ActorQueue:
+    """What one console user's queue shows: the rows, each one's route, and in how many
+    seconds a routed chat opens up to everyone (the page re-reads itself then)."""
+
+    rows: list[ConversationRow]
+    routes: dict[int, Route]
+    refresh_in: float | None
+
+
+async def queue_for(
+    session: AsyncSession, settings: Settings, actor: Actor, *, limit: int = QUEUE_LIMIT
+) -> ActorQueue:
+    """The pending conversations `actor` sees (routing by skill), in the queue's order."""
+    now = _now()
+    convs = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.status == "pending")
+            .order_by(Conversation.urgent.desc(), Conversation.handoff_at.asc(), Conversation.id.asc())
+            .limit(limit * 3)  # room for the ones routed to others
+        )
+    ).all()
+    r = await router(session, settings, user_id=actor.id, supervises=actor.supervises, now=now)
+    routed = routed_queue(r, list(convs), limit=limit)
+    rows = await conversation_rows(session, routed.conversations, now)
+    return ActorQueue(rows, routed.routes, routed.refresh_in)
+
+
+async def route_for(session: AsyncSession, settings: Settings, conv: Conversation, actor: Actor) -> Route:
+    """The conversation's route for `actor` (visible to them now or not)."""
+    r = await router(session, settings, user_id=actor.id, supervises=actor.supervises, now=_now())
+    return r.route(conv)
+
+
+async def waiting_route(
+    session: AsyncSession, settings: Settings, conversation_id: int, actor: Actor
+) -> Route | None:
+    """A pending conversation's route for `actor`; None when it is not waiting."""
+    conv = await session.get(Conversation, conversation_id)
+    if conv is None or conv.status != "pending":
+        return None
+    return await route_for(session, settings, conv, actor)
 
 
 async def urgent_waiting(session: AsyncSession, *, limit: int = 10) -> list[ConversationRow]:
@@ -221,7 +271,12 @@ def _check_holder(conv: Conversation, actor: Actor) -> None:
 
 
 async def claim(session: AsyncSession, settings: Settings, conversation_id: int, actor: Actor) -> Conversation:
-    """Take a pending conversation. Only one agent wins (a conditional UPDATE)."""
+    """Take a pending conversation. Only one agent wins (a conditional UPDATE); only a
+    conversation routed to the actor (or open to everyone) can be taken."""
+    waiting = await session.get(Conversation, conversation_id)
+    if waiting is not None and waiting.status == "pending" \
+            and not (await route_for(session, settings, waiting, actor)).visible:
+        raise _err(NOT_ROUTED)
     now = _now()
     claimed = (
         await session.scalars(
@@ -233,7 +288,8 @@ async def claim(session: AsyncSession, settings: Settings, conversation_id: int,
         )
     ).one_or_none()
     if claimed is None:
-        conv = await session.get(Conversation, conversation_id)
+        # Re-read: the routing check above may hold the row as it was before the winner's claim.
+        conv = await session.get(Conversation, conversation_id, populate_existing=True)
         if conv is None:
             raise _err(NOT_FOUND)
         if conv.status == "open" and conv.assigned_to == actor.id:

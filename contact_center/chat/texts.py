@@ -2,7 +2,7 @@
 (`Conversation.language`: the bot's answers set it, the widget's AZ | RU switch
 too). The bot's answers come from the knowledge base (contact_center.knowledge);
 these are the backend's own: the apology when the bot is down, the hand-off
-notice, the agent joining, the resolution's CSAT question and its thanks, the
+notice, the agent joining, a transfer to another agent, the resolution's CSAT question and its thanks, the
 abandonment notice."""
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "agent_joined": {
         "az": "{name} söhbətə qoşuldu.",
         "ru": "К разговору подключился оператор {name}.",
+    },
+    "transferred": {
+        "az": "Müraciətiniz başqa əməkdaşa yönləndirildi, bir az gözləyin.",
+        "ru": "Ваше обращение передано другому специалисту, пожалуйста, подождите.",
     },
     "resolved": {
         "az": "Söhbət başa çatdı. Müraciətiniz üçün təşəkkür edirik! Xidmətimizi 1-dən 5-ə qədər qiymətləndirin:",

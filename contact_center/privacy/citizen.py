@@ -30,6 +30,7 @@ from contact_center.db.models import (
     Callback,
     CallbackAttempt,
     CallRegistration,
+    ChatTransfer,
     Conversation,
     Message,
     MetaInboxItem,
@@ -194,6 +195,8 @@ async def erase(session: AsyncSession, phone: str, key: str) -> Erased:
             MetaInboxItem.channel == channel, MetaInboxItem.contact_id == contact))).all())
     outbox_ids = list((await session.scalars(select(OutboxItem.id).where(
         OutboxItem.message_id.in_(message_ids))))) if message_ids else []
+    transfer_ids = list((await session.scalars(select(ChatTransfer.id).where(
+        ChatTransfer.conversation_id.in_(h.conversation_ids))))) if h.conversation_ids else []
     counts = {
         "calls": await _anonymise(session, "calls", h.call_ids, key),
         "pbx_events": await _anonymise(session, "pbx_events", event_ids, key),
@@ -205,6 +208,7 @@ async def erase(session: AsyncSession, phone: str, key: str) -> Erased:
         "messages": await _anonymise(session, "messages", message_ids, key),
         "meta_inbox": await _anonymise(session, "meta_inbox", inbox_ids, key),
         "outbox": await _anonymise(session, "outbox", outbox_ids, key),
+        "chat_transfers": await _anonymise(session, "chat_transfers", transfer_ids, key),
     }
     await forget_bot_trackers(session.get_bind().url, [(c.id, c.created_at) for c in convs])
     return Erased(h.pseudonym, counts, [c.id for c in convs])

@@ -142,6 +142,7 @@ STEPS: tuple[KeyedStep | SqlStep, ...] = (
             "note = CASE WHEN note = '' THEN '' ELSE :marker END, preferred_time = NULL",
             f"created_at < :cutoff AND ({_NOTE_LEFT} OR preferred_time IS NOT NULL)"),
     SqlStep("callback_attempts", CHAT, "note -> marker", "note = :marker", f"at < :cutoff AND {_NOTE_LEFT}"),
+    SqlStep("chat_transfers", CHAT, "note -> marker", "note = :marker", f"created_at < :cutoff AND {_NOTE_LEFT}"),
     SqlStep("call_registrations", CHAT, "note -> marker", "note = :marker", f"occurred_at < :cutoff AND {_NOTE_LEFT}"),
     SqlStep("registration_changes", CHAT, "note -> marker (before/after)",
             f"before = {_json_note('before')}, after = {_json_note('after')}",

@@ -99,7 +99,8 @@ def test_from_env_reads_exactly_the_declared_variables():
     assert Settings.from_env({}) == Settings()  # unset: every default
 
 
-SAMPLES = {"_int": "7", "_float": "2.5", "_bool": "1", "_text": "x", "_url": "http://127.0.0.1:9/v1/",
+SAMPLES = {"_int": "7", "_non_negative_int": "7", "_float": "2.5", "_bool": "1", "_text": "x",
+           "_url": "http://127.0.0.1:9/v1/",
            "_path": "/srv/cc142", "_timezone": "Europe/Paris", "_hours": "08:00-17:00", "_days": "1-6",
            "_json_map": '{"104": "token"}', "_names": "142, 143", "_trimmed": " x ",
            "_networks": "10.0.0.0/8, 192.0.2.7", "_log_format": "json",
@@ -118,6 +119,8 @@ def test_each_variable_sets_its_own_field(variable):
 @pytest.mark.parametrize("env, message", [
     ({"CC142_DB_POOL_SIZE": "ten"}, "CC142_DB_POOL_SIZE must be an integer"),
     ({"CC142_WORKERS": "2.5"}, "CC142_WORKERS must be an integer"),
+    ({"CHAT_ROUTING_FALLBACK_SECONDS": "-5"}, "CHAT_ROUTING_FALLBACK_SECONDS must be 0 or more"),
+    ({"CHAT_ROUTING_FALLBACK_SECONDS": "a minute"}, "CHAT_ROUTING_FALLBACK_SECONDS must be an integer"),
     ({"RASA_TIMEOUT_SECONDS": "soon"}, "RASA_TIMEOUT_SECONDS must be a number"),
     ({"CC142_TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
     ({"CC142_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.300"}, "'10.0.0.300' is not an address"),

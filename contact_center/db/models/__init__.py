@@ -24,6 +24,7 @@ from contact_center.db.models.knowledge import KnowledgeEntry, KnowledgeEntryVer
 from contact_center.db.models.idempotency import IdempotencyKey
 from contact_center.db.models.meta import MetaInboxItem
 from contact_center.db.models.ratelimits import RateCounter
+from contact_center.db.models.routing import ChatTransfer, UserSkill
 from contact_center.db.models.rollups import StatsBucket, StatsRollup, StatsState
 from contact_center.db.models.users import LoginFailure, LoginLock, User, UserSession
 
@@ -39,6 +40,7 @@ __all__ = [
     "Callback",
     "CallbackAttempt",
     "CannedResponse",
+    "ChatTransfer",
     "Channel",
     "Conversation",
     "Direction",
@@ -62,5 +64,6 @@ __all__ = [
     "StatsRollup",
     "StatsState",
     "User",
+    "UserSkill",
     "UserSession",
 ]

@@ -45,6 +45,10 @@ class Conversation(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     handoff_reason: Mapped[str | None] = mapped_column(String(32))
     handoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Migration 0015 (routing): when the chat last entered the queue by a release or a
+    # transfer to a direction; the routing clock runs from here (else from handoff_at).
+    # The first-response SLA keeps measuring from handoff_at.
+    routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     low_confidence_streak: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
