@@ -3,7 +3,9 @@
 Definition (docs/chat.md): a conversation that is `pending` or `open`, has no
 human reply yet (`first_agent_reply_at` is null), and whose citizen has shown
 no sign of life - no message, no hand-off, no connected web chat widget
-(`citizen_seen_at`) - for `settings.chat_abandon_minutes`. It is resolved with
+(`citizen_seen_at`) - for `settings.chat_abandon_minutes`. A release or a
+transfer to a direction (`routed_at`) counts as a new hand-off: the citizen
+was just told to wait for another agent. It is resolved with
 `abandoned = true` and no outcome; the citizen's next message starts a new bot
 conversation. Each backend process sweeps every SWEEP_SECONDS (`sweep_forever`,
 started by contact_center/runtime.py); the sweep skips rows another process
@@ -39,7 +41,8 @@ async def sweep_abandoned(session: AsyncSession, settings: Settings, *, now: dat
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(minutes=settings.chat_abandon_minutes)
     last_sign = func.greatest(
-        Conversation.handoff_at, Conversation.last_citizen_message_at, Conversation.citizen_seen_at
+        Conversation.handoff_at, Conversation.routed_at, Conversation.last_citizen_message_at,
+        Conversation.citizen_seen_at,
     )
     convs = (
         await session.scalars(
