@@ -50,8 +50,8 @@ async def test_public_answers_match_their_description(dash_client):
 
 CONSOLE_JSON = {  # the console's endpoints that answer JSON to its scripts
     ("post", "/console/status"), ("get", "/console/live/poll"), ("post", "/console/reveal"),
-    *(("post", f"/console/inbox/{{id}}/{action}") for action in ("claim", "reply", "note", "classify", "resolve",
-                                                                 "typing")),
+    *(("post", f"/console/inbox/{{id}}/{action}")
+      for action in ("claim", "reply", "note", "classify", "resolve", "typing", "release", "transfer")),
 }
 
 
