@@ -195,12 +195,15 @@ YOY = {"type": "object", "description": "The same figures for the same dates a y
                       **{s: {"type": "object", "description": f"the {s} section's scalar figures by name",
                              "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
                          for s in ("calls", "callbacks", "chats", "channels")},
-                      "csat": {"type": "object", "description": "responses and score (chats) by name; calls and "
-                                                                "chats: their responses, score and mean",
-                               "properties": {p: {"type": "object", "description": f"csat.{p} compared",
-                                                  "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
-                                              for p in ("calls", "chats")},
-                               "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}}}
+                      "csat": {"type": "object", "description": "responses and score (chats) as at the top of "
+                                                                "csat; calls and chats: their responses, score, mean",
+                               "properties": {
+                                   "responses": {"$ref": "#/components/schemas/YoyChange"},
+                                   "score": {"$ref": "#/components/schemas/YoyChange"},
+                                   **{p: {"type": "object", "description": f"csat.{p} compared",
+                                          "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
+                                      for p in ("calls", "chats")}},
+                               "required": ["responses", "score", "calls", "chats"]}}}
 
 # Where the figures were read (contact_center/db/reads.py): DATABASE_READ_URL's replica or the primary.
 FRESHNESS: Spec = {
