@@ -24,7 +24,7 @@ FB, IG, TEAL = "#3b5998", "#b8336a", "#3a8f8a"
 
 # Which way is better, for colouring the change against last year.
 GOOD_UP = {"answered", "answer_rate", "service_level", "registered", "registered_rate", "containment_rate",
-           "score", "within_sla_rate", "recovered_abandons"}
+           "score", "mean", "within_sla_rate", "recovered_abandons"}
 GOOD_DOWN = {"abandoned", "abandon_rate", "abandon_rate_excl_short", "short_abandoned", "asa_seconds",
              "wait_mean_seconds", "wait_median_seconds", "wait_p90_seconds"}
 
@@ -58,6 +58,8 @@ def change(yoy: dict[str, Any], key: str, kind: str, label: str = "") -> Change:
             else text(delta, "change")
     elif kind == "rate":
         moved = text(delta, "rate_change")
+    elif kind == "mean":
+        moved = text(delta, "mean_change")
     else:
         moved = ("+" if delta > 0 else "" if delta < 0 else "±") + text(delta, "seconds")
     tone = "neutral"
@@ -146,6 +148,14 @@ def tiles(s: dict[str, Any], drill: Drill) -> list[Tile]:
                          _href(c["regions_share"], drill.registrations(area="region")))],
              changes=[change(yc["baku_share"], "baku_share", "rate", "Bakı")]),
     ]
+    # The post-call survey, as DOST reports it: the share of 4-5 ratings.
+    qc, yq = s["csat"]["calls"], y["csat"]["calls"]
+    out.append(Tile("call_csat", "Zəng mərkəzi üzrə vətəndaş məmnunluğu", text(qc["score"], "rate"), qc["score"],
+                    lines=[Line(f"Sorğuda qiymət verən: {text(qc['responses'])}"),
+                           Line(f"Orta bal (1-5): {text(qc['mean'], 'mean')}")],
+                    changes=[change(yq["score"], "score", "rate"),
+                             change(yq["responses"], "responses", "count", "qiymət"),
+                             change(yq["mean"], "mean", "mean", "orta bal")]))
     h, q, b = s["chats"], s["csat"], s["callbacks"]
     conv = h["conversations"]
     out += [
@@ -161,7 +171,7 @@ def tiles(s: dict[str, Any], drill: Drill) -> list[Tile]:
                     Line(f"Operatora: {text(h['handed_off'])}", _href(h["handed_off"],
                                                                       drill.conversations(handoff="yes")))],
              changes=[change(y["chats"]["containment_rate"], "containment_rate", "rate")]),
-        Tile("csat", "Vətəndaş məmnunluğu", text(q["score"], "rate"), q["score"],
+        Tile("csat", "Vətəndaş məmnunluğu (çat)", text(q["score"], "rate"), q["score"],
              _href(q["responses"], drill.conversations(csat="positive")),
              lines=[Line(f"Qiymətləndirmə: {text(q['responses'])}", _href(q["responses"],
                                                                           drill.conversations(csat="rated")))],

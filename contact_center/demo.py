@@ -64,6 +64,9 @@ CALLBACKS_PER_DAY = 64  # 23 k a year
 CALLBACK_SOURCES = (["web", "bot", "abandoned_call", "agent", "facebook", "instagram"],
                     [0.35, 0.20, 0.25, 0.10, 0.06, 0.04])
 CSAT = ([5, 4, 3, 2, 1], [0.80, 0.126, 0.03, 0.02, 0.024])
+# The post-call IVR survey: about a quarter of answered calls, 93 % rating 4-5 (DOST, 2024).
+CALL_SURVEY_SHARE = 0.25
+CALL_SURVEY = ([5, 4, 3, 2, 1], [0.78, 0.15, 0.03, 0.02, 0.02])
 AGENTS = [str(1000 + i) for i in range(1, 41)]
 MOBILE = np.array([50, 51, 55, 70, 77, 99, 10, 60])
 
@@ -164,8 +167,11 @@ class Generator:
         agent[~answered] = None
         caller = np.char.add(np.char.add("+994", MOBILE[rng.integers(0, len(MOBILE), n)].astype(str)),
                              np.char.zfill(rng.integers(0, 10**7, n).astype(str), 7))
+        # the survey a minute after the call (none yet for a call that ended just now)
+        surveyed = answered & (rng.random(n) < CALL_SURVEY_SHARE) & (end_at + 60 <= self.horizon)
+        survey = np.where(surveyed, rng.choice(CALL_SURVEY[0], size=n, p=CALL_SURVEY[1]), 0)
         return {"n": n, "enq": enq, "ans": ans_at, "end": end_at, "answered": answered, "reason": reason,
-                "agent": agent, "caller": caller}
+                "agent": agent, "caller": caller, "survey": survey}
 
     def registration_mask(self, answered: np.ndarray) -> np.ndarray:
         return answered & (self.rng.random(answered.size) < REGISTERED_OF_ANSWERED)
@@ -251,11 +257,14 @@ def _records(gen: Generator, c: dict, ids: np.ndarray, v: dict, vids: np.ndarray
     agents = gen.agents
     n = c["n"]
     enq_a, ans_a, end_a = _pg_time(c["enq"]), _pg_time(c["ans"]), _pg_time(c["end"])
+    survey = c["survey"]
+    survey_a = _pg_time(np.where(survey > 0, c["end"] + 60, np.nan))
     _copy("calls",
                 ["id", "pbx_call_id", "direction", "caller", "queue", "agent", "enqueued_at", "answered_at",
-                 "ended_at", "unanswered_reason", "transferred"],
+                 "ended_at", "unanswered_reason", "transferred", "survey_score", "survey_at"],
                 list(zip(ids.tolist(), [f"demo-{i}" for i in ids.tolist()], ["inbound"] * n, c["caller"].tolist(), ["142"] * n,
-                         c["agent"].tolist(), enq_a, ans_a, end_a, c["reason"].tolist(), [False] * n)))
+                         c["agent"].tolist(), enq_a, ans_a, end_a, c["reason"].tolist(), [False] * n,
+                         [int(x) or None for x in survey.tolist()], survey_a)))
     reg = gen.registration_mask(c["answered"])
     idx = np.flatnonzero(reg)
     m = idx.size

@@ -7,7 +7,7 @@ from typing import Any
 
 from contact_center.accounts.agent_states import AgentEventIn
 from contact_center.calls import PbxEventIn
-from contact_center.db.models.calls import CALL_EVENT_TYPES
+from contact_center.db.models.calls import CALL_EVENT_TYPES, SURVEY_TYPE
 from contact_center.web.errors import InputError
 
 MAX_EVENTS = 1000
@@ -66,15 +66,34 @@ def _agent_event(event: dict[str, Any], index: int) -> AgentEventIn:
     )
 
 
+def _score(event: dict[str, Any], etype: str, index: int) -> int | None:
+    """A survey's rating: required, a whole number 1..5; no other event carries one."""
+    value = event.get("score")
+    if etype != SURVEY_TYPE:
+        if value is not None:
+            raise InputError("'score' belongs to survey events only", field="score", index=index)
+        return None
+    if value is None:
+        raise InputError("'score' is required for a survey: a whole number 1..5", field="score", index=index)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise InputError("'score' must be a whole number 1..5", field="score", index=index)
+    return value
+
+
+_TYPES = (*CALL_EVENT_TYPES, SURVEY_TYPE)
+
+
 def parse_event(event: Any, index: int) -> PbxEventIn | AgentEventIn:
     if not isinstance(event, dict):
         raise InputError("each event must be a JSON object", index=index)
     etype = event.get("type")
     if etype in AGENT_EVENT_TYPES:
         return _agent_event(event, index)
-    if etype not in CALL_EVENT_TYPES:
+    if etype not in _TYPES:
         raise InputError(
-            f"'type' must be one of {', '.join((*CALL_EVENT_TYPES, *AGENT_EVENT_TYPES))}", field="type", index=index
+            f"'type' must be one of {', '.join((*_TYPES, *AGENT_EVENT_TYPES))}", field="type", index=index
         )
     direction = event.get("direction", "inbound")
     if direction not in ("inbound", "outbound"):
@@ -88,6 +107,7 @@ def parse_event(event: Any, index: int) -> PbxEventIn | AgentEventIn:
         queue=_text(event, "queue", index, required=False, limit=_MAX_SHORT),
         agent=_text(event, "agent", index, required=False, limit=_MAX_SHORT),
         direction=direction,
+        score=_score(event, etype, index),
     )
 
 

@@ -22,6 +22,21 @@ SCHEMAS: Spec = {
             "direction": {"type": "string", "enum": ["inbound", "outbound"], "default": "inbound"},
         },
     },
+    "PbxSurveyEvent": {
+        "type": "object",
+        "description": "The citizen's rating of a call from the post-call IVR survey (docs/stats.md, call "
+                       "satisfaction); may arrive before the call's own events",
+        "required": ["event_id", "call_id", "type", "at", "score"],
+        "properties": {
+            "event_id": {"type": "string", "maxLength": 200, "description": "unique per PBX; a repeat is a duplicate"},
+            "call_id": {"type": "string", "maxLength": 200, "description": "the PBX call id of the rated call"},
+            "type": {"type": "string", "enum": ["survey"]},
+            "at": {"type": "string", "format": "date-time", "description": "with a UTC offset"},
+            "score": {"type": "integer", "minimum": 1, "maximum": 5,
+                      "description": "1..5; of several surveys of one call the latest `at` counts"},
+            "caller": {"type": "string", "nullable": True},
+        },
+    },
     "PbxAgentEvent": {
         "type": "object",
         "description": "An agent's state at the exchange (docs/stats.md, agent states); stored apart from the "
@@ -43,13 +58,16 @@ PATHS: Spec = {
     "/api/v1/pbx/events": {
         "post": {
             "operationId": "pbx_events",
-            "summary": "PBX call and agent events (one or an array of up to 1000), all-or-nothing, idempotent",
+            "summary": "PBX call, survey and agent events (one or an array of up to 1000), all-or-nothing, "
+                       "idempotent",
             "security": [{"hmac": []}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
                 {"$ref": "#/components/schemas/PbxEvent"},
+                {"$ref": "#/components/schemas/PbxSurveyEvent"},
                 {"$ref": "#/components/schemas/PbxAgentEvent"},
                 {"type": "array", "maxItems": 1000, "items": {"oneOf": [
-                    {"$ref": "#/components/schemas/PbxEvent"}, {"$ref": "#/components/schemas/PbxAgentEvent"}]}},
+                    {"$ref": "#/components/schemas/PbxEvent"}, {"$ref": "#/components/schemas/PbxSurveyEvent"},
+                    {"$ref": "#/components/schemas/PbxAgentEvent"}]}},
             ]}}}},
             "responses": {
                 "202": {"description": "stored", "content": {"application/json": {"schema": {

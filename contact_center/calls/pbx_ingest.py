@@ -5,6 +5,10 @@ duplicate and is skipped), then merge what the new events say into `calls`.
 Every merge is order-independent (earliest enqueue/answer, latest end), and
 status, wait and talk time are generated columns computed by PostgreSQL
 from the merged timestamps, so out-of-order delivery gives the same record.
+A post-call survey is an event like the others: one that arrives before its
+call makes the call row (no enqueue time, so no statistics count it) and the
+call's events fill it in later. Of several surveys the latest `at` wins
+(equal times: the higher score), whatever order they came in.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class PbxEventIn:
     queue: str | None = None
     agent: str | None = None
     direction: str = "inbound"
+    score: int | None = None  # type "survey" only: the citizen's rating 1..5
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +64,14 @@ _TERMINAL = "('completed','abandoned','transferred','timeout','exit_key','exit_e
 INGEST_SQL = f"""
 WITH ev AS (
     SELECT * FROM unnest(
-        $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[]
-    ) AS e(event_id, call_id, type, at, caller, queue, agent, direction)
+        $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+        $10::smallint[]
+    ) AS e(event_id, call_id, type, at, caller, queue, agent, direction, score)
 ), ins AS (
-    INSERT INTO pbx_events (event_id, call_id, type, at, caller, queue, agent, direction, source)
-    SELECT event_id, call_id, type, at, caller, queue, agent, direction, $9::text FROM ev
+    INSERT INTO pbx_events (event_id, call_id, type, at, caller, queue, agent, direction, source, score)
+    SELECT event_id, call_id, type, at, caller, queue, agent, direction, $9::text, score FROM ev
     ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id, call_id, type, at, caller, queue, agent, direction
+    RETURNING event_id, call_id, type, at, caller, queue, agent, direction, score
 ), agg AS (
     SELECT
         call_id,
@@ -77,15 +83,17 @@ WITH ev AS (
         min(at) FILTER (WHERE type = 'answered') AS answered_at,
         max(at) FILTER (WHERE type IN {_TERMINAL}) AS ended_at,
         min(type) FILTER (WHERE type IN ('abandoned','timeout','exit_key','exit_empty')) AS unanswered_reason,
-        bool_or(type = 'transferred') AS transferred
+        bool_or(type = 'transferred') AS transferred,
+        (array_agg(score ORDER BY at DESC, score DESC) FILTER (WHERE type = 'survey'))[1] AS survey_score,
+        max(at) FILTER (WHERE type = 'survey') AS survey_at
     FROM ins GROUP BY call_id
 ), up AS (
 INSERT INTO calls AS c (
     pbx_call_id, direction, caller, queue, agent, enqueued_at, answered_at, ended_at,
-    unanswered_reason, transferred
+    unanswered_reason, transferred, survey_score, survey_at
 )
 SELECT call_id, direction, caller, queue, agent, enqueued_at, answered_at, ended_at,
-       unanswered_reason, transferred
+       unanswered_reason, transferred, survey_score, survey_at
 FROM agg
 ON CONFLICT (pbx_call_id) DO UPDATE SET
     direction = GREATEST(c.direction, EXCLUDED.direction),
@@ -103,6 +111,13 @@ ON CONFLICT (pbx_call_id) DO UPDATE SET
     ended_at = GREATEST(c.ended_at, EXCLUDED.ended_at),
     unanswered_reason = LEAST(c.unanswered_reason, EXCLUDED.unanswered_reason),
     transferred = c.transferred OR EXCLUDED.transferred,
+    -- the latest survey wins (equal times: the higher score), in any arrival order
+    survey_score = CASE
+        WHEN EXCLUDED.survey_at IS NOT NULL AND (c.survey_at IS NULL
+             OR (EXCLUDED.survey_at, EXCLUDED.survey_score) > (c.survey_at, c.survey_score))
+        THEN EXCLUDED.survey_score ELSE c.survey_score
+    END,
+    survey_at = GREATEST(c.survey_at, EXCLUDED.survey_at),
     updated_at = now()
 RETURNING c.id, c.pbx_call_id, c.status, c.caller, c.agent, c.wait_seconds,
           c.enqueued_at, c.answered_at, c.ended_at,
@@ -133,6 +148,7 @@ async def ingest_events(
         [e.agent for e in events],
         [e.direction for e in events],
         source,
+        [e.score for e in events],
     )
     # No row back means every event was a duplicate (nothing to merge).
     inserted = frozenset(rows[0]["inserted"]) if rows else frozenset()

@@ -58,7 +58,10 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
           f"({pct(c['abandon_rate'])}), registered {c['registered']:,} ({pct(c['registered_rate'])})")
     print(f"ASA {c['asa_seconds']} s, wait median {c['wait_median_seconds']} s, p90 {c['wait_p90_seconds']} s, "
           f"AHT {c['aht_seconds']} s, service level {pct(c['service_level'])} within {c['service_level_seconds']} s")
-    print(f"CSAT {pct(data['csat']['score'])} of {data['csat']['responses']:,} ratings")
+    q = data["csat"]["calls"]
+    print(f"call satisfaction (post-call survey) {pct(q['score'])} rated 4-5 of {q['responses']:,} ratings, "
+          f"mean {q['mean'] if q['mean'] is not None else '-'}")
+    print(f"chat CSAT {pct(data['csat']['score'])} of {data['csat']['responses']:,} ratings")
     return 0
 
 

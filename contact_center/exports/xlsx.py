@@ -23,7 +23,7 @@ from contact_center.exports.sink import Chunks
 
 # Number formats the report uses (name -> Excel format code).
 NUMBER_FORMATS = {"rate": "0.00%", "rate_change": "+0.00%;-0.00%", "seconds": "0.0", "count": "#,##0",
-                  "change": "+#,##0;-#,##0"}
+                  "change": "+#,##0;-#,##0", "mean": "0.00", "mean_change": "+0.00;-0.00"}
 _FORMAT_IDS = {name: 164 + i for i, name in enumerate(NUMBER_FORMATS)}
 # cellXfs: 0 plain, 1 bold, then each number format plain and bold.
 _STYLE_INDEX: dict[tuple[str | None, bool], int] = {(None, False): 0, (None, True): 1}

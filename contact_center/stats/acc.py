@@ -13,14 +13,17 @@ Doc layout (short keys keep the rows small):
      unanswered), ts/tn talk sum and count, ha/hu wait histograms,
      hr {hour: [offered, answered, unanswered]}, dy {date: [offered,
      answered, unanswered, registered]}, ag {extension: [answered, talk
-     sum, talk count, registered]}, r registered, rd/rt/ro/rs registered
-     by direction / type / outcome / district
+     sum, talk count, registered, survey responses, scored 4-5, score
+     sum]}, r registered, rd/rt/ro/rs registered by direction / type /
+     outcome / district, qn/qp/qs post-call survey responses / scored
+     4-5 / score sum
   b  callbacks: n, src {source: n}, st {status: n}, at attempted, sla first
      attempt by the due time, rec abandoned calls reached
   h  chats per channel: n, bot (no hand-off), ho hand-offs, ab abandoned,
      dir {direction or "": n}, fs/fn/fh first response sum, count,
      histogram, mr/ma citizen messages received / answered, ans
-     conversations that got a reply, qn/qp CSAT responses / scored 4-5
+     conversations that got a reply, qn/qp/qs CSAT responses / scored
+     4-5 / score sum
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def merged(docs: Iterable[Doc]) -> Doc:
 def _calls() -> Doc:
     return {"o": 0, "a": 0, "p": 0, "m": 0, "u": {}, "wa": 0.0, "wu": 0.0, "ts": 0.0, "tn": 0,
             "ha": {}, "hu": {}, "hr": {}, "dy": {}, "ag": {}, "r": 0,
-            "rd": {}, "rt": {}, "ro": {}, "rs": {}}
+            "rd": {}, "rt": {}, "ro": {}, "rs": {}, "qn": 0, "qp": 0, "qs": 0}
 
 
 def _inc(d: dict[str, int], key: str, n: int = 1) -> None:
@@ -95,12 +98,12 @@ def _call_values(f: Any) -> tuple:
     wait = f["wait_seconds"]
     return (f["day"].isoformat(), _HOURS[f["hour"]], f["status"], wait, None if wait is None else _sec(wait),
             f["talk_seconds"], f["agent"], f["registered"], f["direction"], f["call_type"], f["outcome"],
-            f["district"])
+            f["district"], f["survey_score"])
 
 
 def _add_call(doc: Doc, day: str, hour: str, status: str, wait: float | None, wkey: str | None,
               talk: float | None, agent: str | None, registered: bool, direction: str | None,
-              call_type: str | None, outcome: str | None, district: str | None) -> None:
+              call_type: str | None, outcome: str | None, district: str | None, score: int | None) -> None:
     c = doc.get("c")
     if c is None:
         c = doc["c"] = _calls()
@@ -138,7 +141,7 @@ def _add_call(doc: Doc, day: str, hour: str, status: str, wait: float | None, wk
     if agent is not None:
         ag = c["ag"].get(agent)
         if ag is None:
-            ag = c["ag"][agent] = [0, 0.0, 0, 0]
+            ag = c["ag"][agent] = [0, 0.0, 0, 0, 0, 0, 0]
         if status == "answered":
             ag[0] += 1
             if talk is not None:
@@ -146,6 +149,16 @@ def _add_call(doc: Doc, day: str, hour: str, status: str, wait: float | None, wk
                 ag[2] += 1
         if registered:
             ag[3] += 1
+        if score is not None:
+            ag[4] += 1
+            ag[6] += score
+            if score >= 4:
+                ag[5] += 1
+    if score is not None:
+        c["qn"] += 1
+        c["qs"] += score
+        if score >= 4:
+            c["qp"] += 1
     if registered:
         c["r"] += 1
         dy[3] += 1
@@ -177,7 +190,7 @@ def add_conversation(doc: Doc, f: Any) -> None:
     ch = h.get(f["channel"])
     if ch is None:
         ch = h[f["channel"]] = {"n": 0, "bot": 0, "ho": 0, "ab": 0, "dir": {}, "fs": 0.0, "fn": 0,
-                                "fh": {}, "mr": 0, "ma": 0, "ans": 0, "qn": 0, "qp": 0}
+                                "fh": {}, "mr": 0, "ma": 0, "ans": 0, "qn": 0, "qp": 0, "qs": 0}
     ch["n"] += 1
     if f["handed_off"]:
         ch["ho"] += 1
@@ -199,6 +212,7 @@ def add_conversation(doc: Doc, f: Any) -> None:
     score = f["csat_score"]
     if score is not None:
         ch["qn"] += 1
+        ch["qs"] += score
         if score >= 4:
             ch["qp"] += 1
 

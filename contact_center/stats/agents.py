@@ -43,7 +43,8 @@ FROM spans WHERE e > s GROUP BY 1, 2, 3
 _CALLS = f"""
 WITH {_HOLDERS}
 SELECT h.user_id, count(*) AS answered, sum(c.talk_seconds)::float8 AS talk,
-       count(r.id) AS registered
+       count(r.id) AS registered, count(c.survey_score) AS csat_n,
+       count(*) FILTER (WHERE c.survey_score >= 4) AS csat_pos, coalesce(sum(c.survey_score), 0) AS csat_sum
 FROM calls c
 JOIN holders h ON h.agent = c.agent AND c.answered_at >= h.valid_from AND c.answered_at < h.valid_to
 LEFT JOIN call_registrations r ON r.call_id = c.id
@@ -139,6 +140,10 @@ async def per_agent(
             "chat_handle_seconds": _s(h["handle"]) if h else None,
             "chat_csat": {"responses": h["csat_n"], "score": _r(h["csat_pos"], h["csat_n"])} if h else
                          {"responses": 0, "score": None},
+            # the post-call survey of the calls they answered (DOST's share of 4-5, and the average)
+            "call_csat": {"responses": c["csat_n"], "score": _r(c["csat_pos"], c["csat_n"]),
+                          "mean": round(c["csat_sum"] / c["csat_n"], 2) if c["csat_n"] else None} if c else
+                         {"responses": 0, "score": None, "mean": None},
             "callbacks_completed": b["completed"] if b else 0,
             "callback_success_rate": _r(b["reached"], b["completed"]) if b else None,
         })

@@ -74,7 +74,8 @@ async def call_facts(
 ) -> list[asyncpg.Record]:
     """Inbound calls that entered the queue on those days, each with its
     registration if any; plus registered phone calls with no queue record
-    (entered by hand) with status 'manual'."""
+    (entered by hand) with status 'manual'. survey_score: the post-call
+    survey's rating, counted on the call's day."""
     params: list[Any] = [tz.key]
     agent = "COALESCE(c.agent, u.extension)"
     queue_only = Filters(queue=filters.queue)
@@ -92,7 +93,7 @@ async def call_facts(
     if filters.direction is None and filters.district is None:
         calls_part = f"""
 WITH c AS MATERIALIZED (
-    SELECT c.id, c.enqueued_at, c.queue, c.agent, c.status, c.wait_seconds, c.talk_seconds
+    SELECT c.id, c.enqueued_at, c.queue, c.agent, c.status, c.wait_seconds, c.talk_seconds, c.survey_score
     FROM calls c
     WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}
 ), span AS (SELECT min(id) AS lo, max(id) AS hi FROM c),
@@ -102,7 +103,7 @@ r AS MATERIALIZED (
 )
 SELECT timezone($1, c.enqueued_at)::date AS day,
        extract(hour FROM timezone($1, c.enqueued_at))::int AS hour,
-       c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds,
+       c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds, c.survey_score,
        r.direction, r.district, r.call_type, r.outcome, r.id IS NOT NULL AS registered
 FROM c
 LEFT JOIN r ON r.call_id = c.id
@@ -120,7 +121,7 @@ WITH span AS (
 )
 SELECT timezone($1, c.enqueued_at)::date AS day,
        extract(hour FROM timezone($1, c.enqueued_at))::int AS hour,
-       c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds,
+       c.queue, {agent} AS agent, c.status, c.wait_seconds, c.talk_seconds, c.survey_score,
        r.direction, r.district, r.call_type, r.outcome, TRUE AS registered
 FROM span
 JOIN call_registrations r ON r.call_id BETWEEN span.lo AND span.hi
@@ -130,14 +131,14 @@ WHERE c.direction = 'inbound' AND c.enqueued_at IS NOT NULL AND {calls_where}{jo
 """
     sql = calls_part + f"""UNION ALL
 SELECT timezone($1, r.occurred_at)::date, extract(hour FROM timezone($1, r.occurred_at))::int,
-       NULL, u.extension, 'manual', NULL, NULL,
+       NULL, u.extension, 'manual', NULL, NULL, NULL,
        r.direction, r.district, r.call_type, r.outcome, TRUE
 FROM call_registrations r
 LEFT JOIN users u ON u.id = r.agent_id
 WHERE r.call_id IS NULL AND r.channel = 'phone' AND {manual_where}
 UNION ALL
 SELECT timezone($1, r.occurred_at)::date, extract(hour FROM timezone($1, r.occurred_at))::int,
-       NULL, u.extension, 'manual', NULL, NULL,
+       NULL, u.extension, 'manual', NULL, NULL, NULL,
        r.direction, r.district, r.call_type, r.outcome, TRUE
 FROM calls c
 JOIN call_registrations r ON r.call_id = c.id

@@ -94,7 +94,8 @@ CALLS = _obj({
                                                                        "calls without a PBX record, the registering agent's)"},
                             "name": {"type": "string", "nullable": True, "description": "the user's full name"},
                             "answered": _i("calls answered"), "talk_seconds": _sec("total talk time"),
-                            "aht_seconds": _sec("mean talk time"), "registered": _i("calls registered")}, "one agent"),
+                            "aht_seconds": _sec("mean talk time"), "registered": _i("calls registered"),
+                            "csat": {"$ref": "#/components/schemas/StatsSatisfaction"}}, "one agent"),
                       "agents with calls, most answered first"),
     "wait_histogram": _arr(_obj({"seconds": _i("whole seconds waited"), "answered": _i("answered calls"),
                                  "abandoned": _i("abandoned calls")}),
@@ -154,12 +155,25 @@ CHATS = _obj({
 }, "Web chat, Facebook and Instagram conversations, counted on the day they started; agent filter: "
    "the assigned agent.")
 
+SATISFACTION = _obj({
+    "responses": _i("ratings (1-5) given"),
+    "score": _rate("ratings of 4 or 5 / responses: the satisfaction DOST reports"),
+    "mean": {"type": "number", "nullable": True, "minimum": 1, "maximum": 5,
+             "description": "the average rating 1..5 (null when there is none)"},
+}, "Citizen satisfaction: how many rated, the share of 4-5 and the average")
+
 CSAT = _obj({
     "responses": _i("conversations the citizen rated (1-5)"),
     "score": _rate("ratings of 4 or 5 / responses"),
     "by_channel": {"type": "object", "description": "per channel (web_chat, facebook, instagram)",
                    "additionalProperties": _obj({"responses": _i("ratings"), "score": _rate("share of 4-5")})},
-}, "Citizen satisfaction from conversation ratings")
+    "calls": {"$ref": "#/components/schemas/StatsSatisfaction",
+              "description": "the post-call IVR survey (PBX `survey` events) of the period's calls, counted on "
+                             "the call's day; agent filter: the answering extension"},
+    "chats": {"$ref": "#/components/schemas/StatsSatisfaction",
+              "description": "the chat ratings: the same as the top-level responses and score, plus the mean"},
+}, "Citizen satisfaction. The top-level responses, score and by_channel are the conversation ratings "
+   "(as before calls had a survey); calls and chats give each channel's figures")
 
 CHANNELS_SECTION = _obj({
     "incoming_calls": _i("calls.offered"), "callbacks": _i("callbacks.requested.total"),
@@ -180,7 +194,16 @@ YOY = {"type": "object", "description": "The same figures for the same dates a y
                       "to": {"type": "string", "format": "date", "description": "last date a year earlier"},
                       **{s: {"type": "object", "description": f"the {s} section's scalar figures by name",
                              "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
-                         for s in ("calls", "callbacks", "chats", "csat", "channels")}}}
+                         for s in ("calls", "callbacks", "chats", "channels")},
+                      "csat": {"type": "object", "description": "responses and score (chats) as at the top of "
+                                                                "csat; calls and chats: their responses, score, mean",
+                               "properties": {
+                                   "responses": {"$ref": "#/components/schemas/YoyChange"},
+                                   "score": {"$ref": "#/components/schemas/YoyChange"},
+                                   **{p: {"type": "object", "description": f"csat.{p} compared",
+                                          "additionalProperties": {"$ref": "#/components/schemas/YoyChange"}}
+                                      for p in ("calls", "chats")}},
+                               "required": ["responses", "score", "calls", "chats"]}}}
 
 # Where the figures were read (contact_center/db/reads.py): DATABASE_READ_URL's replica or the primary.
 FRESHNESS: Spec = {
@@ -230,13 +253,15 @@ AGENTS = _obj({"per_agent": _arr(_obj({
     "chat_handle_seconds": {**_NUMN, "description": "mean resolution minus assignment"},
     "chat_csat": _obj({"responses": {"type": "integer", "description": "ratings"},
                        "score": {**_NUMN, "description": "share of 4-5 ratings"}}, "chat CSAT"),
+    "call_csat": {"$ref": "#/components/schemas/StatsSatisfaction",
+                  "description": "post-call survey of the calls the user answered (on their extensions)"},
     "callbacks_completed": {"type": "integer", "description": "callbacks closed reached or unreachable"},
     "callback_success_rate": {**_NUMN, "description": "reached / completed"},
 }), "per person across channels (docs/stats.md, Per agent); calls.per_agent stays per extension")},
     "agents' figures")
 
 SCHEMAS: Spec = {"StatsAgents": AGENTS, "StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
-                 "StatsCsat": CSAT, "StatsChannels": CHANNELS_SECTION, "StatsYoy": YOY, "YoyChange": _CHANGE}
+                 "StatsCsat": CSAT, "StatsSatisfaction": SATISFACTION, "StatsChannels": CHANNELS_SECTION, "StatsYoy": YOY, "YoyChange": _CHANGE}
 
 
 def _q(name: str, desc: str, required: bool = False, **schema: Any) -> Spec:

@@ -173,7 +173,7 @@ def calls_section(c: Doc, settings: Settings, labels: Labels, date_from: date, d
         "per_agent": sorted(
             (
                 {"agent": ext, "name": labels.agent.get(ext), "answered": a[0], "talk_seconds": secs(a[1]),
-                 "aht_seconds": mean(a[1], a[2]), "registered": a[3]}
+                 "aht_seconds": mean(a[1], a[2]), "registered": a[3], "csat": satisfaction(a[4], a[5], a[6])}
                 for ext, a in agents.items()
             ),
             key=lambda x: (-x["answered"], -x["registered"], x["agent"]),
@@ -250,15 +250,25 @@ def chats_section(h: Doc, labels: Labels, target_seconds: int) -> dict[str, Any]
     }
 
 
-def csat_section(h: Doc) -> dict[str, Any]:
+def satisfaction(n: int, pos: int, total: int) -> dict[str, Any]:
+    """DOST's figure: the share of 4-5 ratings (`score`), and the average rating (`mean`)."""
+    return {"responses": n, "score": rate(pos, n), "mean": mean(total, n)}
+
+
+def csat_section(h: Doc, c: Doc) -> dict[str, Any]:
+    """The top-level fields are the chats' (as before calls had a survey);
+    `calls` is the post-call survey, `chats` the chat rating."""
     per = {ch: h.get(ch, {}) for ch in CHAT_CHANNELS}
     n = sum(p.get("qn", 0) for p in per.values())
     pos = sum(p.get("qp", 0) for p in per.values())
+    total = sum(p.get("qs", 0) for p in per.values())
     return {
         "responses": n,
         "score": rate(pos, n),
         "by_channel": {ch: {"responses": p.get("qn", 0), "score": rate(p.get("qp", 0), p.get("qn", 0))}
                        for ch, p in per.items()},
+        "calls": satisfaction(c.get("qn", 0), c.get("qp", 0), c.get("qs", 0)),
+        "chats": satisfaction(n, pos, total),
     }
 
 
@@ -276,7 +286,7 @@ def sections(doc: Doc, settings: Settings, labels: Labels, filters: Filters,
         "calls": calls,
         "callbacks": callbacks,
         "chats": chats,
-        "csat": csat_section(h),
+        "csat": csat_section(h, c),
         "channels": {
             "incoming_calls": calls["offered"],
             "callbacks": callbacks["requested"]["total"],
@@ -307,19 +317,26 @@ YOY_FIELDS: dict[str, tuple[str, ...]] = {
     "csat": ("responses", "score"),
     "channels": ("incoming_calls", "callbacks", "chatbot_and_social", "total"),
 }
+# csat.calls and csat.chats: compared the same way, nested as in the summary.
+YOY_CSAT_PARTS = ("calls", "chats")
+YOY_CSAT_FIELDS = ("responses", "score", "mean")
+
+
+def _change(cur: float | None, prev: float | None) -> dict[str, Any]:
+    change = None if cur is None or prev is None else round(cur - prev, 6)
+    return {
+        "current": cur, "previous": prev, "change": change,
+        "change_rate": rate(change, prev) if change is not None and prev else None,
+    }
 
 
 def compare(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for sec, names in YOY_FIELDS.items():
-        out[sec] = {}
-        for name in names:
-            cur, prev = current[sec][name], previous[sec][name]
-            change = None if cur is None or prev is None else round(cur - prev, 6)
-            out[sec][name] = {
-                "current": cur, "previous": prev, "change": change,
-                "change_rate": rate(change, prev) if change is not None and prev else None,
-            }
+        out[sec] = {name: _change(current[sec][name], previous[sec][name]) for name in names}
+    for part in YOY_CSAT_PARTS:
+        out["csat"][part] = {name: _change(current["csat"][part][name], previous["csat"][part][name])
+                             for name in YOY_CSAT_FIELDS}
     for sec, cur_sec, prev_sec in (("callbacks", current["callbacks"], previous["callbacks"]),
                                    ("chats", current["chats"], previous["chats"])):
         key, cur, prev = (("requested", cur_sec["requested"]["total"], prev_sec["requested"]["total"])

@@ -25,9 +25,10 @@ INSERT INTO agent_state_intervals (agent, start_at, end_at, state, reason, machi
   ('1001', '{D} 11:00+04', '{D} 11:30+04', 'paused', 'lunch', '{{}}'),
   ('1001', '{D} 11:30+04', '{D} 13:00+04', 'available', NULL, '{{}}'),
   ('1001', '{D} 13:00+04', NULL, 'offline', NULL, '{{}}');
-INSERT INTO calls (pbx_call_id, direction, queue, agent, enqueued_at, answered_at, ended_at, transferred) VALUES
-  ('k1', 'inbound', '142', '1001', '{D} 09:59:50+04', '{D} 10:00+04', '{D} 10:05+04', FALSE),
-  ('k2', 'inbound', '142', '1001', '{D} 12:29:55+04', '{D} 12:30+04', '{D} 12:32+04', FALSE);
+INSERT INTO calls (pbx_call_id, direction, queue, agent, enqueued_at, answered_at, ended_at, transferred,
+                   survey_score, survey_at) VALUES
+  ('k1', 'inbound', '142', '1001', '{D} 09:59:50+04', '{D} 10:00+04', '{D} 10:05+04', FALSE, 4, '{D} 10:06+04'),
+  ('k2', 'inbound', '142', '1001', '{D} 12:29:55+04', '{D} 12:30+04', '{D} 12:32+04', FALSE, 2, '{D} 12:33+04');
 INSERT INTO call_registrations (call_id, channel, agent_id, phone, direction, call_type, district, outcome, note,
                                 occurred_at, created_at, updated_at)
   SELECT c.id, 'phone', u.id, '+994501234567', 'employment', 'information', 'baku_xetai', 'fully_answered', '',
@@ -69,6 +70,9 @@ async def test_per_agent_follows_the_person_across_channels(make_client, setting
     assert (aysel["calls_answered"], aysel["aht_seconds"], aysel["registered_rate"]) == (1, 300, 1.0)
     assert (aysel["callbacks_completed"], aysel["callback_success_rate"]) == (2, 0.5)
     assert (aysel["chats_handled"], aysel["chat_csat"]) == (0, {"responses": 0, "score": None})
+    # the post-call survey follows the person too: k1 (Aysel's) rated 4, k2 (Murad's) rated 2
+    assert aysel["call_csat"] == {"responses": 1, "score": 1.0, "mean": 4.0}
+    assert murad["call_csat"] == {"responses": 1, "score": 0.0, "mean": 2.0}
     # from 12:00 the phone is Murad's: an hour available, one call, one chat
     assert (murad["logged_in_seconds"], murad["available_seconds"], murad["occupancy"]) == (3600, 3600, 0.0)
     assert (murad["calls_answered"], murad["aht_seconds"], murad["registered_rate"]) == (1, 120, 0.0)
@@ -92,9 +96,9 @@ async def test_the_supervisors_per_agent_page_with_last_year(client, make_user, 
                 await conn.execute(text(statement))
         # a year earlier Aysel answered one call of 200 s
         await conn.execute(text(
-            "INSERT INTO calls (pbx_call_id, direction, agent, enqueued_at, answered_at, ended_at, transferred) "
-            "VALUES ('old', 'inbound', '1001', '2025-03-02 10:00+04', '2025-03-02 10:00:05+04', "
-            "'2025-03-02 10:03:25+04', FALSE)"))
+            "INSERT INTO calls (pbx_call_id, direction, agent, enqueued_at, answered_at, ended_at, transferred, "
+            "survey_score, survey_at) VALUES ('old', 'inbound', '1001', '2025-03-02 10:00+04', "
+            "'2025-03-02 10:00:05+04', '2025-03-02 10:03:25+04', FALSE, 3, '2025-03-02 10:04+04')"))
     await login(client, "aysel")
     assert (await client.get("/console/agents/performance")).status == 403
     client.session.cookie_jar.clear()
@@ -108,5 +112,7 @@ async def test_the_supervisors_per_agent_page_with_last_year(client, make_user, 
     assert cell("aht_seconds") == ("5:00", "3:20")
     assert cell("occupancy") == ("3.7 %", "—")
     assert cell("callback_success_rate") == ("50.0 %", "—")
+    # call satisfaction (share of 4-5, responses): k1 rated 4 now, last year's call 3
+    assert cell("call_csat") == ("100.0 % (1)", "0.0 % (1)")
     assert '<tr data-user="murad">' in page
     assert (await client.get("/console/agents/performance", params={"from": D, "to": "2026-03-01"})).status == 422

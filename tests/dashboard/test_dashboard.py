@@ -51,6 +51,13 @@ async def test_the_tiles_show_the_summary_of_the_period(supervisor, august):
     assert tile(html, "chats")["value"] == "5"
     assert tile(html, "containment")["value"] == "40,00 %"
     assert tile(html, "csat")["value"] == "66,67 %"
+    # The post-call survey: 3 of 5 ratings were 4 or 5 (5 3 4 2 5), a year earlier the one rating was 4.
+    q = tile(html, "call_csat")
+    assert (q["raw"], q["value"]) == (str(s["csat"]["calls"]["score"]), "60,00 %")
+    assert [t for _, t in q["lines"]] == ["Sorğuda qiymət verən: 5", "Orta bal (1-5): 3,80"]
+    assert q["yoy"] == {"score": "ötən il: 100,00 % (−40,00 f.b.)", "responses": "qiymət: ötən il: 1 (+400,00 %)",
+                        "mean": "orta bal: ötən il: 4,00 (−0,20)"}
+    assert (q["tone"]["score"], q["tone"]["mean"]) == ("bad", "bad")
     assert tile(html, "callbacks")["value"] == "50,00 %"
     assert "Cəmi müraciət (bütün kanallar): 18" in [t for _, t in tile(html, "offered")["lines"]]
     assert "01.08.2024 – 31.08.2024" in html and "01.08.2023 – 31.08.2023" in html

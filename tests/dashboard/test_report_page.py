@@ -38,7 +38,15 @@ async def test_the_page_shows_the_reports_figures(supervisor, august):
     titles = [unescape(t) for t in re.findall(r'<section class="report-table panel"[^>]*>\s*<h2>(.*?)</h2>', html)]
     assert titles == [t["title"] for t in data["tables"]]
     headlines = re.findall(r'<div class="value">([^<]+)</div>', html)
-    assert headlines == [h["value"]["text"] for h in data["headlines"]] == ["9", "5", "4", "66,67 %"]
+    # calls offered, answered, registered; call satisfaction (post-call survey), chat satisfaction
+    assert headlines == [h["value"]["text"] for h in data["headlines"]] == ["9", "5", "4", "60,00 %", "66,67 %"]
+    # Call satisfaction as DOST reports it: this month, the same month last year, cumulative
+    # (since August 2023: 4, July's 1, and August's 5 3 4 2 5 -> 4 of 7 rated 4-5).
+    csat = dict((r[0], r[1:]) for r in _tables(html)["csat"])
+    assert csat["Zəng mərkəzi üzrə vətəndaş məmnunluğu (4-5 bal)"] == ["60,00 %", "100,00 %", "57,14 %"]
+    assert csat["Məmnunluq sorğusunda qiymət verən vətəndaşlar (zəng)"] == ["5", "1", "7"]
+    assert csat["Orta bal (zəng, 1-5)"] == ["3,80", "4,00", "3,43"]
+    assert csat["Çat üzrə məmnunluq (4-5 bal)"] == ["66,67 %", "—", "66,67 %"]
     # The figures a supervisor checks first (tests/stats works them out by hand).
     calls = dict((r[0], r[1:]) for r in _tables(html)["calls"])
     assert calls["Daxil olmuş zəng sayı"][:3] == ["9", "2", "+7"]  # this August, last August, the change

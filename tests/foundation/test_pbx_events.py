@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from contact_center.db.models import Call, PbxEvent
 from tests.helpers import event, post_pbx, signed
+from tests.plugins.database import truncate_all
 
 
 def call_events(call_id: str = "c1") -> list[dict]:
@@ -203,3 +204,67 @@ async def test_concurrent_requests_share_transactions_but_keep_their_own_answers
     async with sessionmaker() as s:
         calls = (await s.execute(select(Call))).scalars().all()
     assert len(calls) == 40 and all(c.status == "answered" and c.wait_seconds == 7 for c in calls)
+
+
+# --- the post-call survey (issue 16) -------------------------------------------------------
+
+def survey(event_id: str, call_id: str, at: str, score) -> dict:
+    return event(event_id, call_id, "survey", at, score=score)
+
+
+async def test_a_survey_is_stored_once_and_a_repeat_is_a_duplicate(client, sessionmaker):
+    assert await (await post_pbx(client, call_events())).json() == {"accepted": 4, "duplicates": 0}
+    rated = survey("c1-s", "c1", "2026-03-02T10:04:00+04:00", 4)
+    assert await (await post_pbx(client, rated)).json() == {"accepted": 1, "duplicates": 0}
+    # the exchange redelivers it (even with another score: the event id decides)
+    assert await (await post_pbx(client, [rated, dict(rated, score=1)])).json() == {"accepted": 0, "duplicates": 2}
+    async with sessionmaker() as s:
+        stored = (await s.execute(select(PbxEvent.type, PbxEvent.score).where(PbxEvent.type == "survey"))).all()
+    assert stored == [("survey", 4)]
+    call = await only_call(sessionmaker)
+    assert (call.status, call.agent, call.survey_score) == ("answered", "1001", 4)
+    assert call.survey_at.isoformat() == "2026-03-02T06:04:00+00:00"
+
+
+async def test_a_survey_before_its_call_is_kept_and_attached(client, sessionmaker):
+    await post_pbx(client, survey("s-early", "c1", "2026-03-02T10:04:00+04:00", 5))
+    call = await only_call(sessionmaker)
+    # a call record with no queue time yet: nothing counts it until its events arrive
+    assert (call.pbx_call_id, call.enqueued_at, call.status, call.survey_score) == ("c1", None, "in_progress", 5)
+    await post_pbx(client, call_events())
+    call = await only_call(sessionmaker)
+    assert (call.status, call.agent, call.wait_seconds, call.survey_score) == ("answered", "1001", 25, 5)
+
+
+async def test_the_latest_survey_wins_whatever_the_order(client, sessionmaker, db):
+    surveys = [survey("s-a", "c1", "2026-03-02T10:04:00+04:00", 2), survey("s-b", "c1", "2026-03-02T10:09:00+04:00", 5),
+               survey("s-c", "c1", "2026-03-02T10:06:00+04:00", 1)]
+    for order in ([0, 1, 2], [1, 0, 2], [2, 1, 0]):
+        await truncate_all(db)
+        for i in order:  # one request each: the merge with the stored record decides
+            await post_pbx(client, surveys[i])
+        call = await only_call(sessionmaker)
+        assert (call.survey_score, call.survey_at.isoformat()) == (5, "2026-03-02T06:09:00+00:00"), order
+    await truncate_all(db)
+    await post_pbx(client, list(reversed(surveys)))  # all in one request
+    assert (await only_call(sessionmaker)).survey_score == 5
+
+
+async def test_a_bad_score_rejects_the_whole_batch(client, sessionmaker):
+    good = call_events()
+    cases = [
+        (survey("s1", "c1", "2026-03-02T10:04:00+04:00", 6), "whole number 1..5"),
+        (survey("s1", "c1", "2026-03-02T10:04:00+04:00", 0), "whole number 1..5"),
+        (survey("s1", "c1", "2026-03-02T10:04:00+04:00", 4.5), "whole number 1..5"),
+        (survey("s1", "c1", "2026-03-02T10:04:00+04:00", "5"), "whole number 1..5"),
+        (survey("s1", "c1", "2026-03-02T10:04:00+04:00", True), "whole number 1..5"),
+        (event("s1", "c1", "survey", "2026-03-02T10:04:00+04:00"), "required"),
+        (dict(good[0], event_id="x", score=5), "survey events only"),  # a score on a call event
+    ]
+    for bad, message in cases:
+        resp = await post_pbx(client, [*good, bad])
+        assert resp.status == 422, bad
+        body = await resp.json()
+        assert (body["index"], body["field"]) == (4, "score") and message in body["message"], body
+    assert await count(sessionmaker, PbxEvent) == 0
+    assert await count(sessionmaker, Call) == 0

@@ -39,10 +39,11 @@ class StatsData:
     async def call(
         self, enqueued: str, *, wait: float | None = None, talk: float | None = None,
         status: str = "answered", agent: str | None = None, queue: str | None = "142",
-        direction: str = "inbound", call_id: str | None = None,
+        direction: str = "inbound", call_id: str | None = None, survey: int | None = None,
     ) -> int:
         """answered: answered after `wait`, ended after `talk` (None: still talking);
-        abandoned/timeout/...: left after `wait`; in_progress: only enqueued."""
+        abandoned/timeout/...: left after `wait`; in_progress: only enqueued.
+        survey: the post-call survey's rating, given a minute after the call."""
         enq = at(enqueued)
         answered = ended = reason = None
         if status == "answered":
@@ -53,10 +54,11 @@ class StatsData:
             ended = enq + timedelta(seconds=wait or 0)
         return await self._one(
             "INSERT INTO calls (pbx_call_id, direction, caller, queue, agent, enqueued_at, answered_at, ended_at, "
-            "unanswered_reason, transferred) VALUES (:p, :d, '+994501234567', :q, :a, :e, :an, :en, :r, FALSE) "
-            "RETURNING id",
+            "unanswered_reason, transferred, survey_score, survey_at) "
+            "VALUES (:p, :d, '+994501234567', :q, :a, :e, :an, :en, :r, FALSE, :s, :sa) RETURNING id",
             p=call_id or f"t-{enqueued}-{queue}-{direction}", d=direction, q=queue, a=agent, e=enq,
-            an=answered, en=ended, r=reason,
+            an=answered, en=ended, r=reason, s=survey,
+            sa=None if survey is None else (ended or enq) + timedelta(minutes=1),
         )
 
     async def register(

@@ -19,18 +19,21 @@ class August:
 async def seed_august(d: StatsData) -> August:
     u1, u2, u3 = await d.user("1001", "Aygün Məmmədova"), await d.user("1002"), await d.user("1003")
     # Calls (queue 142 unless said): wait, talk in seconds.
-    c1 = await d.call("2024-08-05 10:00:00", wait=5, talk=100, agent="1001")
-    c2 = await d.call("2024-08-05 10:30:00", wait=25, talk=200, agent="1002")
-    await d.call("2024-08-05 11:00:00", wait=20.5, talk=300, agent="1001")  # c3: 20.5 s is 20 whole seconds
+    # survey: the post-call survey's rating (August: 5 3 4 2 5 -> 3 of 5 rated 4-5, mean 3.8).
+    c1 = await d.call("2024-08-05 10:00:00", wait=5, talk=100, agent="1001", survey=5)
+    c2 = await d.call("2024-08-05 10:30:00", wait=25, talk=200, agent="1002", survey=3)
+    await d.call("2024-08-05 11:00:00", wait=20.5, talk=300, agent="1001", survey=4)  # c3: 20.5 s is 20 whole s
     await d.call("2024-08-06 09:00:00", wait=3, status="abandoned")  # c4: short abandon
     c5 = await d.call("2024-08-06 09:10:00", wait=40, status="abandoned")
     await d.call("2024-08-06 09:20:00", wait=60, status="timeout")  # c6
     await d.call("2024-08-06 09:30:00", status="in_progress")  # c7
-    c8 = await d.call("2024-08-07 15:00:00", wait=10, talk=50, agent="1002", queue="555")
-    await d.call("2024-08-07 16:00:00", wait=1, talk=30, agent="1001", direction="outbound")  # c9: never offered
-    await d.call("2024-08-01 02:00:00", wait=2, talk=60, agent="1001")  # c10: 31 July 22:00 UTC, still 1 August
-    await d.call("2024-07-31 23:59:30", wait=2, talk=60, agent="1001")  # c11: July
-    await d.call("2024-09-01 00:00:10", wait=2, talk=60, agent="1001")  # c12: September
+    c8 = await d.call("2024-08-07 15:00:00", wait=10, talk=50, agent="1002", queue="555", survey=2)
+    # c9: never offered (its survey does not count either)
+    await d.call("2024-08-07 16:00:00", wait=1, talk=30, agent="1001", direction="outbound", survey=1)
+    # c10: 31 July 22:00 UTC, still 1 August
+    await d.call("2024-08-01 02:00:00", wait=2, talk=60, agent="1001", survey=5)
+    await d.call("2024-07-31 23:59:30", wait=2, talk=60, agent="1001", survey=1)  # c11: July
+    await d.call("2024-09-01 00:00:10", wait=2, talk=60, agent="1001", survey=1)  # c12: September
     await d.register(u1, call_id=c1, direction="social_protection", call_type="information",
                      district="baku_xetai", outcome="fully_answered")
     await d.register(u2, call_id=c2, direction="employment", call_type="complaint",
@@ -65,7 +68,7 @@ async def seed_august(d: StatsData) -> August:
                          abandoned=True, messages=[("citizen", "2024-08-07 10:00:00")])
     await d.conversation("web_chat", "2024-08-07 11:00:00", direction="social_protection", messages=[
         ("citizen", "2024-08-07 11:00:00"), ("bot", "2024-08-07 11:00:01")])
-    # A year earlier: two calls.
-    await d.call("2023-08-10 10:00:00", wait=4, talk=100, agent="1001")
+    # A year earlier: two calls, the answered one rated 4.
+    await d.call("2023-08-10 10:00:00", wait=4, talk=100, agent="1001", survey=4)
     await d.call("2023-08-11 10:00:00", wait=30, status="abandoned")
     return August(u1, u2, u3, c5)

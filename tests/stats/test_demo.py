@@ -43,6 +43,11 @@ async def test_seed_demo_shape_and_rollups(db, stats_settings):
     assert shares["social_protection"] == approx(0.566, abs=0.03) and shares["employment"] == approx(0.234, abs=0.03)
     assert 10 < c["asa_seconds"] < 18 and c["service_level"] > 0.7
     assert s["csat"]["score"] == approx(0.926, abs=0.05)
+    # about a quarter of the answered calls took the post-call survey, 93 % rating 4-5 (DOST 2024)
+    q = s["csat"]["calls"]
+    assert q["responses"] == approx(0.25 * c["answered"], rel=0.1)
+    assert q["score"] == approx(0.93, abs=0.02) and 4.3 < q["mean"] < 4.9
+    assert all(a["csat"]["responses"] > 0 for a in c["per_agent"])
     assert s["chats"]["conversations"]["total"] == approx(21 * 132, rel=0.25)
     assert s["callbacks"]["requested"]["total"] == approx(21 * 64, rel=0.25)
     assert [u["extension"] for u in users] == [str(1000 + i) for i in range(1, 41)]

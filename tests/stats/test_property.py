@@ -40,6 +40,7 @@ call_st = st.fixed_dictionaries({
     "reg": st.one_of(st.none(), st.tuples(st.sampled_from(DIRECTIONS), st.sampled_from(DISTRICTS),
                                            st.sampled_from(["information", "complaint"]),
                                            st.sampled_from(["fully_answered", "refused"]))),
+    "survey": st.one_of(st.none(), st.integers(1, 5)),  # the post-call survey's rating
 })
 conv_st = st.fixed_dictionaries({
     "minute": st.integers(0, 5 * 24 * 60 - 1),
@@ -61,9 +62,11 @@ async def _insert(engine, calls, convs, users):
                 (enq + timedelta(seconds=c["wait"]) if s != "in_progress" else None)
             cid = await raw.fetchval(
                 "INSERT INTO calls (pbx_call_id, direction, queue, agent, enqueued_at, answered_at, ended_at, "
-                "unanswered_reason, transferred) VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7, FALSE) RETURNING id",
+                "unanswered_reason, transferred, survey_score, survey_at) "
+                "VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7, FALSE, $8, $9) RETURNING id",
                 f"p{id(c)}-{c['minute']}-{c['second']}", c["queue"], c["agent"] if s == "answered" else None,
-                enq, ans, end, None if s in ("answered", "in_progress") else s)
+                enq, ans, end, None if s in ("answered", "in_progress") else s, c["survey"],
+                None if c["survey"] is None else enq + timedelta(minutes=10))
             # The wait as stored: both instants are kept to the microsecond.
             c["id"], c["enq"], c["w"] = cid, enq, ((ans or end) - enq).total_seconds() if (ans or end) else None
             if c["reg"]:
@@ -137,7 +140,14 @@ def reference(calls, convs, d_from: date, d_to: date, flt: dict[str, str]):
         "baku": sum(1 for c in regs if c["reg"][1].startswith("baku_")),
         "conversations": len(conv), "handed_off": sum(1 for v in conv if v["handoff"]),
         "csat": sum(1 for v in conv if v["csat"] is not None),
+        "chat_csat_sum": sum(v["csat"] for v in conv if v["csat"] is not None),
+        "call_csat": _satisfaction([c["survey"] for c in sel if c["survey"] is not None]),
     }
+
+
+def _satisfaction(scores: list[int]) -> tuple:
+    n = len(scores)
+    return (n, round(sum(1 for x in scores if x >= 4) / n, 6) if n else None, round(sum(scores) / n, 2) if n else None)
 
 
 def project(s):
@@ -152,6 +162,8 @@ def project(s):
         "baku": round((c["baku_share"] or 0) * c["registered"]),
         "conversations": s["chats"]["conversations"]["total"], "handed_off": s["chats"]["handed_off"],
         "csat": s["csat"]["responses"],
+        "chat_csat_sum": round((s["csat"]["chats"]["mean"] or 0) * s["csat"]["chats"]["responses"]),
+        "call_csat": tuple(s["csat"]["calls"][k] for k in ("responses", "score", "mean")),
     }
 
 

@@ -132,6 +132,11 @@ async def test_cli_stats_json_equals_the_api(stats_data, stats_client, database_
     assert json.loads(out.stdout) == api
     bad = _cli(database_url, "stats", "--from", "2024-08-01", "--to", "2024-07-01")
     assert bad.returncode == 2 and "--to" in bad.stderr
+    text = _cli(database_url, "stats", "--from", "2024-08-01", "--to", "2024-08-31")
+    assert text.returncode == 0, text.stderr
+    # the post-call survey (5 3 4 2 5) and the chat ratings (5 3 4)
+    assert "call satisfaction (post-call survey) 60.00 % rated 4-5 of 5 ratings, mean 3.8" in text.stdout
+    assert "chat CSAT 66.67 % of 3 ratings" in text.stdout
 
 
 async def test_cli_report_writes_the_file(stats_data, database_url, tmp_path):

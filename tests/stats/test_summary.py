@@ -86,6 +86,10 @@ async def test_calls_figures(august, stats_client):
     assert agents["1001"]["talk_seconds"] == approx(460) and agents["1001"]["aht_seconds"] == approx(153.33)
     assert (agents["1002"]["answered"], agents["1002"]["registered"], agents["1002"]["aht_seconds"]) == (2, 2, 125)
     assert (agents["1003"]["answered"], agents["1003"]["registered"], agents["1003"]["aht_seconds"]) == (0, 1, None)
+    # The post-call survey by extension: 1001 rated c1 5, c3 4, c10 5; 1002 c2 3, c8 2.
+    assert agents["1001"]["csat"] == {"responses": 3, "score": 1.0, "mean": 4.67}
+    assert agents["1002"]["csat"] == {"responses": 2, "score": 0.0, "mean": 2.5}
+    assert agents["1003"]["csat"] == {"responses": 0, "score": None, "mean": None}
     hist = {h["seconds"]: (h["answered"], h["abandoned"]) for h in c["wait_histogram"]}
     assert hist == {2: (1, 0), 3: (0, 1), 5: (1, 0), 10: (1, 0), 20: (1, 0), 25: (1, 0), 40: (0, 1), 60: (0, 1)}
 
@@ -121,6 +125,11 @@ async def test_callbacks_chats_csat_channels(august, stats_client):
     assert q["by_channel"] == {"web_chat": {"responses": 1, "score": 1.0},
                                "facebook": {"responses": 1, "score": 0.0},
                                "instagram": {"responses": 1, "score": 1.0}}
+    # The same chat ratings under csat.chats, with their mean; csat.calls is the post-call
+    # survey of August's offered calls: c1 5, c2 3, c3 4, c8 2, c10 5 (not the outbound c9,
+    # not July's c11 or September's c12).
+    assert q["chats"] == {"responses": 3, "score": approx(2 / 3, abs=1e-6), "mean": 4.0}
+    assert q["calls"] == {"responses": 5, "score": 0.6, "mean": 3.8}
     assert s["channels"] == {"incoming_calls": 9, "callbacks": 4, "chatbot_and_social": 5, "web_chat": 2,
                              "facebook": 2, "instagram": 1, "total": 18}
 
@@ -148,6 +157,14 @@ async def test_year_on_year(august, stats_client):
     assert y["calls"]["registered"] == {"current": 4, "previous": 0, "change": 4, "change_rate": None}
     assert y["channels"]["total"]["previous"] == 2
     assert y["chats"]["conversations"] == {"current": 5, "previous": 0, "change": 5, "change_rate": None}
+    # Satisfaction a year earlier: the one answered call of August 2023 rated 4; no chats.
+    yc = y["csat"]["calls"]
+    assert yc["responses"] == {"current": 5, "previous": 1, "change": 4, "change_rate": 4.0}
+    assert yc["score"] == {"current": 0.6, "previous": 1.0, "change": -0.4, "change_rate": -0.4}
+    assert yc["mean"] == {"current": 3.8, "previous": 4.0, "change": approx(-0.2), "change_rate": approx(-0.05)}
+    assert y["csat"]["chats"]["responses"] == {"current": 3, "previous": 0, "change": 3, "change_rate": None}
+    assert y["csat"]["chats"]["mean"] == {"current": 4.0, "previous": None, "change": None, "change_rate": None}
+    assert y["csat"]["score"]["previous"] is None  # the top-level fields stay the chats'
 
 
 @pytest.mark.parametrize(
@@ -178,6 +195,21 @@ async def test_filters(august, stats_client, params, expect):
     assert got == expect
     assert s["filters"] == {"channel": None, "queue": None, "agent": None, "direction": None, "district": None,
                             "language": None, **params}
+
+
+@pytest.mark.parametrize(
+    "params, expect",
+    [
+        ({"agent": "1001"}, {"responses": 3, "score": 1.0, "mean": 4.67}),  # c1 5, c3 4, c10 5
+        ({"queue": "555"}, {"responses": 1, "score": 0.0, "mean": 2.0}),  # c8
+        ({"district": "baku_xetai"}, {"responses": 1, "score": 1.0, "mean": 5.0}),  # c1 (registered in Xətai)
+        ({"channel": "phone", "agent": "1002"}, {"responses": 2, "score": 0.0, "mean": 2.5}),  # c2 3, c8 2
+        ({"channel": "web_chat"}, {"responses": 0, "score": None, "mean": None}),  # a chat channel: no calls
+    ],
+)
+async def test_call_satisfaction_follows_the_filters(august, stats_client, params, expect):
+    s = await summary(stats_client, **AUG, **params)
+    assert s["csat"]["calls"] == expect
 
 
 async def test_time_zone_boundaries(august, stats_client):
@@ -212,7 +244,8 @@ async def test_registrations_of_calls_without_a_queue_record(stats_data, stats_c
     assert (c["offered"], c["registered"], c["registered_without_queue_record"]) == (0, 1, 1)
     assert [(d["code"], d["count"]) for d in c["by_district"]] == [("gence", 1)]
     assert c["per_agent"] == [{"agent": "1005", "name": "Agent 1005", "answered": 0, "talk_seconds": 0.0,
-                               "aht_seconds": None, "registered": 1}]
+                               "aht_seconds": None, "registered": 1,
+                               "csat": {"responses": 0, "score": None, "mean": None}}]
 
 
 async def test_chats_filtered_by_language(stats_data, stats_client, db):

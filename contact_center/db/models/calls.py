@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Computed,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     func,
@@ -26,6 +28,8 @@ CALL_EVENT_TYPES = ("enqueued", "ringing", "answered", "transferred", "completed
 # queue_log also says why an unanswered call left the queue.
 UNANSWERED_TYPES = ("abandoned", "timeout", "exit_key", "exit_empty")
 ALL_EVENT_TYPES = CALL_EVENT_TYPES + ("timeout", "exit_key", "exit_empty")
+# The post-call IVR survey: the citizen's rating 1..5 of a call (JSON API only).
+SURVEY_TYPE = "survey"
 
 
 class PbxEvent(Base):
@@ -43,7 +47,10 @@ class PbxEvent(Base):
     agent: Mapped[str | None] = mapped_column(String(64))
     direction: Mapped[str] = mapped_column(String(10), nullable=False, default="inbound")
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="api")
+    score: Mapped[int | None] = mapped_column(SmallInteger)  # survey events only, 1..5
     received_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
 
 
 # Derived columns are computed by PostgreSQL from the merged timestamps, so the
@@ -76,6 +83,10 @@ class Call(Base):
     transferred: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # An agent who took a call no extension answered (explicitly, audited): it is theirs.
     taken_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The post-call survey (1..5) and when it was given; with several surveys
+    # for one call the latest wins (equal times: the higher score).
+    survey_score: Mapped[int | None] = mapped_column(SmallInteger)
+    survey_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), Computed(_STATUS, persisted=True))
     wait_seconds: Mapped[float | None] = mapped_column(Float, Computed(_WAIT, persisted=True))
     talk_seconds: Mapped[float | None] = mapped_column(Float, Computed(_TALK, persisted=True))

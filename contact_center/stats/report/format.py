@@ -27,6 +27,10 @@ def fmt(cell: Cell) -> str:
     if cell.kind == "rate_change":
         sign = "+" if v > 0 else "−" if v < 0 else "±"
         return sign + f"{abs(v) * 100:.2f}".replace(".", ",") + " f.b."
+    if cell.kind == "mean":  # an average rating 1..5
+        return f"{v:.2f}".replace(".", ",")
+    if cell.kind == "mean_change":
+        return ("+" if v > 0 else "−" if v < 0 else "±") + f"{abs(v):.2f}".replace(".", ",")
     if cell.kind == "seconds":
         sign = "−" if v < 0 else ""
         v = abs(v)

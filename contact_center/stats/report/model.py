@@ -42,7 +42,7 @@ def parse_month(raw: str | None) -> date:
 @dataclass(frozen=True)
 class Cell:
     value: int | float | None
-    kind: str = "count"  # count | rate (fraction) | seconds | change (signed count) | text
+    kind: str = "count"  # count | rate (fraction) | seconds | change (signed count) | mean (a rating 1..5) | text
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,15 @@ def _s(v: Any) -> Cell:
     return Cell(v, "seconds")
 
 
+def _m(v: Any) -> Cell:
+    return Cell(v, "mean")
+
+
+_CHANGE_KINDS = {"count": "change", "rate": "rate_change", "seconds": "seconds", "mean": "mean_change"}
+
+
 def _chg(yoy: dict[str, Any], kind: str) -> Cell:
-    return Cell(yoy["change"], "change" if kind == "count" else ("rate_change" if kind == "rate" else "seconds"))
+    return Cell(yoy["change"], _CHANGE_KINDS[kind])
 
 
 YOY_HEADERS = ("Göstərici", "Aylıq", "Ötən ilin analoji ayı", "Dəyişmə", "Kumulyativ")
@@ -116,7 +123,7 @@ YOY_HEADERS = ("Göstərici", "Aylıq", "Ötən ilin analoji ayı", "Dəyişmə"
 def _yoy_row(label: str, m: dict[str, Any], sec: str, name: str, cum: Any, kind: str = "count",
              emphasis: bool = False) -> Row:
     y = m["yoy"][sec][name]
-    cell = {"count": _n, "rate": _r, "seconds": _s}[kind]
+    cell = {"count": _n, "rate": _r, "seconds": _s, "mean": _m}[kind]
     return Row(label, (cell(y["current"]), cell(y["previous"]), _chg(y, kind), cell(cum)), emphasis)
 
 
@@ -200,13 +207,22 @@ def _tables(m: dict[str, Any], c: dict[str, Any], settings: Settings) -> tuple[T
                                                   _s(None), _s(ch["first_response_seconds"]["mean"]))),
     )))
     mq, cq = m["csat"], c["csat"]
+    yq = m["yoy"]["csat"]
+    # The call centre's figure as DOST reports it (the share of 4-5 ratings in the
+    # post-call survey, and how many took part), then the chats as before.
+    qc, yc, ccq = mq["calls"], yq["calls"], cq["calls"]
     tables.append(Table("csat", "Vətəndaş məmnunluğu", ("", "Aylıq", "Ötən ilin analoji ayı", "Kumulyativ"), (
-        Row("Məmnunluq (4-5 bal)", (_r(mq["score"]), _r(m["yoy"]["csat"]["score"]["previous"]), _r(cq["score"])), True),
-        Row("Qiymətləndirmə sayı", (_n(mq["responses"]), _n(m["yoy"]["csat"]["responses"]["previous"]),
-                                    _n(cq["responses"]))),
+        Row("Zəng mərkəzi üzrə vətəndaş məmnunluğu (4-5 bal)",
+            (_r(qc["score"]), _r(yc["score"]["previous"]), _r(ccq["score"])), True),
+        Row("Məmnunluq sorğusunda qiymət verən vətəndaşlar (zəng)",
+            (_n(qc["responses"]), _n(yc["responses"]["previous"]), _n(ccq["responses"]))),
+        Row("Orta bal (zəng, 1-5)", (_m(qc["mean"]), _m(yc["mean"]["previous"]), _m(ccq["mean"]))),
+        Row("Çat üzrə məmnunluq (4-5 bal)", (_r(mq["score"]), _r(yq["score"]["previous"]), _r(cq["score"])), True),
+        Row("Qiymətləndirmə sayı (çat)", (_n(mq["responses"]), _n(yq["responses"]["previous"]),
+                                          _n(cq["responses"]))),
         *(Row(label, (_r(mq["by_channel"][k]["score"]), _r(None), _r(cq["by_channel"][k]["score"])))
           for k, label in (("web_chat", "Onlayn çat"), ("facebook", "Facebook"), ("instagram", "Instagram"))),
-    )))
+    ), "Zəng: zəngdən sonrakı IVR sorğusu (1-5 bal), zəngin günü üzrə; çat: söhbətin sonunda verilən qiymət."))
     ms, cs = mh["social"], ch["social"]
     tables.append(Table("social", "\"Facebook\" və \"Instagram\" səhifələrinin ismarıc bölməsinə daxil olan "
                         "müraciətlərin cavablandırılması", ("", "Aylıq", "Kumulyativ"), (
@@ -244,7 +260,8 @@ async def build_report(conn: asyncpg.Connection, settings: Settings, month: date
         Headline("Daxil olmuş zəng sayı", _n(mc["offered"])),
         Headline("Cavablandırılan zəng sayı", _n(mc["answered"]), _r(mc["answer_rate"])),
         Headline("O cümlədən, qeydiyyata alınmış zəng sayı", _n(mc["registered"]), _r(mc["registered_rate"])),
-        Headline("Vətəndaş məmnunluğu", _r(monthly["csat"]["score"])),
+        Headline("Zəng mərkəzi üzrə vətəndaş məmnunluğu", _r(monthly["csat"]["calls"]["score"])),
+        Headline("Vətəndaş məmnunluğu (çat)", _r(monthly["csat"]["score"])),
     )
     return MonthlyReport(
         month=month, period_from=month, period_to=end, cumulative_from=cum_from, timezone=settings.timezone,

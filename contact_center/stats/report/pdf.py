@@ -39,7 +39,8 @@ def render_pdf(report: MonthlyReport, font_dir: Path | None = None) -> bytes:
     heads = [[Paragraph(h.label, cell) for h in report.headlines],
              [Paragraph(f"<font size=14>{fmt(h.value)}</font>" + (f"<br/>{fmt(h.rate)}" if h.rate else ""), cell_b)
               for h in report.headlines]]
-    t = Table(heads, colWidths=[45 * mm] * len(report.headlines))
+    # the headlines share the page width (A4 less the margins)
+    t = Table(heads, colWidths=[(A4[0] - 30 * mm) / len(report.headlines)] * len(report.headlines))
     t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, ACCENT), ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3fa")), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [t, Spacer(1, 4)]
