@@ -118,7 +118,7 @@ async def _today(request: web.Request) -> TodayCard:
     today = local_date(datetime.now(UTC), settings.tz)
     async with request.app[READS].snapshot() as snap:
         conn = snap.conn
-        s = await build_summary(conn, settings, today, today, Filters(), with_yoy=False)
+        s = await build_summary(conn, settings, today, today, Filters(), with_yoy=False, with_agents=False)
     c = s["calls"]
     return TodayCard([
         ("offered", "Daxil olan", fmt(Cell(c["offered"]))),

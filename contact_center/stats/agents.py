@@ -34,7 +34,9 @@ spans AS (
   SELECT h.user_id, i.state, i.reason,
          greatest(i.start_at, h.valid_from, $1) AS s, least(coalesce(i.end_at, $3), h.valid_to, $2) AS e
   FROM agent_state_intervals i JOIN holders h ON h.agent = i.agent
-  WHERE i.start_at < $2 AND coalesce(i.end_at, $3) > $1
+  -- 'infinity', not now: the expression of ix_agent_state_intervals_end (an open
+  -- interval is cut at now by `e` above)
+  WHERE coalesce(i.end_at, 'infinity'::timestamptz) > $1 AND i.start_at < $2
 )
 SELECT user_id, state, reason, sum(extract(epoch FROM e - s))::float8 AS seconds
 FROM spans WHERE e > s GROUP BY 1, 2, 3

@@ -232,7 +232,8 @@ SUMMARY = _obj({
     **FRESHNESS,
 })
 _NUMN = {"type": "number", "nullable": True}
-AGENTS = _obj({"per_agent": _arr(_obj({
+AGENTS = _obj({"included": {"type": "boolean", "description": "asked for with include=agents"},
+               "per_agent": _arr(_obj({
     "user_id": {"type": "integer", "description": "the console user"},
     "username": {"type": "string", "description": "sign-in name"},
     "display_name": {"type": "string", "description": "the user's full name (or the username)"},
@@ -257,7 +258,8 @@ AGENTS = _obj({"per_agent": _arr(_obj({
                   "description": "post-call survey of the calls the user answered (on their extensions)"},
     "callbacks_completed": {"type": "integer", "description": "callbacks closed reached or unreachable"},
     "callback_success_rate": {**_NUMN, "description": "reached / completed"},
-}), "per person across channels (docs/stats.md, Per agent); calls.per_agent stays per extension")},
+}), "per person across channels (docs/stats.md, Per agent), only with include=agents (empty otherwise); "
+    "calls.per_agent stays per extension")},
     "agents' figures")
 
 SCHEMAS: Spec = {"StatsAgents": AGENTS, "StatsSummary": SUMMARY, "StatsCalls": CALLS, "StatsCallbacks": CALLBACKS, "StatsChats": CHATS,
@@ -298,6 +300,8 @@ PATHS: Spec = {
                 _q("district", "district code (reference table districts)"),
                 _q("language", "az or ru: chats in that language only (the other sections are empty); computed "
                                "from the records, at most 400 days", enum=["az", "ru"]),
+                _q("include", "agents: also agents.per_agent (per person, from the records of the whole "
+                              "period; slower for long periods)", enum=["agents"]),
             ],
             "responses": {
                 "200": {"description": "the figures",

@@ -39,7 +39,8 @@ async def read_query(
 
 
 async def summarize(
-    conn: asyncpg.Connection, settings: Settings, query: StatsQuery, *, labels: Labels | None = None
+    conn: asyncpg.Connection, settings: Settings, query: StatsQuery, *, labels: Labels | None = None,
+    with_agents: bool | None = None,
 ) -> dict[str, Any]:
     """The figures answering `query` (StatsUnavailable before the first rollup build
     for periods over MAX_UNBUILT_DAYS); `conn` in one REPEATABLE READ transaction."""
@@ -47,7 +48,8 @@ async def summarize(
     if snap.state.watermark is None and query.days > MAX_UNBUILT_DAYS:
         raise StatsUnavailable()
     return await build_summary(conn, settings, query.date_from, query.date_to, query.filters,
-                               labels=labels or await load_labels(conn), snap=snap)
+                               labels=labels or await load_labels(conn), snap=snap,
+                               with_agents=query.agents if with_agents is None else with_agents)
 
 
 async def summary_from_query(conn: asyncpg.Connection, settings: Settings, params: Mapping[str, str]) -> dict[str, Any]:

@@ -349,8 +349,11 @@ def compare(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]
 async def build_summary(
     conn: asyncpg.Connection, settings: Settings, date_from: date, date_to: date, filters: Filters,
     *, labels: Labels | None = None, snap: Snapshot | None = None, with_yoy: bool = True,
+    with_agents: bool = True,
 ) -> dict[str, Any]:
-    """The summary; `conn` should be in one REPEATABLE READ transaction."""
+    """The summary; `conn` should be in one REPEATABLE READ transaction. `with_agents`
+    False leaves `agents.per_agent` empty: it is read from the records (not the rollups),
+    the costly part of a long period, and pages that do not show it skip it."""
     tz: ZoneInfo = settings.tz
     labels = labels or await load_labels(conn)
     snap = snap or await snapshot(conn, tz)
@@ -363,7 +366,8 @@ async def build_summary(
         **sections(doc, settings, labels, filters, date_from, date_to),
         # Per person across channels, from the records (contact_center/stats/agents.py);
         # `calls.per_agent` (per extension, from the rollups) stays for compatibility.
-        "agents": {"per_agent": await per_agent(conn, tz, date_from, date_to)},
+        "agents": {"included": with_agents,
+                   "per_agent": await per_agent(conn, tz, date_from, date_to) if with_agents else []},
     }
     if with_yoy:
         pf, pt = year_earlier(date_from), year_earlier(date_to)

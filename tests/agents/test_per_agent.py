@@ -55,9 +55,12 @@ async def test_per_agent_follows_the_person_across_channels(make_client, setting
                 await conn.execute(text(statement))
     async with driver_connection(db) as conn:
         await refresh(conn, settings.tz)
-    resp = await client.get("/api/v1/stats/summary", params={"from": D, "to": D}, headers=AUTH)
+    plain = await (await client.get("/api/v1/stats/summary", params={"from": D, "to": D}, headers=AUTH)).json()
+    assert plain["agents"] == {"included": False, "per_agent": []}  # the costly part only when asked for
+    resp = await client.get("/api/v1/stats/summary", params={"from": D, "to": D, "include": "agents"}, headers=AUTH)
     assert resp.status == 200, await resp.text()
     data = await resp.json()
+    assert data["agents"]["included"] is True
     people = {a["username"]: a for a in data["agents"]["per_agent"]}
     assert set(people) == {"aysel", "murad"}
     aysel, murad = people["aysel"], people["murad"]

@@ -85,9 +85,10 @@ async def test_openapi_documents_every_field(stats_client, stats_data):
         assert path in spec["paths"], path
     op = spec["paths"]["/api/v1/stats/summary"]["get"]
     assert {p["name"] for p in op["parameters"]} == {"period", "from", "to", "channel", "queue", "agent", "direction",
-                                                     "district", "language"}
+                                                     "district", "language", "include"}
     assert "exit_empty" in spec["components"]["schemas"]["StatsCalls"]["properties"]["abandoned"]["description"]
-    s = await summary(stats_client, **{"from": "2024-08-01", "to": "2024-08-31"})
+    s = await summary(stats_client, **{"from": "2024-08-01", "to": "2024-08-31", "include": "agents"})
+    assert s["agents"]["included"] is True
     _check_documented(s, op["responses"]["200"]["content"]["application/json"]["schema"],
                       spec["components"]["schemas"], "summary")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +59,8 @@ class AgentStateInterval(Base):
     __table_args__ = (
         UniqueConstraint("agent", "start_at"),
         Index("ix_agent_state_intervals_start_at", "start_at"),
+        # Migration 0016: "intervals still going at or after t" (per-agent figures of recent periods)
+        Index("ix_agent_state_intervals_end", text("coalesce(end_at, 'infinity'::timestamptz)")),
     )
 
 

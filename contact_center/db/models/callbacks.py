@@ -41,6 +41,8 @@ class Callback(Base):
 
     __table_args__ = (
         Index("ix_callbacks_open_due", "due_at", postgresql_where=text("status IN ('open','claimed')")),
+        # Migration 0016: the callbacks an agent completed in a period (per-agent figures)
+        Index("ix_callbacks_closed_by", "closed_at", postgresql_where=text("claimed_by IS NOT NULL")),
         # At most one open callback per number: the abandoned-call rule relies on it.
         Index(
             "uq_callbacks_open_phone",

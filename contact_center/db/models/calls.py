@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -98,7 +99,11 @@ class Call(Base):
     # Migration 0009 adds `change_xid` (bigint: the xid8 of the writer) here and on call_registrations, callbacks and
     # conversations (the transaction that last wrote the row; the incremental read APIs
     # read it with SQL, contact_center/api/changes.py): server-managed, not mapped.
-    __table_args__ = (Index("ix_calls_enqueued_at", "enqueued_at"),)
+    __table_args__ = (
+        Index("ix_calls_enqueued_at", "enqueued_at"),
+        # Migration 0016: the calls answered in a period (per-agent figures)
+        Index("ix_calls_answered_at", "answered_at", postgresql_where=text("answered_at IS NOT NULL")),
+    )
 
 
 class CallRegistration(Base):

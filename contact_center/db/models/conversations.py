@@ -83,6 +83,9 @@ class Conversation(Base):
         ),
         Index("ix_conversations_waiting", "urgent", "handoff_at", postgresql_where=text("status = 'pending'")),
         Index("ix_conversations_assigned_open", "assigned_to", postgresql_where=text("status = 'open'")),
+        # Migration 0016: the chats agents took in a period (per-agent figures)
+        Index("ix_conversations_assigned_from", text("coalesce(assigned_at, handoff_at, created_at)"),
+              postgresql_where=text("assigned_to IS NOT NULL")),
     )
 
 

@@ -252,9 +252,9 @@ async def build_report(conn: asyncpg.Connection, settings: Settings, month: date
     end = month_end(month)
     first = await facts.first_activity(conn, tz)
     cum_from = min(first, month) if first else month
-    monthly = await build_summary(conn, settings, month, end, Filters(), labels=labels, snap=snap)
+    monthly = await build_summary(conn, settings, month, end, Filters(), labels=labels, snap=snap, with_agents=False)
     cumulative = await build_summary(conn, settings, cum_from, end, Filters(), labels=labels, snap=snap,
-                                     with_yoy=False)
+                                     with_yoy=False, with_agents=False)
     mc = monthly["calls"]
     headlines = (
         Headline("Daxil olmuş zəng sayı", _n(mc["offered"])),
