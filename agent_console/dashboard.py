@@ -151,7 +151,9 @@ def tiles(s: dict[str, Any], drill: Drill) -> list[Tile]:
     # The post-call survey, as DOST reports it: the share of 4-5 ratings.
     qc, yq = s["csat"]["calls"], y["csat"]["calls"]
     out.append(Tile("call_csat", "Zəng mərkəzi üzrə vətəndaş məmnunluğu", text(qc["score"], "rate"), qc["score"],
-                    lines=[Line(f"Sorğuda qiymət verən: {text(qc['responses'])}"),
+                    _href(qc["responses"], drill.calls(survey="positive")),
+                    lines=[Line(f"Sorğuda qiymət verən: {text(qc['responses'])}",
+                                _href(qc["responses"], drill.calls(survey="rated"))),
                            Line(f"Orta bal (1-5): {text(qc['mean'], 'mean')}")],
                     changes=[change(yq["score"], "score", "rate"),
                              change(yq["responses"], "responses", "count", "qiymət"),

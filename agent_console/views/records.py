@@ -25,6 +25,7 @@ from contact_center.callbacks.search import SLA_FILTER_LABELS
 from contact_center.calls import CallFilters, CallRow, search_calls
 from contact_center.calls import search as calls_search
 from contact_center.calls.search import STATUS_FILTER_LABELS
+from contact_center.ratings import RATING_LABELS
 from contact_center.chat import ConversationFilters, ConversationRow, search_conversations
 from contact_center.chat.conversation_rows import CHANNEL_LABELS
 from contact_center.chat import search as chat_search
@@ -127,7 +128,7 @@ async def pbx_calls(request: web.Request) -> web.Response:
         wait_from=form.seconds("wait_from"), wait_to=form.seconds("wait_to"), hour=hour,
         queue=form.text("queue"), agent=form.text("agent", 32), direction=form.text("direction"),
         district=form.text("district"), registered=None if registered is None else registered == "yes",
-        page=form.page(),
+        survey=form.choice("survey", RATING_LABELS), page=form.page(),
     )
     if wants_export(request):
         return await export_list(request, list_name="pbx_calls", filename=f"zengler-{date_from}-{date_to}",
@@ -141,7 +142,8 @@ async def pbx_calls(request: web.Request) -> web.Response:
     page = RecordsPage(choices, args, form.errors, result,
                        page_links(request, "console_pbx_calls", args, result),
                        _dashboard_link(request, args),
-                       {"status": STATUS_FILTER_LABELS, "registered": {"yes": "Bəli", "no": "Xeyr"}})
+                       {"status": STATUS_FILTER_LABELS, "registered": {"yes": "Bəli", "no": "Xeyr"},
+                        "survey": RATING_LABELS})
     return render(request, "records/calls.html", page, title="Zənglər (PBX)", status=422 if form.errors else 200)
 
 

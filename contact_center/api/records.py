@@ -41,6 +41,7 @@ from contact_center.db.models import Call, Callback, CallRegistration, Conversat
 from contact_center.db.models.callbacks import CALLBACK_SOURCES
 from contact_center.exports import NAME, PHONE, TEXT
 from contact_center.privacy import access
+from contact_center.ratings import RATING_LABELS
 from contact_center.text import ascii_digits
 from contact_center.timeutil import parse_date
 from contact_center.web.api_auth import api_principal
@@ -153,6 +154,7 @@ def _calls_filters(q: Query, d_from: date, d_to: date) -> call_search.CallFilter
         hour=q.integer("hour", 0, 23), queue=q.text("queue"), agent=q.text("agent", 32),
         direction=q.text("direction"), district=q.text("district"),
         registered=None if registered is None else registered == "yes",
+        survey=q.choice("survey", RATING_LABELS),
     )
 
 
@@ -162,7 +164,7 @@ def _calls_statement(tz: ZoneInfo, f: call_search.CallFilters) -> Select[Any]:
         select(Call.id, Call.pbx_call_id, Call.direction, Call.caller, Call.queue, Call.agent, Call.status,
                cast(func.timezone(tz.key, Call.enqueued_at), Date), Call.enqueued_at, Call.answered_at, Call.ended_at, Call.wait_seconds, Call.talk_seconds,
                Call.transferred, CallRegistration.id, CallRegistration.direction, CallRegistration.district,
-               literal_column("calls.change_xid"))
+               Call.survey_score, literal_column("calls.change_xid"))
         .select_from(Call)
         .outerjoin(CallRegistration, CallRegistration.call_id == Call.id)
         .outerjoin(reg_user, reg_user.id == CallRegistration.agent_id)
@@ -235,12 +237,13 @@ def _conversations_statement(tz: ZoneInfo, f: chat_search.ConversationFilters) -
 _COMMON = {"from", "to", "limit", "offset", "cursor"}
 FEEDS = {
     "calls": Feed("calls", Call, (Call.enqueued_at, Call.id), _COMMON | {
-        "status", "wait_from", "wait_to", "hour", "queue", "agent", "direction", "district", "registered"},
+        "status", "wait_from", "wait_to", "hour", "queue", "agent", "direction", "district", "registered",
+        "survey"},
         _calls_filters, _calls_statement,
         ("id", "pbx_call_id", "direction", "caller", "queue", "agent", "status", "local_date", "enqueued_at",
          "answered_at",
          "ended_at", "wait_seconds", "talk_seconds", "transferred", "registration_id", "registration_direction",
-         "registration_district", "change_xid"), {"caller": PHONE}),
+         "registration_district", "survey_score", "change_xid"), {"caller": PHONE}),
     "registrations": Feed("registrations", CallRegistration, (CallRegistration.occurred_at, CallRegistration.id),
         _COMMON | {"agent", "direction", "district", "outcome", "phone", "stats", "call_type", "area", "queue",
                    "extension"},
@@ -349,6 +352,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "wait_seconds": {"type": "number", "nullable": True}, "talk_seconds": {"type": "number", "nullable": True},
     "transferred": {"type": "boolean"}, "urgent": {"type": "boolean"}, "abandoned": {"type": "boolean"},
     "attempts": {"type": "integer"}, "csat_score": {"type": "integer", "nullable": True},
+    "survey_score": {"type": "integer", "nullable": True},
 }
 _MASKED = {PHONE: "masked: +994 50 ••• •• 67", NAME: "masked: first letters only", TEXT: "numbers in it masked"}
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from contact_center.db.models import Call, CallRegistration, User
 from contact_center.exports import PHONE, Column
 from contact_center.paging import Page, page_number, page_of
+from contact_center.ratings import rating_condition
 from contact_center.text import normalize_phone
 from contact_center.timeutil import local_range, local_text
 
@@ -54,6 +55,7 @@ class CallFilters:
     direction: str | None = None  # of the registration (so: registered calls only)
     district: str | None = None
     registered: bool | None = None
+    survey: str | None = None  # post-call survey: a key of RATING_LABELS
     page: int = 1
 
     def query_args(self) -> dict[str, Any]:
@@ -62,6 +64,7 @@ class CallFilters:
             "wait_from": self.wait_from, "wait_to": self.wait_to, "hour": self.hour, "queue": self.queue,
             "agent": self.agent, "direction": self.direction, "district": self.district,
             "registered": None if self.registered is None else ("yes" if self.registered else "no"),
+            "survey": self.survey,
         }
 
 
@@ -81,6 +84,7 @@ class CallRow:
     registration_id: int | None
     direction: str | None
     district: str | None
+    survey_score: int | None = None
 
     @property
     def status_label(self) -> str:
@@ -114,6 +118,8 @@ def call_conditions(tz: ZoneInfo, f: CallFilters, reg_user: Any) -> list[Any]:
         where.append(CallRegistration.district == f.district)
     if f.registered is not None:
         where.append(CallRegistration.id.is_not(None) if f.registered else CallRegistration.id.is_(None))
+    if (rated := rating_condition(Call.survey_score, f.survey)) is not None:
+        where.append(rated)
     return where
 
 
@@ -145,7 +151,7 @@ async def search_calls(session: AsyncSession, tz: ZoneInfo, f: CallFilters, *, p
             Call.id, Call.caller, Call.queue, Call.agent,
             answering.display_name,
             Call.status, Call.enqueued_at, Call.answered_at, Call.ended_at, Call.wait_seconds, Call.talk_seconds,
-            CallRegistration.id, CallRegistration.direction, CallRegistration.district,
+            CallRegistration.id, CallRegistration.direction, CallRegistration.district, Call.survey_score,
         ).select_from(Call), needs_registration)
         .outerjoin(answering, answering.extension == Call.agent)
         .where(*where)
@@ -158,6 +164,7 @@ EXPORT_COLUMNS = (
     Column("id"), Column("pbx_id"), Column("növbəyə_daxil_olub"), Column("telefon", PHONE), Column("növbə"),
     Column("daxili_nömrə"), Column("operator"), Column("status"), Column("cavablandırılıb"), Column("bitib"),
     Column("gözləmə_san"), Column("danışıq_san"), Column("qeydiyyat_id"), Column("istiqamət"), Column("rayon"),
+    Column("məmnunluq"),
 )
 
 
@@ -171,7 +178,7 @@ def export_statement(tz: ZoneInfo, f: CallFilters) -> Select[Any]:
             answering.display_name, status, local_text(Call.answered_at, tz), local_text(Call.ended_at, tz),
             func.round(Call.wait_seconds.cast(Numeric), 1).cast(Float),
             func.round(Call.talk_seconds.cast(Numeric), 1).cast(Float),
-            CallRegistration.id, CallRegistration.direction, CallRegistration.district,
+            CallRegistration.id, CallRegistration.direction, CallRegistration.district, Call.survey_score,
         )
         .select_from(Call)
         .outerjoin(CallRegistration, CallRegistration.call_id == Call.id)

@@ -15,11 +15,12 @@ from contact_center.chat.conversation_rows import ConversationRow, conversation_
 from contact_center.db.models import Conversation, User
 from contact_center.exports import Column
 from contact_center.paging import Page, page_number, page_of
+from contact_center.ratings import RATING_LABELS, rating_condition
 from contact_center.timeutil import local_range, local_text
 
 CHAT_CHANNELS = ("web_chat", "facebook", "instagram")
 HANDOFF_LABELS = {"yes": "Operatora yönləndirilib", "no": "Çatbotun özü cavablandırıb"}
-CSAT_LABELS = {"rated": "Qiymətləndirilib", "positive": "4-5 bal", "negative": "1-3 bal"}
+CSAT_LABELS = RATING_LABELS
 LANGUAGE_LABELS = {"az": "Azərbaycan dili", "ru": "Rus dili"}  # as the statistics' `language` filter
 
 
@@ -59,12 +60,8 @@ def conversation_conditions(tz: ZoneInfo, f: ConversationFilters) -> list[Any]:
         where.append(Conversation.handoff_at.is_(None))
     if f.abandoned:
         where.append(Conversation.abandoned.is_(True))
-    if f.csat == "rated":
-        where.append(Conversation.csat_score.is_not(None))
-    elif f.csat == "positive":
-        where.append(Conversation.csat_score >= 4)
-    elif f.csat == "negative":
-        where.append(Conversation.csat_score <= 3)
+    if (rated := rating_condition(Conversation.csat_score, f.csat)) is not None:
+        where.append(rated)
     if f.agent is not None:
         where.append(Conversation.assigned_to.in_(select(User.id).where(User.extension == f.agent)))
     if f.queue is not None:

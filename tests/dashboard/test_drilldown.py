@@ -189,3 +189,34 @@ async def test_the_language_filter_reaches_the_chat_list(supervisor, august, db)
         listed = await get_html(supervisor, href)
         assert sorted(list_ids(listed, "data-conversation")) == expected
     await get_html(supervisor, "/console/conversations", AUGUST | {"language": "en"}, status=422)
+
+
+async def test_call_satisfaction_opens_the_rated_calls(supervisor, august, db):
+    """August's post-call surveys rate 5, 3, 4, 2 and 5 (the outbound call's survey does not
+    count): the tile's 4-5 share opens those three calls, its count line all five."""
+    html = await get_html(supervisor, "/console/stats", AUGUST)
+    t = tile(html, "call_csat")
+    async with db.connect() as conn:
+        scores = dict((await conn.execute(text(
+            "SELECT id, survey_score FROM calls WHERE direction = 'inbound' AND survey_score IS NOT NULL "
+            "AND enqueued_at >= '2024-08-01 00:00+04' AND enqueued_at < '2024-09-01 00:00+04'"))).all())
+    assert sorted(scores.values()) == [2, 3, 4, 5, 5]
+    assert await _ids(supervisor, t["href"]) == sorted(i for i, s in scores.items() if s >= 4)
+    assert await _ids(supervisor, _line(t, "Sorğuda")) == sorted(scores)
+    page = await get_html(supervisor, _line(t, "Sorğuda"))
+    assert "5 / 5" in page and "2 / 5" in page  # the rating column
+    negative = await get_html(supervisor, "/console/pbx-calls", AUGUST | {"survey": "negative"})
+    assert sorted(list_ids(negative, "data-call")) == sorted(i for i, s in scores.items() if s <= 3)
+
+
+async def test_the_calls_api_carries_the_rating_and_its_filter(dash_client, august):
+    from tests.plugins.backend import API_TOKEN
+
+    client = dash_client
+    resp = await client.get("/api/v1/calls", headers={"Authorization": f"Bearer {API_TOKEN}"},
+                            params={"from": "2024-08-01", "to": "2024-08-31", "survey": "positive"})
+    assert resp.status == 200, await resp.text()
+    assert sorted(c["survey_score"] for c in (await resp.json())["calls"]) == [4, 5, 5]
+    bad = await client.get("/api/v1/calls", headers={"Authorization": f"Bearer {API_TOKEN}"},
+                           params={"from": "2024-08-01", "to": "2024-08-31", "survey": "great"})
+    assert bad.status == 422 and (await bad.json())["field"] == "survey"
