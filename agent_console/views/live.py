@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sys
 from collections.abc import Awaitable
@@ -34,11 +35,8 @@ CLOSE_RATE_LIMITED = 4429  # more sockets than CONSOLE_WS_PER_SESSION: the page 
 MAX_POLL_WAIT = 25
 
 
-def _filter(user: CurrentUser):  # type: ignore[no-untyped-def]
-    def accepts(event: LiveEvent) -> bool:
-        return console_may_see(event.audience, user_id=user.id, role=user.role, extension=user.extension)
-
-    return accepts
+def _may_see(user: CurrentUser, event: LiveEvent) -> bool:
+    return console_may_see(event.audience, user_id=user.id, role=user.role, extension=user.extension)
 
 
 class _Viewer:
@@ -48,8 +46,7 @@ class _Viewer:
         self.user, self.expires_at = user, expires_at
 
     def accepts(self, event: LiveEvent) -> bool:
-        return console_may_see(event.audience, user_id=self.user.id, role=self.user.role,
-                               extension=self.user.extension)
+        return _may_see(self.user, event)
 
 
 def _cursor(request: web.Request) -> int:
@@ -187,7 +184,7 @@ async def live_poll(request: web.Request) -> web.Response:
     """Long poll: answers at once when there are events after `cursor`, else waits."""
     user = current_user(request)
     hub = request.app[LIVE_HUB]
-    accepts = _filter(user)
+    accepts = functools.partial(_may_see, user)
     cursor, epoch = _cursor(request), request.query.get("epoch", "")
     raw_wait = request.query.get("wait", "0")
     wait = min(int(raw_wait), MAX_POLL_WAIT) if ascii_digits(raw_wait) else 0

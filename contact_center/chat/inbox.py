@@ -116,17 +116,21 @@ class Transcript:
     may_act: bool
 
 
-async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> list[ConversationRow]:
-    """Waiting for an agent: urgent first, then by waiting time (longest first)."""
-    convs = (
+async def _waiting(session: AsyncSession, limit: int) -> list[Conversation]:
+    """Waiting for an agent, in the queue's order: urgent first, then the longest waiting."""
+    return list((
         await session.scalars(
             select(Conversation)
             .where(Conversation.status == "pending")
             .order_by(Conversation.urgent.desc(), Conversation.handoff_at.asc(), Conversation.id.asc())
             .limit(limit)
         )
-    ).all()
-    return await conversation_rows(session, list(convs), _now())
+    ).all())
+
+
+async def pending_queue(session: AsyncSession, *, limit: int = QUEUE_LIMIT) -> list[ConversationRow]:
+    """Every waiting conversation, in the queue's order (the wallboard)."""
+    return await conversation_rows(session, await _waiting(session, limit), _now())
 
 
 @dataclass(frozen=True)
@@ -144,16 +148,9 @@ async def queue_for(
 ) -> ActorQueue:
     """The pending conversations `actor` sees (routing by skill), in the queue's order."""
     now = _now()
-    convs = (
-        await session.scalars(
-            select(Conversation)
-            .where(Conversation.status == "pending")
-            .order_by(Conversation.urgent.desc(), Conversation.handoff_at.asc(), Conversation.id.asc())
-            .limit(limit * 3)  # room for the ones routed to others
-        )
-    ).all()
+    convs = await _waiting(session, limit * 3)  # room for the ones routed to others
     r = await router(session, settings, user_id=actor.id, supervises=actor.supervises, now=now)
-    routed = routed_queue(r, list(convs), limit=limit)
+    routed = routed_queue(r, convs, limit=limit)
     rows = await conversation_rows(session, routed.conversations, now)
     return ActorQueue(rows, routed.routes, routed.refresh_in)
 

@@ -30,11 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contact_center import audit
+from contact_center.accounts.skills import skills_by_user
 from contact_center.chat.conversations import add_outgoing
 from contact_center.chat.inbox import NOT_FOUND, NOT_LIVE, NOT_YOURS, Actor, InboxError
+from contact_center.chat.routing import AVAILABLE
 from contact_center.chat.texts import say
 from contact_center.config import Settings
-from contact_center.db.models import ChatTransfer, Conversation, Direction, User, UserSkill
+from contact_center.db.models import ChatTransfer, Conversation, Direction, User
 from contact_center.events import chat_conversation, publish
 
 MAX_NOTE = 500
@@ -128,7 +130,7 @@ async def transfer_to_agent(
         raise InboxError("invalid", "Belə operator yoxdur.", field="to_user")
     if target.id == conv.assigned_to:
         raise InboxError("invalid", "Söhbət artıq bu operatordadır.", field="to_user")
-    if target.status != "available":
+    if target.status != AVAILABLE:
         raise InboxError("unavailable", f"{target.display_name} hazırda hazır deyil (oflayn və ya fasilədə): "
                                         "başqa operator seçin və ya söhbəti növbəyə qaytarın.", field="to_user")
     await _hand_on(session, settings, conv, actor, kind="agent", note=body, audit_actor=audit_actor,
@@ -166,15 +168,10 @@ async def transfer_targets(session: AsyncSession, actor: Actor) -> list[Transfer
     """The colleagues a chat can go to now: active, taking chats, available; not the actor."""
     rows = (await session.execute(
         select(User.id, User.display_name).where(
-            User.active.is_(True), User.role.in_(TAKES_CHATS), User.status == "available", User.id != actor.id)
+            User.active.is_(True), User.role.in_(TAKES_CHATS), User.status == AVAILABLE, User.id != actor.id)
         .order_by(User.display_name)
     )).all()
-    skills: dict[int, list[str]] = {uid: [] for uid, _ in rows}
-    if skills:
-        for uid, code in await session.execute(
-                select(UserSkill.user_id, UserSkill.direction).where(UserSkill.user_id.in_(list(skills)))
-                .order_by(UserSkill.direction)):
-            skills[uid].append(code)
+    skills = await skills_by_user(session, [uid for uid, _ in rows])
     return [TransferTarget(uid, name, skills[uid]) for uid, name in rows]
 
 
